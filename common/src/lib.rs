@@ -1,0 +1,6 @@
+//! Protocol cores shared by the Snowflake client, proxy, broker and server.
+//!
+//! Every module here is a sans-IO state machine over bytes and time, with a
+//! thin tokio driver where the protocol needs one. The wire formats follow
+//! the Go Snowflake implementation byte for byte; each module says which part
+//! of the protocol reference it implements.

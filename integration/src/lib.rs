@@ -1,0 +1,1 @@
+//! Tests and demos across the whole Snowflake stack; see issue 7.
