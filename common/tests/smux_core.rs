@@ -6,9 +6,8 @@ use std::time::{Duration, Instant};
 
 use bytes::{Bytes, BytesMut};
 use snowflake_common::smux::{
-    Command, Config, DecodeEvent, Frame, FrameDecoder, FrameError, ReadOutcome, Role,
-    SessionCore, SessionError, StreamError, Wakeup, WriteOutcome, OUTPUT_PAUSE_LIMIT,
-    OUTPUT_QUEUE_LIMIT,
+    Command, Config, DecodeEvent, Frame, FrameDecoder, FrameError, ReadOutcome, Role, SessionCore,
+    SessionError, StreamError, Wakeup, WriteOutcome, OUTPUT_PAUSE_LIMIT, OUTPUT_QUEUE_LIMIT,
 };
 
 fn unhex(s: &str) -> Vec<u8> {
@@ -127,7 +126,8 @@ fn config_constructors_match_snowflake() {
 fn config_validation_rejects_bad_values() {
     use snowflake_common::smux::ConfigError as E;
     let base = Config::snowflake_client();
-    let cases: Vec<(Box<dyn Fn(&mut Config)>, E)> = vec![
+    type Mutation = Box<dyn Fn(&mut Config)>;
+    let cases: Vec<(Mutation, E)> = vec![
         (Box::new(|c| c.version = 1), E::UnsupportedVersion(1)),
         (
             Box::new(|c| c.keep_alive_interval = Duration::ZERO),
@@ -138,8 +138,14 @@ fn config_validation_rejects_bad_values() {
             E::KeepAliveTimeoutTooShort,
         ),
         (Box::new(|c| c.max_frame_size = 0), E::BadFrameSize(0)),
-        (Box::new(|c| c.max_frame_size = 65_536), E::BadFrameSize(65_536)),
-        (Box::new(|c| c.max_receive_buffer = 0), E::BadReceiveBuffer(0)),
+        (
+            Box::new(|c| c.max_frame_size = 65_536),
+            E::BadFrameSize(65_536),
+        ),
+        (
+            Box::new(|c| c.max_receive_buffer = 0),
+            E::BadReceiveBuffer(0),
+        ),
         (
             Box::new(|c| c.max_receive_buffer = 1 << 31),
             E::BadReceiveBuffer(1 << 31),
@@ -342,7 +348,10 @@ fn writer_respects_initial_window_and_resumes_on_upd() {
         core.drain_wakeups().collect::<Vec<_>>(),
         [Wakeup::Writable(sid)]
     );
-    assert_eq!(write_until_blocked(&mut core, sid, &mut Vec::new()), 100_000);
+    assert_eq!(
+        write_until_blocked(&mut core, sid, &mut Vec::new()),
+        100_000
+    );
 
     // A bigger window opens more room.
     core.handle_input(&wire(&[Frame::Upd {
@@ -420,7 +429,10 @@ fn half_close_from_us() {
     core.shutdown_stream(3).unwrap();
     core.shutdown_stream(3).unwrap();
     assert_eq!(output(&mut core), [psh(3, b"bye"), Frame::Fin { sid: 3 }]);
-    assert_eq!(core.write(3, b"more"), Err(StreamError::WriteAfterShutdown(3)));
+    assert_eq!(
+        core.write(3, b"more"),
+        Err(StreamError::WriteAfterShutdown(3))
+    );
     // We can still receive.
     core.handle_input(&wire(&[psh(3, b"still here"), Frame::Fin { sid: 3 }]))
         .unwrap();
@@ -491,7 +503,10 @@ fn dropping_a_stream_sends_fin_returns_tokens_and_ignores_later_frames() {
         .unwrap();
     assert_eq!(core.receive_tokens(), full);
     assert_eq!(core.num_streams(), 0);
-    assert_eq!(core.read(3, &mut [0; 4]), Err(StreamError::UnknownStream(3)));
+    assert_eq!(
+        core.read(3, &mut [0; 4]),
+        Err(StreamError::UnknownStream(3))
+    );
     // After our own shutdown, dropping sends no second FIN.
     core.handle_input(&wire(&[Frame::Syn { sid: 5 }])).unwrap();
     core.accept();
@@ -516,7 +531,10 @@ fn token_bucket_stops_input_and_reading_resumes_it() {
     assert!(!core.wants_input());
     assert!(core.receive_tokens() <= 0);
     let buffered = core.readable_len(3);
-    assert!(buffered >= 4_194_304 && buffered <= 4_194_304 + 65_535, "{buffered}");
+    assert!(
+        (4_194_304..=4_194_304 + 65_535).contains(&buffered),
+        "{buffered}"
+    );
     assert_eq!(core.handle_input(&input[used..]).unwrap(), 0);
 
     let _ = core.take_driver_wake();
@@ -697,7 +715,10 @@ fn every_malformed_frame_kind_ends_the_session() {
         // Buffered data is still delivered, then the error.
         let mut buf = [0u8; 64];
         assert_eq!(core.read(3, &mut buf).unwrap(), ReadOutcome::Data(8));
-        assert_eq!(core.read(3, &mut buf), Err(StreamError::Session(err.clone())));
+        assert_eq!(
+            core.read(3, &mut buf),
+            Err(StreamError::Session(err.clone()))
+        );
         assert_eq!(core.open_stream(), Err(err));
     }
 }

@@ -3,9 +3,7 @@
 
 use bytes::{Bytes, BytesMut};
 use proptest::prelude::*;
-use snowflake_common::smux::{
-    Command, DecodeEvent, Frame, FrameDecoder, FrameError, FrameHeader,
-};
+use snowflake_common::smux::{Command, DecodeEvent, Frame, FrameDecoder, FrameError, FrameHeader};
 
 fn unhex(s: &str) -> Vec<u8> {
     hex::decode(s.replace(' ', "")).expect("test vector hex")
@@ -17,10 +15,7 @@ fn pieces<'a>(input: &'a [u8], cuts: &[usize]) -> Vec<&'a [u8]> {
     positions.push(0);
     positions.push(input.len());
     positions.sort_unstable();
-    positions
-        .windows(2)
-        .map(|w| &input[w[0]..w[1]])
-        .collect()
+    positions.windows(2).map(|w| &input[w[0]..w[1]]).collect()
 }
 
 /// Decodes a complete byte string into frames, reassembling PSH pieces.

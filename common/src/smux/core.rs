@@ -414,9 +414,11 @@ impl SessionCore {
         let allowed = usize::try_from(window_left).unwrap_or(usize::MAX);
         let total = data.len().min(allowed).min(OUTPUT_QUEUE_LIMIT);
         let (mut rest, _) = data.split_at(total);
-        self.out.reserve(total + (total / usize::from(self.frame_limit) + 1) * frame::HEADER_LEN);
+        self.out
+            .reserve(total + (total / usize::from(self.frame_limit) + 1) * frame::HEADER_LEN);
         while !rest.is_empty() {
-            let len = u16::try_from(rest.len()).map_or(self.frame_limit, |l| l.min(self.frame_limit));
+            let len =
+                u16::try_from(rest.len()).map_or(self.frame_limit, |l| l.min(self.frame_limit));
             let (payload, later) = rest.split_at(usize::from(len));
             frame::put_header(&mut self.out, Command::Psh, len, sid);
             self.out.put_slice(payload);
@@ -612,7 +614,9 @@ impl SessionCore {
         }
         if let Some(due) = self.next_timeout_check.filter(|due| *due <= now) {
             if !self.frame_seen && self.bucket > 0 {
-                self.fail(SessionError::KeepAliveTimeout(self.config.keep_alive_timeout));
+                self.fail(SessionError::KeepAliveTimeout(
+                    self.config.keep_alive_timeout,
+                ));
                 return;
             }
             self.frame_seen = false;

@@ -179,8 +179,8 @@ impl Frame {
                 window,
             } => put_upd(out, *sid, *consumed, *window),
             Frame::Psh { sid, data } => {
-                let length =
-                    u16::try_from(data.len()).map_err(|_| FrameError::PayloadTooLong(data.len()))?;
+                let length = u16::try_from(data.len())
+                    .map_err(|_| FrameError::PayloadTooLong(data.len()))?;
                 put_header(out, Command::Psh, length, *sid);
                 out.put_slice(data);
             }
@@ -235,8 +235,15 @@ pub enum DecodeEvent<'a> {
 #[derive(Debug, Clone, Copy)]
 enum DecodeState {
     Header,
-    Payload { sid: u32, remaining: u16 },
-    Update { sid: u32, body: [u8; UPD_PAYLOAD_LEN], have: usize },
+    Payload {
+        sid: u32,
+        remaining: u16,
+    },
+    Update {
+        sid: u32,
+        body: [u8; UPD_PAYLOAD_LEN],
+        have: usize,
+    },
 }
 
 /// Incremental sans-IO frame decoder. Holds at most one partial header or

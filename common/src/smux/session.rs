@@ -342,8 +342,8 @@ impl AsyncRead for Stream {
             return Poll::Ready(Ok(()));
         }
         let sid = self.sid;
-        self.shared.with_inner(|inner| {
-            match inner.core.read(sid, buf.initialize_unfilled()) {
+        self.shared.with_inner(
+            |inner| match inner.core.read(sid, buf.initialize_unfilled()) {
                 Ok(ReadOutcome::Data(n)) => {
                     buf.advance(n);
                     Poll::Ready(Ok(()))
@@ -354,8 +354,8 @@ impl AsyncRead for Stream {
                     Poll::Pending
                 }
                 Err(err) => Poll::Ready(Err(err.into())),
-            }
-        })
+            },
+        )
     }
 }
 
@@ -495,9 +495,7 @@ where
                 Some(waker) if waker.will_wake(cx.waker()) => {}
                 _ => inner.driver_waker = Some(cx.waker().clone()),
             }
-            inner
-                .core
-                .handle_timeout(TokioInstant::now().into_std());
+            inner.core.handle_timeout(TokioInstant::now().into_std());
             progress |= self.process_input(&mut inner);
             if self.write_buf.is_empty() {
                 inner.core.swap_output(&mut self.write_buf);
