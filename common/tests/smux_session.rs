@@ -638,3 +638,11 @@ async fn our_fin_reaches_the_peer_after_the_data() {
     let _second = session.open_stream().await.unwrap();
     assert_eq!(peer.next_non_nop().await, Some(Frame::Syn { sid: 5 }));
 }
+
+#[test]
+fn handles_can_move_between_tasks() {
+    fn assert_send_sync<T: Send + Sync + 'static>() {}
+    assert_send_sync::<Session>();
+    assert_send_sync::<Stream>();
+    assert_send_sync::<SessionError>();
+}
