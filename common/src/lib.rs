@@ -7,3 +7,4 @@
 
 pub mod encapsulation;
 pub mod turbotunnel;
+pub mod smux;
