@@ -351,8 +351,8 @@ mod tests {
 
     #[test]
     fn server_transport_options() {
-        let opts =
-            parse_server_transport_options(r"snowflake:a=b\;c;obfs4:x=1;snowflake:k\:=v\=").unwrap();
+        let opts = parse_server_transport_options(r"snowflake:a=b\;c;obfs4:x=1;snowflake:k\:=v\=")
+            .unwrap();
         let sf = &opts["snowflake"];
         assert_eq!(sf.get("a"), Some("b;c"));
         assert_eq!(sf.get("k:"), Some("v="));

@@ -365,7 +365,10 @@ fn non_empty<'a>(vars: &'a HashMap<String, String>, name: &str) -> Option<&'a st
     vars.get(name).map(String::as_str).filter(|v| !v.is_empty())
 }
 
-fn required<'a>(vars: &'a HashMap<String, String>, name: &'static str) -> Result<&'a str, EnvError> {
+fn required<'a>(
+    vars: &'a HashMap<String, String>,
+    name: &'static str,
+) -> Result<&'a str, EnvError> {
     non_empty(vars, name).ok_or(EnvError::Missing(name))
 }
 
@@ -622,8 +625,15 @@ mod tests {
             "[2001:db8::1]:443".parse().unwrap()
         );
         for bad in [
-            "1.2.3.4", "1.2.3.4:", ":80", "host:80", "1.2.3.4:+80", "1.2.3.4:65536", "[1.2.3.4]:80",
-            "[::1]", "[::1]80",
+            "1.2.3.4",
+            "1.2.3.4:",
+            ":80",
+            "host:80",
+            "1.2.3.4:+80",
+            "1.2.3.4:65536",
+            "[1.2.3.4]:80",
+            "[::1]",
+            "[::1]80",
         ] {
             assert!(parse_ip_port(bad).is_err(), "{bad}");
         }
@@ -640,7 +650,10 @@ mod tests {
         assert_eq!(p.host_port(), "[::1]:1080");
         assert_eq!(p.to_string(), "socks5://us@r:[hidden]@[::1]:1080");
         let p = parse_proxy_url("http://proxy.example:3128/").unwrap();
-        assert_eq!((p.host.as_str(), p.port, p.username), ("proxy.example", 3128, None));
+        assert_eq!(
+            (p.host.as_str(), p.port, p.username),
+            ("proxy.example", 3128, None)
+        );
         for bad in [
             "socks5:1.2.3.4:1080",
             "1socks://1.2.3.4:1",

@@ -561,7 +561,10 @@ impl SocksAccepted {
 /// Runs the SOCKS5 handshake on `stream` up to the request, under
 /// `timeout` (see [`DEFAULT_HANDSHAKE_TIMEOUT`]). Failure replies are sent
 /// before the error is returned; the caller then drops the stream.
-pub async fn accept_socks5<S>(stream: &mut S, timeout: Duration) -> Result<SocksAccepted, SocksError>
+pub async fn accept_socks5<S>(
+    stream: &mut S,
+    timeout: Duration,
+) -> Result<SocksAccepted, SocksError>
 where
     S: AsyncRead + AsyncWrite + Unpin,
 {

@@ -148,8 +148,7 @@ pub fn cstring_quote(s: &str) -> String {
 /// that need no quoting (and no `"`, `\`, `=`, space), else C-quoted.
 fn status_value(s: &str) -> String {
     let bare = !s.is_empty()
-        && s
-            .bytes()
+        && s.bytes()
             .all(|b| (33..=126).contains(&b) && b != b'"' && b != b'\\' && b != b'=');
     if bare {
         s.to_owned()

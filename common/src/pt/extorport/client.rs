@@ -32,7 +32,10 @@ enum Phase {
     /// Reading the 4-byte reply header.
     ReplyHeader,
     /// Skipping the reply's body; then done or failed.
-    ReplyBody { command: u16, remaining: usize },
+    ReplyBody {
+        command: u16,
+        remaining: usize,
+    },
     Done,
     Failed,
 }
@@ -296,9 +299,13 @@ where
 {
     let mut buf = [0u8; 512];
     loop {
+        if client.is_done() {
+            return Ok(());
+        }
         let want = client.wanted().min(buf.len());
         if want == 0 {
-            return Ok(());
+            // Failed earlier; nothing sensible to drive.
+            return Err(ExtOrError::WrongState);
         }
         let chunk = buf.get_mut(..want).unwrap_or_default();
         let n = stream.read(chunk).await?;
@@ -332,11 +339,12 @@ pub async fn dial_or(
     timeout: Duration,
 ) -> Result<TcpStream, ExtOrError> {
     match target {
-        OrTarget::Plain(addr) => match tokio::time::timeout(timeout, TcpStream::connect(addr)).await
-        {
-            Ok(stream) => Ok(stream?),
-            Err(_) => Err(ExtOrError::Timeout),
-        },
+        OrTarget::Plain(addr) => {
+            match tokio::time::timeout(timeout, TcpStream::connect(addr)).await {
+                Ok(stream) => Ok(stream?),
+                Err(_) => Err(ExtOrError::Timeout),
+            }
+        }
         OrTarget::Extended { addr, cookie_file } => {
             let work = async {
                 let mut stream = TcpStream::connect(addr).await?;

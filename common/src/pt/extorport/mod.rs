@@ -241,7 +241,9 @@ pub enum CookieError {
         size: usize,
     },
     /// The file does not start with `! Extended ORPort Auth Cookie !\n`.
-    #[error("ExtORPort auth cookie file {path:?} lacks the \"! Extended ORPort Auth Cookie !\" header")]
+    #[error(
+        "ExtORPort auth cookie file {path:?} lacks the \"! Extended ORPort Auth Cookie !\" header"
+    )]
     BadHeader {
         /// The file.
         path: PathBuf,

@@ -79,7 +79,11 @@ impl ExtOrServer {
 
     /// Offers the given auth types (zeros are dropped; the `0x00`
     /// terminator is added), to test how a client reacts.
-    pub fn with_auth_types(cookie: AuthCookie, server_nonce: [u8; NONCE_LEN], types: &[u8]) -> Self {
+    pub fn with_auth_types(
+        cookie: AuthCookie,
+        server_nonce: [u8; NONCE_LEN],
+        types: &[u8],
+    ) -> Self {
         let mut output: Vec<u8> = types.iter().copied().filter(|&t| t != 0).collect();
         output.push(0);
         Self {
@@ -178,7 +182,8 @@ impl ExtOrServer {
                     let Some(theirs) = self.input.get(..NONCE_LEN) else {
                         return Ok(None);
                     };
-                    let expected = client_hash(&self.cookie, &self.client_nonce, &self.server_nonce);
+                    let expected =
+                        client_hash(&self.cookie, &self.client_nonce, &self.server_nonce);
                     let good = bool::from(expected.ct_eq(theirs));
                     self.input.drain(..NONCE_LEN);
                     if !good {
