@@ -1,7 +1,7 @@
 //! Tor pluggable-transport plumbing shared by the snowflake client and
 //! server (protocol reference §7.7, §8.1–8.3, §9).
 //!
-//! * [`env`] — the `TOR_PT_*` environment tor passes (client and server).
+//! * [`env`](mod@env) — the `TOR_PT_*` environment tor passes (client and server).
 //! * [`stdout`] — the lines a transport prints back to tor.
 //! * [`args`] — `k=v;…` argument strings (SOCKS, SMETHOD `ARGS:`, server
 //!   transport options).
