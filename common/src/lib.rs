@@ -8,3 +8,4 @@
 pub mod encapsulation;
 pub mod turbotunnel;
 pub mod smux;
+pub mod pt;
