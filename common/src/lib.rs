@@ -4,3 +4,7 @@
 //! thin tokio driver where the protocol needs one. The wire formats follow
 //! the Go Snowflake implementation byte for byte; each module says which part
 //! of the protocol reference it implements.
+
+pub mod amp;
+pub mod messages;
+pub mod namematcher;
