@@ -532,10 +532,11 @@ pub enum CacheUrlError {
     /// The cache URL has a fragment.
     #[error("cache URL may not contain a fragment")]
     CacheFragment,
-    /// Internationalised host names (non-ASCII or `xn--` labels) are not
-    /// supported: they need IDNA processing we do not implement.
-    #[error("internationalised host name {0:?} is not supported")]
-    InternationalisedHost(String),
+    /// Host names other than plain ASCII letters, digits, `-`, `_` and `.`
+    /// (for example internationalised ones, or `xn--` labels) are not
+    /// supported: Go passes them through IDNA processing we do not have.
+    #[error("host name {0:?} is not supported for AMP cache URLs")]
+    UnsupportedHost(String),
 }
 
 /// The parts of an absolute URL that the AMP rewriting needs, as written.
@@ -707,15 +708,18 @@ fn base32_lower_unpadded(data: &[u8]) -> String {
 /// `.` turned into `-`, wrapped in `0-`…`-0` when characters 3 and 4 are
 /// both `-`; if that is longer than 63 characters (not a DNS label), the
 /// lower-case unpadded base32 of the SHA-256 of the host name instead.
+/// Case is kept, as Go keeps it.
 pub fn domain_prefix(hostname: &str) -> Result<String, CacheUrlError> {
-    let idn = !hostname.is_ascii()
-        || hostname.split('.').any(|label| {
-            label
-                .get(..4)
-                .is_some_and(|p| p.eq_ignore_ascii_case("xn--"))
-        });
-    if idn {
-        return Err(CacheUrlError::InternationalisedHost(hostname.to_string()));
+    let plain = hostname
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'));
+    let punycode = hostname.split('.').any(|label| {
+        label
+            .get(..4)
+            .is_some_and(|p| p.eq_ignore_ascii_case("xn--"))
+    });
+    if !plain || punycode {
+        return Err(CacheUrlError::UnsupportedHost(hostname.to_string()));
     }
     let mut prefix = hostname.replace('-', "--").replace('.', "-");
     if prefix.get(2..4) == Some("--") {
