@@ -341,9 +341,9 @@ fn skip_attributes(html: &[u8], mut i: usize) -> Option<usize> {
     }
 }
 
-/// Finds the end of a comment-like construct starting at `<` index `start`:
-/// returns the index after it (`len` if unterminated), or `None` when the
-/// `<` does not start markup at all (it is then text).
+/// Reads the markup (tag, comment, doctype) whose `<` is at `start`:
+/// returns what it is and the index after it (the document length if it is
+/// unterminated), or `None` when the `<` starts no markup (it is then text).
 fn read_markup(html: &[u8], start: usize) -> Option<(Markup, usize)> {
     let find = |from: usize, needle: &[u8]| -> usize {
         html.get(from..)

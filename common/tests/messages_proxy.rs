@@ -206,6 +206,18 @@ fn poll_request_garbage() {
         ProxyPollRequest::decode(&vec![b' '; READ_LIMIT + 1]),
         Err(ProxyPollRequestError::TooLarge)
     );
+    // Deep nesting is refused by the parser's depth limit, not a stack
+    // overflow.
+    let deep = format!("{{\"x\":{}", "[".repeat(50_000));
+    assert!(matches!(
+        decode_poll(&deep),
+        Err(ProxyPollRequestError::Json(_))
+    ));
+    let deep_top = "[".repeat(50_000);
+    assert!(matches!(
+        decode_poll(&deep_top),
+        Err(ProxyPollRequestError::Json(_))
+    ));
 }
 
 #[test]
