@@ -9,3 +9,6 @@ pub mod encapsulation;
 pub mod turbotunnel;
 pub mod smux;
 pub mod pt;
+pub mod amp;
+pub mod messages;
+pub mod namematcher;
