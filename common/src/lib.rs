@@ -5,10 +5,10 @@
 //! the Go Snowflake implementation byte for byte; each module says which part
 //! of the protocol reference it implements.
 
-pub mod encapsulation;
-pub mod turbotunnel;
-pub mod smux;
-pub mod pt;
 pub mod amp;
+pub mod encapsulation;
 pub mod messages;
 pub mod namematcher;
+pub mod pt;
+pub mod smux;
+pub mod turbotunnel;
