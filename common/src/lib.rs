@@ -6,6 +6,7 @@
 //! of the protocol reference it implements.
 
 pub mod amp;
+pub mod cli;
 pub mod encapsulation;
 pub mod messages;
 pub mod namematcher;

@@ -6,11 +6,13 @@
 //! * [`args`] — `k=v;…` argument strings (SOCKS, SMETHOD `ARGS:`, server
 //!   transport options).
 //! * [`socks`] — the SOCKS5 server a client transport offers tor.
+//! * [`lifecycle`] — when to exit: stdin closed (if tor asks) or a signal.
 //! * [`extorport`] — the Extended ORPort handshake a server transport runs
 //!   with tor, plus a tor-side implementation for tests.
 
 pub mod args;
 pub mod env;
 pub mod extorport;
+pub mod lifecycle;
 pub mod socks;
 pub mod stdout;
