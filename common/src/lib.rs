@@ -7,6 +7,7 @@
 
 pub mod amp;
 pub mod encapsulation;
+pub mod kcp;
 pub mod messages;
 pub mod namematcher;
 pub mod pt;
