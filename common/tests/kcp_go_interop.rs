@@ -222,8 +222,8 @@ async fn rust_server() -> RustServer {
     tokio::spawn(async move {
         while let Ok(accepted) = accepting.accept().await {
             tokio::spawn(async move {
-                let session = Session::server(accepted.stream, Config::snowflake_server())
-                    .expect("config");
+                let session =
+                    Session::server(accepted.stream, Config::snowflake_server()).expect("config");
                 while let Ok(stream) = session.accept_stream().await {
                     tokio::spawn(async move {
                         let (mut r, mut w) = tokio::io::split(stream);

@@ -338,7 +338,10 @@ mod tests {
         );
         let mut bad = good.clone();
         bad[4] = 80;
-        assert_eq!(validate_packet(&bad, 7), Err(SegmentError::UnknownCommand(80)));
+        assert_eq!(
+            validate_packet(&bad, 7),
+            Err(SegmentError::UnknownCommand(80))
+        );
         let mut bad = good.clone();
         bad[5] = 255;
         assert_eq!(validate_packet(&bad, 7), Err(SegmentError::Fragmented(255)));
@@ -363,7 +366,10 @@ mod tests {
         );
         let mut bad = good.clone();
         bad.extend_from_slice(&[0; 10]);
-        assert_eq!(validate_packet(&bad, 7), Err(SegmentError::TrailingBytes(10)));
+        assert_eq!(
+            validate_packet(&bad, 7),
+            Err(SegmentError::TrailingBytes(10))
+        );
         // A bad second segment rejects the whole packet.
         let mut bad = good.clone();
         bad.extend(push(9, 1, b"x"));

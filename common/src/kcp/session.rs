@@ -126,7 +126,10 @@ impl<P: PacketConn> SessionIo for PacketConnIo<P> {
     fn queue(&mut self, packet: Bytes) {
         if self.queue.len() >= OUTPUT_QUEUE_LIMIT {
             self.dropped += 1;
-            tracing::trace!(dropped = self.dropped, "KCP output queue full; packet dropped");
+            tracing::trace!(
+                dropped = self.dropped,
+                "KCP output queue full; packet dropped"
+            );
             return;
         }
         self.queue.push_back(packet);
@@ -383,7 +386,10 @@ pub fn connect<P: PacketConn>(conn: P) -> KcpStream {
 /// [`connect`] with a given conversation id (kcp-go's `NewConn3`); for tests
 /// and reproducible captures.
 pub fn connect_with_conv<P: PacketConn>(conn: P, conv: u32) -> KcpStream {
-    tracing::debug!(conv = format_args!("{conv:#010x}"), "KCP client session started");
+    tracing::debug!(
+        conv = format_args!("{conv:#010x}"),
+        "KCP client session started"
+    );
     spawn_session(conv, PacketConnIo::new(conn), None).0
 }
 
@@ -414,7 +420,9 @@ impl<Io: SessionIo> Driver<Io> {
     /// Milliseconds since the session started: the full count and the
     /// wrapping `u32` KCP clock.
     fn clock(&self) -> (u64, u32) {
-        let ms = Instant::now().saturating_duration_since(self.start).as_millis();
+        let ms = Instant::now()
+            .saturating_duration_since(self.start)
+            .as_millis();
         let ms = u64::try_from(ms).unwrap_or(u64::MAX);
         (ms, ms as u32)
     }
@@ -482,13 +490,13 @@ impl<Io: SessionIo> Driver<Io> {
         };
         drop(inner);
 
-        let backlog_before = self.io.backlog();
         if let Poll::Ready(Err(e)) = self.io.poll_send(cx) {
             let reason = KcpError::from_io(&e);
             tracing::debug!("KCP session ended: {reason}");
             Shared::end(&mut self.shared.lock(), reason);
             return Step::Exit;
         }
+        // Output drained below the mark: the skipped flush can run now.
         let unblocked = gated && self.io.backlog() < OUTPUT_HIGH_WATER;
 
         self.deadline = next.map(|ms| {
@@ -504,7 +512,7 @@ impl<Io: SessionIo> Driver<Io> {
                 return Step::Again;
             }
         }
-        if got_input || unblocked || self.io.backlog() < backlog_before && gated {
+        if got_input || unblocked {
             Step::Again
         } else {
             Step::Idle
