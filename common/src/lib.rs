@@ -8,6 +8,7 @@
 pub mod amp;
 pub mod cli;
 pub mod encapsulation;
+pub mod kcp;
 pub mod messages;
 pub mod namematcher;
 pub mod pt;

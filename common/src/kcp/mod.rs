@@ -1,0 +1,39 @@
+//! KCP as Snowflake uses it (protocol reference §2): raw ikcp segments with
+//! no kcp-go crypto or FEC header, stream mode, windows 65535/65535,
+//! nodelay 0, interval 10 ms, fast resend off, no congestion window,
+//! MTU 1400.
+//!
+//! Layers:
+//!
+//! * [`segment`]: the 24-byte segment header and the structural checks
+//!   every incoming packet passes before the `kcp` crate sees it;
+//! * [`KcpCore`]: one conversation as a sans-IO state machine over the
+//!   `kcp` crate (explicit millisecond clock, bounded queues, validated
+//!   input, packets out);
+//! * [`connect`] / [`KcpStream`]: a client conversation over any
+//!   [`PacketConn`](crate::turbotunnel::PacketConn), as a tokio byte stream
+//!   for smux;
+//! * [`KcpListener`]: the server side, one conversation per
+//!   [`ClientId`](crate::turbotunnel::ClientId) over a
+//!   [`QueuePacketConn`](crate::turbotunnel::QueuePacketConn).
+//!
+//! The `kcp` crate is built with `overflow-checks = false` (workspace
+//! `Cargo.toml`): like C ikcp and kcp-go it relies on wrapping `u32`
+//! arithmetic for sequence numbers and its clock, but spells some of it as
+//! plain `+`/`-`. See `common/tests/kcp_input.rs` for the crafted segments
+//! that would otherwise panic it.
+
+mod core;
+mod listener;
+pub mod segment;
+mod session;
+
+pub use self::core::{
+    InputError, KcpCore, INTERVAL_MS, MAX_UNFLUSHED_SEGMENTS, MSS, MTU, SEND_QUEUE_LIMIT, WINDOW,
+};
+pub use self::listener::{
+    Accepted, KcpListener, ListenerConfig, ListenerStats, ACCEPT_BACKLOG, DEFAULT_MAX_SESSIONS,
+    SESSION_QUEUE,
+};
+pub use self::segment::{validate_packet, SegmentError, SegmentHeader};
+pub use self::session::{connect, connect_with_conv, KcpError, KcpStream};

@@ -1,0 +1,551 @@
+//! Tokio driver around [`KcpCore`]: one task per conversation moves packets
+//! between the core and a packet transport and runs the core's timer;
+//! [`KcpStream`] exposes the reliable byte stream as `AsyncRead +
+//! AsyncWrite`.
+
+use std::collections::VecDeque;
+use std::fmt;
+use std::future::Future;
+use std::io;
+use std::pin::Pin;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::task::{Context, Poll, Waker};
+use std::time::Duration;
+
+use bytes::Bytes;
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio::time::{Instant, Sleep};
+
+use super::core::KcpCore;
+use crate::turbotunnel::PacketConn;
+
+/// Incoming packets taken per driver step before they are processed
+/// together (one flush decision, one wakeup of the reader).
+const INPUT_BATCH: usize = 128;
+/// Driver steps per poll before yielding to other tasks.
+const DRIVER_BUDGET: usize = 16;
+/// Outgoing packets waiting for a slow transport above which the driver
+/// stops flushing (no new data, no retransmissions) until it drains.
+const OUTPUT_HIGH_WATER: usize = 1024;
+/// Hard bound on outgoing packets waiting for the transport; beyond it
+/// packets are dropped (KCP retransmits). One flush produces at most about
+/// `SEND_QUEUE_LIMIT` + ACK packets, so this is not reached in practice.
+const OUTPUT_QUEUE_LIMIT: usize = 8192;
+
+/// Why a KCP stream stopped working.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum KcpError {
+    /// The packet connection under the session failed or closed.
+    #[error("KCP packet connection failed: {message}")]
+    PacketConn {
+        /// The transport error's kind.
+        kind: io::ErrorKind,
+        /// Its text.
+        message: String,
+    },
+    /// The client started a new conversation under the same ClientId
+    /// (server side, §2.4).
+    #[error("KCP session replaced by a new conversation from the same client")]
+    Replaced,
+    /// The listener that owned the session was dropped (server side).
+    #[error("KCP listener closed")]
+    ListenerClosed,
+    /// The stream was closed locally.
+    #[error("KCP session closed")]
+    Closed,
+}
+
+impl KcpError {
+    fn from_io(err: &io::Error) -> Self {
+        Self::PacketConn {
+            kind: err.kind(),
+            message: err.to_string(),
+        }
+    }
+}
+
+impl From<KcpError> for io::Error {
+    fn from(err: KcpError) -> Self {
+        let kind = match &err {
+            KcpError::PacketConn { kind, .. } => *kind,
+            KcpError::Replaced => io::ErrorKind::ConnectionReset,
+            KcpError::ListenerClosed => io::ErrorKind::ConnectionAborted,
+            KcpError::Closed => io::ErrorKind::NotConnected,
+        };
+        io::Error::new(kind, err)
+    }
+}
+
+/// The packet transport of one conversation, as the driver sees it.
+pub(crate) trait SessionIo: Send + Unpin + 'static {
+    /// The next incoming packet; an error ends the session.
+    fn poll_recv(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<Bytes>>;
+    /// Takes an outgoing packet without waiting (queues or drops it).
+    fn queue(&mut self, packet: Bytes);
+    /// Sends queued packets: `Ready(Ok)` once all are handed over.
+    fn poll_send(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>>;
+    /// Packets queued and not yet handed over.
+    fn backlog(&self) -> usize;
+}
+
+type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send>>;
+
+/// [`SessionIo`] over any [`PacketConn`] (the client side).
+pub(crate) struct PacketConnIo<P> {
+    conn: Arc<P>,
+    recv: Option<BoxFuture<io::Result<Bytes>>>,
+    send: Option<BoxFuture<io::Result<()>>>,
+    queue: VecDeque<Bytes>,
+    dropped: u64,
+}
+
+impl<P: PacketConn> PacketConnIo<P> {
+    pub(crate) fn new(conn: P) -> Self {
+        Self {
+            conn: Arc::new(conn),
+            recv: None,
+            send: None,
+            queue: VecDeque::new(),
+            dropped: 0,
+        }
+    }
+}
+
+impl<P: PacketConn> SessionIo for PacketConnIo<P> {
+    fn poll_recv(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<Bytes>> {
+        let conn = &self.conn;
+        let fut = self.recv.get_or_insert_with(|| {
+            let conn = Arc::clone(conn);
+            Box::pin(async move { conn.recv().await })
+        });
+        let result = std::task::ready!(fut.as_mut().poll(cx));
+        self.recv = None;
+        Poll::Ready(result)
+    }
+
+    fn queue(&mut self, packet: Bytes) {
+        if self.queue.len() >= OUTPUT_QUEUE_LIMIT {
+            self.dropped += 1;
+            tracing::trace!(
+                dropped = self.dropped,
+                "KCP output queue full; packet dropped"
+            );
+            return;
+        }
+        self.queue.push_back(packet);
+    }
+
+    fn poll_send(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        loop {
+            if let Some(fut) = self.send.as_mut() {
+                let result = std::task::ready!(fut.as_mut().poll(cx));
+                self.send = None;
+                result?;
+            }
+            let Some(packet) = self.queue.pop_front() else {
+                return Poll::Ready(Ok(()));
+            };
+            let conn = Arc::clone(&self.conn);
+            self.send = Some(Box::pin(async move { conn.send(packet).await }));
+        }
+    }
+
+    fn backlog(&self) -> usize {
+        self.queue.len() + usize::from(self.send.is_some())
+    }
+}
+
+/// State shared by a [`KcpStream`] and its driver task.
+struct Inner {
+    core: KcpCore,
+    /// Set once the session has ended, with the reason.
+    ended: Option<KcpError>,
+    /// The stream handle was dropped: flush once more and stop.
+    handle_dropped: bool,
+    /// `poll_shutdown` was called: no more writes.
+    write_shutdown: bool,
+    /// New data was queued (or a window reopened): flush soon.
+    flush_requested: bool,
+    read_waker: Option<Waker>,
+    write_waker: Option<Waker>,
+    driver_waker: Option<Waker>,
+}
+
+pub(crate) struct Shared {
+    inner: Mutex<Inner>,
+}
+
+fn store_waker(slot: &mut Option<Waker>, waker: &Waker) {
+    match slot {
+        Some(existing) if existing.will_wake(waker) => {}
+        _ => *slot = Some(waker.clone()),
+    }
+}
+
+fn wake(slot: &mut Option<Waker>) {
+    if let Some(waker) = slot.take() {
+        waker.wake();
+    }
+}
+
+impl Shared {
+    fn lock(&self) -> MutexGuard<'_, Inner> {
+        // A panic under this lock cannot leave the session half-updated in
+        // a way that matters more than the panic itself; keep going.
+        self.inner.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Ends the session from outside the driver (server: replaced or
+    /// listener gone). The driver stops at its next step.
+    pub(crate) fn terminate(&self, reason: KcpError) {
+        let mut inner = self.lock();
+        Self::end(&mut inner, reason);
+        wake(&mut inner.driver_waker);
+    }
+
+    fn end(inner: &mut Inner, reason: KcpError) {
+        if inner.ended.is_none() {
+            inner.ended = Some(reason);
+        }
+        wake(&mut inner.read_waker);
+        wake(&mut inner.write_waker);
+    }
+}
+
+/// The reliable, ordered byte stream of one KCP conversation, for smux to
+/// run over.
+///
+/// Writes are taken while fewer than [`super::SEND_QUEUE_LIMIT`] segments
+/// are queued or unacknowledged, and wait otherwise. Reads deliver bytes in
+/// order; they never return end-of-file while the session runs (KCP has no
+/// FIN), and fail once the packet connection failed or the session was
+/// ended. `poll_shutdown` stops further writes (reads continue); dropping
+/// the stream closes the session: queued data is flushed once (as kcp-go's
+/// `Close` does, without waiting for acknowledgements) and the driver ends.
+pub struct KcpStream {
+    shared: Arc<Shared>,
+    conv: u32,
+}
+
+impl fmt::Debug for KcpStream {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("KcpStream")
+            .field("conv", &format_args!("{:#010x}", self.conv))
+            .finish_non_exhaustive()
+    }
+}
+
+impl KcpStream {
+    /// The conversation id.
+    pub fn conv(&self) -> u32 {
+        self.conv
+    }
+
+    /// Why the session ended, or `None` while it runs.
+    pub fn error(&self) -> Option<KcpError> {
+        self.shared.lock().ended.clone()
+    }
+
+    /// Packets refused by input validation so far (diagnostics).
+    pub fn rejected_packets(&self) -> u64 {
+        self.shared.lock().core.rejected_packets()
+    }
+}
+
+impl AsyncRead for KcpStream {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        if buf.remaining() == 0 {
+            return Poll::Ready(Ok(()));
+        }
+        let mut inner = self.shared.lock();
+        let n = inner.core.recv(buf.initialize_unfilled());
+        if n > 0 {
+            buf.advance(n);
+            if inner.core.take_window_reopened() {
+                inner.flush_requested = true;
+                wake(&mut inner.driver_waker);
+            }
+            return Poll::Ready(Ok(()));
+        }
+        if let Some(reason) = &inner.ended {
+            return Poll::Ready(Err(reason.clone().into()));
+        }
+        store_waker(&mut inner.read_waker, cx.waker());
+        Poll::Pending
+    }
+}
+
+impl AsyncWrite for KcpStream {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        let mut inner = self.shared.lock();
+        if let Some(reason) = &inner.ended {
+            return Poll::Ready(Err(reason.clone().into()));
+        }
+        if inner.write_shutdown {
+            return Poll::Ready(Err(io::Error::new(
+                io::ErrorKind::BrokenPipe,
+                "KCP stream shut down for writing",
+            )));
+        }
+        if buf.is_empty() {
+            return Poll::Ready(Ok(0));
+        }
+        let n = inner.core.send(buf);
+        if n == 0 {
+            store_waker(&mut inner.write_waker, cx.waker());
+            return Poll::Pending;
+        }
+        inner.flush_requested = true;
+        wake(&mut inner.driver_waker);
+        Poll::Ready(Ok(n))
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        // Written data belongs to KCP, which sends it as soon as the driver
+        // runs; there is nothing to wait for.
+        match &self.shared.lock().ended {
+            Some(reason) => Poll::Ready(Err(reason.clone().into())),
+            None => Poll::Ready(Ok(())),
+        }
+    }
+
+    fn poll_shutdown(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        let mut inner = self.shared.lock();
+        inner.write_shutdown = true;
+        Poll::Ready(Ok(()))
+    }
+}
+
+impl Drop for KcpStream {
+    fn drop(&mut self) {
+        let mut inner = self.shared.lock();
+        inner.handle_dropped = true;
+        wake(&mut inner.driver_waker);
+    }
+}
+
+/// Runs when a session's driver ends (the server removes the session).
+pub(crate) type ExitHook = Box<dyn FnOnce() + Send>;
+
+/// Starts the driver task of conversation `conv` over `io` and returns the
+/// stream and the shared state (for [`Shared::terminate`]). Must be called
+/// within a tokio runtime.
+pub(crate) fn spawn_session<Io: SessionIo>(
+    conv: u32,
+    io: Io,
+    on_exit: Option<ExitHook>,
+) -> (KcpStream, Arc<Shared>) {
+    let start = Instant::now();
+    let shared = Arc::new(Shared {
+        inner: Mutex::new(Inner {
+            core: KcpCore::new(conv, 0),
+            ended: None,
+            handle_dropped: false,
+            write_shutdown: false,
+            flush_requested: false,
+            read_waker: None,
+            write_waker: None,
+            driver_waker: None,
+        }),
+    });
+    let driver = Driver {
+        shared: Arc::clone(&shared),
+        io,
+        start,
+        sleep: Box::pin(tokio::time::sleep_until(start)),
+        deadline: None,
+        batch: Vec::new(),
+        on_exit,
+    };
+    tokio::spawn(driver);
+    (
+        KcpStream {
+            shared: Arc::clone(&shared),
+            conv,
+        },
+        shared,
+    )
+}
+
+/// Starts a client KCP conversation with a random conversation id (as
+/// kcp-go's `NewConn2`) over `conn` and returns its byte stream. The
+/// session lives until the stream is dropped or `conn` fails. Must be
+/// called within a tokio runtime.
+pub fn connect<P: PacketConn>(conn: P) -> KcpStream {
+    connect_with_conv(conn, rand::random())
+}
+
+/// [`connect`] with a given conversation id (kcp-go's `NewConn3`); for tests
+/// and reproducible captures.
+pub fn connect_with_conv<P: PacketConn>(conn: P, conv: u32) -> KcpStream {
+    tracing::debug!(
+        conv = format_args!("{conv:#010x}"),
+        "KCP client session started"
+    );
+    spawn_session(conv, PacketConnIo::new(conn), None).0
+}
+
+/// What one driver step achieved.
+enum Step {
+    /// Something happened; run another step.
+    Again,
+    /// Everything waits on a registered waker.
+    Idle,
+    /// The session is over.
+    Exit,
+}
+
+/// The per-conversation task.
+struct Driver<Io> {
+    shared: Arc<Shared>,
+    io: Io,
+    /// Time zero of the session's KCP clock.
+    start: Instant,
+    sleep: Pin<Box<Sleep>>,
+    deadline: Option<Instant>,
+    /// Reused buffer for a batch of incoming packets.
+    batch: Vec<Bytes>,
+    on_exit: Option<ExitHook>,
+}
+
+impl<Io: SessionIo> Driver<Io> {
+    /// Milliseconds since the session started: the full count and the
+    /// wrapping `u32` KCP clock.
+    fn clock(&self) -> (u64, u32) {
+        let ms = Instant::now()
+            .saturating_duration_since(self.start)
+            .as_millis();
+        let ms = u64::try_from(ms).unwrap_or(u64::MAX);
+        (ms, ms as u32)
+    }
+
+    fn step(&mut self, cx: &mut Context<'_>) -> Step {
+        let mut failure = None;
+        while self.batch.len() < INPUT_BATCH {
+            match self.io.poll_recv(cx) {
+                Poll::Ready(Ok(packet)) => self.batch.push(packet),
+                Poll::Ready(Err(e)) => {
+                    failure = Some(KcpError::from_io(&e));
+                    break;
+                }
+                Poll::Pending => break,
+            }
+        }
+        let got_input = !self.batch.is_empty();
+        let timer_fired = self.deadline.is_some_and(|d| Instant::now() >= d);
+        let (now_full, now) = self.clock();
+
+        let mut inner = self.shared.lock();
+        store_waker(&mut inner.driver_waker, cx.waker());
+        if inner.ended.is_some() {
+            return Step::Exit;
+        }
+        for packet in self.batch.drain(..) {
+            if let Err(e) = inner.core.input(&packet, now) {
+                tracing::debug!(conv = inner.core.conv(), "KCP packet dropped: {e}");
+            }
+        }
+        if got_input {
+            inner.core.after_input(now);
+        }
+        if let Some(reason) = failure {
+            tracing::debug!(conv = inner.core.conv(), "KCP session ended: {reason}");
+            Shared::end(&mut inner, reason);
+            return Step::Exit;
+        }
+        let closing = inner.handle_dropped;
+        let gated = !closing && self.io.backlog() >= OUTPUT_HIGH_WATER;
+        if !gated && (inner.flush_requested || timer_fired || closing) {
+            inner.flush_requested = false;
+            inner.core.flush(now);
+        }
+        let io = &mut self.io;
+        inner.core.drain_output(|packet| io.queue(packet));
+        if inner.core.readable() {
+            wake(&mut inner.read_waker);
+        }
+        if inner.core.writable() {
+            wake(&mut inner.write_waker);
+        }
+        if closing {
+            Shared::end(&mut inner, KcpError::Closed);
+            drop(inner);
+            // Best effort, like kcp-go's Close: whatever the transport
+            // takes without waiting.
+            let _ = self.io.poll_send(cx);
+            return Step::Exit;
+        }
+        let next = if gated {
+            None
+        } else {
+            inner.core.next_timeout(now)
+        };
+        drop(inner);
+
+        if let Poll::Ready(Err(e)) = self.io.poll_send(cx) {
+            let reason = KcpError::from_io(&e);
+            tracing::debug!("KCP session ended: {reason}");
+            Shared::end(&mut self.shared.lock(), reason);
+            return Step::Exit;
+        }
+        // Output drained below the mark: the skipped flush can run now.
+        let unblocked = gated && self.io.backlog() < OUTPUT_HIGH_WATER;
+
+        self.deadline = next.map(|ms| {
+            // At least 1 ms ahead so a due-but-unflushed state cannot spin.
+            let at = now_full.saturating_add(u64::from(ms.max(1)));
+            self.start + Duration::from_millis(at)
+        });
+        if let Some(deadline) = self.deadline {
+            if self.sleep.deadline() != deadline {
+                self.sleep.as_mut().reset(deadline);
+            }
+            if self.sleep.as_mut().poll(cx).is_ready() {
+                return Step::Again;
+            }
+        }
+        if got_input || unblocked {
+            Step::Again
+        } else {
+            Step::Idle
+        }
+    }
+}
+
+impl<Io: SessionIo> Future for Driver<Io> {
+    type Output = ();
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        let this = &mut *self;
+        for _ in 0..DRIVER_BUDGET {
+            match this.step(cx) {
+                Step::Again => {}
+                Step::Idle => return Poll::Pending,
+                Step::Exit => return Poll::Ready(()),
+            }
+        }
+        cx.waker().wake_by_ref();
+        Poll::Pending
+    }
+}
+
+impl<Io> Drop for Driver<Io> {
+    fn drop(&mut self) {
+        {
+            let mut inner = self.shared.lock();
+            Shared::end(&mut inner, KcpError::Closed);
+            inner.driver_waker = None;
+        }
+        if let Some(hook) = self.on_exit.take() {
+            hook();
+        }
+    }
+}

@@ -1,0 +1,256 @@
+//! The sans-IO KCP core: §11.5 / §1.4 vectors, two cores over a simulated
+//! lossy, reordering, duplicating network (including across the clock's
+//! wrap points), read buffering, and the send-queue bound.
+
+use bytes::{Bytes, BytesMut};
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+use snowflake_common::encapsulation::encode_data;
+use snowflake_common::kcp::segment::{SegmentHeader, CMD_ACK, CMD_PUSH};
+use snowflake_common::kcp::{KcpCore, MSS, MTU, SEND_QUEUE_LIMIT};
+
+const SMUX_SYN_SID3: [u8; 8] = [0x02, 0x00, 0x00, 0x00, 0x03, 0x00, 0x00, 0x00];
+
+fn drain(core: &mut KcpCore) -> Vec<Bytes> {
+    let mut out = Vec::new();
+    core.drain_output(|p| out.push(p));
+    out
+}
+
+fn encapsulated(packet: &[u8]) -> String {
+    let mut buf = BytesMut::new();
+    encode_data(packet, &mut buf).expect("fits");
+    hex::encode(buf)
+}
+
+#[test]
+fn first_datagram_matches_kcp_go_capture() {
+    // §11.5: kcp-go 5.6.1 NewConn3(0x11223344, …) with Snowflake's
+    // settings, one write of the smux SYN, clock at 0.
+    let mut core = KcpCore::new(0x1122_3344, 0);
+    assert_eq!(core.send(&SMUX_SYN_SID3), 8);
+    core.flush(0);
+    let packets = drain(&mut core);
+    assert_eq!(packets.len(), 1);
+    assert_eq!(
+        hex::encode(&packets[0]),
+        "443322115100ffff000000000000000000000000080000000200000003000000"
+    );
+}
+
+#[test]
+fn worked_example_push_and_ack() {
+    // §1.4 / §11.5: the client's PUSH at ts 1000 …
+    let mut client = KcpCore::new(0x1122_3344, 1000);
+    client.send(&SMUX_SYN_SID3);
+    client.flush(1000);
+    let push = drain(&mut client);
+    assert_eq!(push.len(), 1);
+    assert_eq!(
+        encapsulated(&push[0]),
+        "a0443322115100ffffe8030000000000000000000008000000\
+         0200000003000000"
+    );
+
+    // … and the server's ACK: ts echoed, wnd 65534 because the segment is
+    // still queued for the application, sn 0, una 1. It waits for the
+    // next flush (the 10 ms tick), as in kcp-go.
+    let mut server = KcpCore::new(0x1122_3344, 55);
+    server.input(&push[0], 57).expect("valid PUSH");
+    server.after_input(57);
+    assert!(!server.has_output(), "ACK waits for the tick");
+    assert!(server.next_timeout(57).is_some_and(|ms| ms <= 10));
+    server.flush(65);
+    let ack = drain(&mut server);
+    assert_eq!(ack.len(), 1);
+    assert_eq!(
+        encapsulated(&ack[0]),
+        "98443322115200feffe8030000000000000100000000000000"
+    );
+    let mut buf = [0u8; 16];
+    assert_eq!(server.recv(&mut buf), 8);
+    assert_eq!(buf[..8], SMUX_SYN_SID3);
+
+    // The ACK frees the client's send queue; both are then idle.
+    client.input(&ack[0], 1010).expect("valid ACK");
+    client.after_input(1010);
+    drain(&mut client);
+    assert_eq!(client.wait_snd(), 0);
+    assert_eq!(client.next_timeout(1010), None, "idle: no timer needed");
+    assert_eq!(server.next_timeout(65), None);
+}
+
+#[test]
+fn reads_in_order_through_small_buffers_and_skip_empty_segments() {
+    let conv = 9;
+    let mut core = KcpCore::new(conv, 0);
+    let push = |sn: u32, payload: &[u8]| {
+        let mut p = SegmentHeader {
+            conv,
+            cmd: CMD_PUSH,
+            wnd: 65535,
+            sn,
+            len: payload.len() as u32,
+            ..Default::default()
+        }
+        .to_bytes()
+        .to_vec();
+        p.extend_from_slice(payload);
+        p
+    };
+    // Out of order, with an empty segment in the middle.
+    core.input(&push(2, b"!"), 1).expect("valid");
+    core.input(&push(1, b""), 1).expect("valid");
+    assert!(!core.readable(), "sn 0 missing");
+    core.input(&push(0, b"hello, world"), 1).expect("valid");
+    assert!(core.readable());
+    let mut got = Vec::new();
+    let mut buf = [0u8; 5];
+    loop {
+        let n = core.recv(&mut buf);
+        if n == 0 {
+            break;
+        }
+        got.extend_from_slice(&buf[..n]);
+    }
+    assert_eq!(got, b"hello, world!");
+    assert!(!core.readable());
+}
+
+#[test]
+fn send_queue_is_bounded_and_reopens_when_acknowledged() {
+    let conv = 5;
+    let mut core = KcpCore::new(conv, 0);
+    let chunk = vec![7u8; 48 * 1024];
+    let mut accepted = 0usize;
+    let mut snd_nxt = 0u32;
+    loop {
+        let n = core.send(&chunk);
+        accepted += n;
+        if n == 0 {
+            core.flush(0);
+            for p in drain(&mut core) {
+                let h = SegmentHeader::parse(&p).expect("header");
+                if h.cmd == CMD_PUSH {
+                    snd_nxt = snd_nxt.max(h.sn + 1);
+                }
+            }
+            if !core.writable() {
+                break;
+            }
+        }
+    }
+    assert!(core.wait_snd() >= SEND_QUEUE_LIMIT);
+    assert!(accepted >= (SEND_QUEUE_LIMIT - 1) * MSS, "{accepted}");
+    assert!(accepted <= SEND_QUEUE_LIMIT * MSS + 64 * 1024, "{accepted}");
+    assert_eq!(core.send(b"more"), 0);
+
+    // The peer acknowledges everything sent so far (packets carry several
+    // segments, but una covers them all).
+    let ack = SegmentHeader {
+        conv,
+        cmd: CMD_ACK,
+        wnd: 65535,
+        sn: snd_nxt - 1,
+        una: snd_nxt,
+        ..Default::default()
+    }
+    .to_bytes();
+    core.input(&ack, 5).expect("valid ACK");
+    assert!(core.writable());
+    assert_eq!(core.send(b"more"), 4);
+}
+
+/// Two cores over a simulated network that loses, duplicates, delays and
+/// reorders packets, each sending `len` bytes to the other while a driver
+/// loop flushes on sends and on timeouts. Starts the clock at `start`.
+fn simulate(start: u32, len: usize, loss: f64, seed: u64) {
+    let mut rng = StdRng::seed_from_u64(seed);
+    let mut cores = [KcpCore::new(0xabcd, start), KcpCore::new(0xabcd, start)];
+    let data: [Vec<u8>; 2] = [0, 1].map(|i| {
+        let mut d = vec![0u8; len];
+        StdRng::seed_from_u64(seed + i).fill(&mut d[..]);
+        d
+    });
+    let mut sent = [0usize; 2];
+    let mut received: [Vec<u8>; 2] = [Vec::new(), Vec::new()];
+    // (delivery time offset, destination, packet)
+    let mut network: Vec<(u64, usize, Bytes)> = Vec::new();
+    let mut buf = vec![0u8; 4096];
+    for tick in 0u64..600_000 {
+        let now = start.wrapping_add(tick as u32);
+        for side in 0..2 {
+            let core = &mut cores[side];
+            let mut i = 0;
+            let mut got_input = false;
+            while i < network.len() {
+                if network[i].0 <= tick && network[i].1 == side {
+                    let (_, _, packet) = network.swap_remove(i);
+                    core.input(&packet, now)
+                        .expect("no valid packet is refused");
+                    got_input = true;
+                } else {
+                    i += 1;
+                }
+            }
+            if got_input {
+                core.after_input(now);
+            }
+            let mut wrote = false;
+            while sent[side] < len {
+                let n = core.send(&data[side][sent[side]..]);
+                if n == 0 {
+                    break;
+                }
+                sent[side] += n;
+                wrote = true;
+            }
+            if wrote || core.next_timeout(now) == Some(0) {
+                core.flush(now);
+            }
+            core.drain_output(|packet| {
+                assert!(packet.len() <= MTU);
+                if rng.random_bool(loss) {
+                    return;
+                }
+                let copies = if rng.random_bool(0.01) { 2 } else { 1 };
+                for _ in 0..copies {
+                    let delay = rng.random_range(1..30);
+                    network.push((tick + delay, 1 - side, packet.clone()));
+                }
+            });
+            loop {
+                let n = core.recv(&mut buf);
+                if n == 0 {
+                    break;
+                }
+                received[side].extend_from_slice(&buf[..n]);
+            }
+        }
+        if received[0].len() == len && received[1].len() == len {
+            assert!(received[0] == data[1] && received[1] == data[0]);
+            assert_eq!(cores[0].rejected_packets(), 0);
+            assert_eq!(cores[1].rejected_packets(), 0);
+            return;
+        }
+    }
+    panic!(
+        "transfer incomplete after 600 s of simulated time: {} and {} of {len} bytes",
+        received[0].len(),
+        received[1].len()
+    );
+}
+
+#[test]
+fn lossy_reordering_network() {
+    simulate(0, 1 << 20, 0.05, 1);
+}
+
+#[test]
+fn clock_wraps_through_i32_and_u32_boundaries() {
+    // KCP's clock is a wrapping u32 of milliseconds; these starts make a
+    // transfer cross 2^31 (where the crate's `as i32` subtraction would
+    // overflow if it had overflow checks) and 2^32.
+    simulate((1 << 31) - 2000, 1 << 19, 0.02, 2);
+    simulate(u32::MAX - 2000, 1 << 19, 0.02, 3);
+}
