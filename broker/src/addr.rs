@@ -161,9 +161,15 @@ mod tests {
             address(&[("x-forwarded-for", "[2001:db8::5]:443")]),
             "2001:db8::5"
         );
-        assert_eq!(address(&[("x-forwarded-for", "junk, 192.168.1.1")]), "127.0.0.1");
         assert_eq!(
-            address(&[("x-forwarded-for", "100.64.1.1"), ("x-forwarded-for", "203.0.113.9:80")]),
+            address(&[("x-forwarded-for", "junk, 192.168.1.1")]),
+            "127.0.0.1"
+        );
+        assert_eq!(
+            address(&[
+                ("x-forwarded-for", "100.64.1.1"),
+                ("x-forwarded-for", "203.0.113.9:80")
+            ]),
             "203.0.113.9"
         );
     }
@@ -172,7 +178,10 @@ mod tests {
     fn forwarded_takes_precedence() {
         assert_eq!(
             address(&[
-                ("forwarded", r#"for="[fe80::1]", For=198.51.100.17;proto=https"#),
+                (
+                    "forwarded",
+                    r#"for="[fe80::1]", For=198.51.100.17;proto=https"#
+                ),
                 ("x-forwarded-for", "203.0.113.5"),
             ]),
             "198.51.100.17"
@@ -182,7 +191,10 @@ mod tests {
             "2001:db8:cafe::17"
         );
         assert_eq!(
-            address(&[("forwarded", "for=_hidden"), ("x-forwarded-for", "203.0.113.5")]),
+            address(&[
+                ("forwarded", "for=_hidden"),
+                ("x-forwarded-for", "203.0.113.5")
+            ]),
             "203.0.113.5"
         );
     }
@@ -190,13 +202,31 @@ mod tests {
     #[test]
     fn non_public_ranges() {
         for ip in [
-            "127.0.0.1", "10.1.2.3", "172.16.0.1", "192.168.0.1", "169.254.1.1", "100.64.0.1",
-            "0.0.0.0", "255.255.255.255", "224.0.0.1", "::1", "::", "fd00::1", "fe80::1",
-            "ff02::1", "::ffff:10.0.0.1",
+            "127.0.0.1",
+            "10.1.2.3",
+            "172.16.0.1",
+            "192.168.0.1",
+            "169.254.1.1",
+            "100.64.0.1",
+            "0.0.0.0",
+            "255.255.255.255",
+            "224.0.0.1",
+            "::1",
+            "::",
+            "fd00::1",
+            "fe80::1",
+            "ff02::1",
+            "::ffff:10.0.0.1",
         ] {
             assert!(is_non_public(ip.parse().unwrap()), "{ip}");
         }
-        for ip in ["203.0.113.5", "8.8.8.8", "100.128.0.1", "2001:db8::1", "::ffff:8.8.8.8"] {
+        for ip in [
+            "203.0.113.5",
+            "8.8.8.8",
+            "100.128.0.1",
+            "2001:db8::1",
+            "::ffff:8.8.8.8",
+        ] {
             assert!(!is_non_public(ip.parse().unwrap()), "{ip}");
         }
     }

@@ -192,7 +192,8 @@ mod tests {
         );
         let list = BridgeList::parse(&text).unwrap();
         assert_eq!(list.len(), 2);
-        let second = BridgeFingerprint::from_hex("8838024498816a039fcbbab14e6f40a0843051fa").unwrap();
+        let second =
+            BridgeFingerprint::from_hex("8838024498816a039fcbbab14e6f40a0843051fa").unwrap();
         assert_eq!(
             list.get(&second).unwrap().relay_host,
             "02.snowflake.torproject.net"
@@ -218,6 +219,20 @@ mod tests {
             Err(BridgeListError::Empty)
         ));
         assert!(BridgeList::parse("not json").is_err());
+    }
+
+    #[test]
+    fn reads_files() {
+        let dir = std::env::temp_dir().join(format!("sf-bridges-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("bridges.jsonl");
+        std::fs::write(&path, format!("{DEFAULT_BRIDGE_LINE}\n")).unwrap();
+        assert_eq!(BridgeList::from_file(&path).unwrap(), BridgeList::default());
+        assert!(matches!(
+            BridgeList::from_file(&dir.join("missing")),
+            Err(BridgeListError::Io { .. })
+        ));
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]

@@ -60,7 +60,9 @@ impl<T: Ord + Copy> RangeTable<T> {
 
     fn lookup(&self, address: T) -> Option<CountryCode> {
         // Index of the first range starting after the address.
-        let after = self.ranges.partition_point(|&(first, _, _)| first <= address);
+        let after = self
+            .ranges
+            .partition_point(|&(first, _, _)| first <= address);
         let (_, last, country) = *self.ranges.get(after.checked_sub(1)?)?;
         (address <= last).then_some(country)
     }
@@ -93,8 +95,10 @@ fn parse_table<T: Ord + Copy>(
         else {
             return Err(bad("expected FIRST,LAST,CC".to_string()));
         };
-        let first = parse_address(first.trim()).ok_or_else(|| bad(format!("bad address {first:?}")))?;
-        let last = parse_address(last.trim()).ok_or_else(|| bad(format!("bad address {last:?}")))?;
+        let first =
+            parse_address(first.trim()).ok_or_else(|| bad(format!("bad address {first:?}")))?;
+        let last =
+            parse_address(last.trim()).ok_or_else(|| bad(format!("bad address {last:?}")))?;
         if last < first {
             return Err(bad("range ends before it starts".to_string()));
         }
@@ -161,7 +165,8 @@ fn read_limited(path: &Path) -> Result<String, GeoIpError> {
 mod tests {
     use super::*;
 
-    const V4: &str = "# comment\n16777216,16777471,AU\n\n3405803776,3405804031,JP\n3758096128,3758096383,AU\n";
+    const V4: &str =
+        "# comment\n16777216,16777471,AU\n\n3405803776,3405804031,JP\n3758096128,3758096383,AU\n";
     const V6: &str = "2001:200::,2001:200:ffff:ffff:ffff:ffff:ffff:ffff,JP\n2c0f:ffd8::,2c0f:ffd8:ffff:ffff:ffff:ffff:ffff:ffff,ZA\n";
 
     #[test]
@@ -191,11 +196,29 @@ mod tests {
             "1,99999999999,AU",
         ] {
             assert!(
-                matches!(GeoIp::parse(bad, ""), Err(GeoIpError::BadLine { line: 1, .. })),
+                matches!(
+                    GeoIp::parse(bad, ""),
+                    Err(GeoIpError::BadLine { line: 1, .. })
+                ),
                 "{bad}"
             );
         }
         assert!(GeoIp::parse("", "::1,zz,AU").is_err());
+    }
+
+    #[test]
+    fn reads_files() {
+        let dir = std::env::temp_dir().join(format!("sf-geoip-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("geoip"), V4).unwrap();
+        std::fs::write(dir.join("geoip6"), V6).unwrap();
+        let geoip = GeoIp::from_files(&dir.join("geoip"), &dir.join("geoip6")).unwrap();
+        assert_eq!(geoip, GeoIp::parse(V4, V6).unwrap());
+        assert!(matches!(
+            GeoIp::from_files(&dir.join("missing"), &dir.join("geoip6")),
+            Err(GeoIpError::Io { .. })
+        ));
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]

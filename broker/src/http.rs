@@ -27,7 +27,9 @@ use crate::addr::{request_address, Scrubbed};
 use crate::bridges::BridgeList;
 use crate::geoip::{GeoIp, UNKNOWN_COUNTRY};
 use crate::matcher::{ClientRefusal, ClientRequest, MatcherStats, ProxyRegistration};
-use crate::metrics::{ClientPollStatus, Metrics, ProxyPollStatus, RendezvousMethod, PROMETHEUS_CONTENT_TYPE};
+use crate::metrics::{
+    ClientPollStatus, Metrics, ProxyPollStatus, RendezvousMethod, PROMETHEUS_CONTENT_TYPE,
+};
 use crate::poll_interval::PollIntervals;
 use crate::rendezvous::{ClientOutcome, ProxyOutcome, Rendezvous};
 
@@ -69,7 +71,11 @@ enum ClientReply {
     TimedOut,
 }
 
-fn text_response(status: StatusCode, content_type: &'static str, body: impl Into<Bytes>) -> Response<Body> {
+fn text_response(
+    status: StatusCode,
+    content_type: &'static str,
+    body: impl Into<Bytes>,
+) -> Response<Body> {
     let mut response = Response::new(Full::new(body.into()));
     *response.status_mut() = status;
     response
@@ -155,7 +161,11 @@ impl App {
     }
 
     /// Serves one request.
-    pub async fn handle(self: Arc<Self>, request: Request<Incoming>, peer: SocketAddr) -> Response<Body> {
+    pub async fn handle(
+        self: Arc<Self>,
+        request: Request<Incoming>,
+        peer: SocketAddr,
+    ) -> Response<Body> {
         let path = request.uri().path().to_string();
         match path.as_str() {
             "/robots.txt" => return text_response(StatusCode::OK, TEXT_PLAIN, ROBOTS_TXT),
@@ -211,7 +221,11 @@ impl App {
             .client_poll(start + self.client_timeout, matcher_request)
             .await;
         let (status, reply) = match outcome {
-            ClientOutcome::Answer { answer, proxy_type, proxy_nat } => {
+            ClientOutcome::Answer {
+                answer,
+                proxy_type,
+                proxy_nat,
+            } => {
                 tracing::debug!(client = %who, %nat, %proxy_type, %proxy_nat, method = method.as_str(), "client matched");
                 (ClientPollStatus::Matched, ClientReply::Answer(answer))
             }
@@ -244,17 +258,18 @@ impl App {
             }
         };
         let legacy = body.first() == Some(&b'{');
-        let (format, poll) = match ClientPollRequest::decode_with_legacy(&body, nat_header.as_deref()) {
-            Ok(decoded) => decoded,
-            Err(error) if legacy => {
-                tracing::debug!(%error, "bad legacy client request");
-                return empty_response(StatusCode::BAD_REQUEST);
-            }
-            Err(error) => {
-                let response = ClientPollResponse::Error(error.to_string());
-                return text_response(StatusCode::OK, TEXT_PLAIN, response.encode());
-            }
-        };
+        let (format, poll) =
+            match ClientPollRequest::decode_with_legacy(&body, nat_header.as_deref()) {
+                Ok(decoded) => decoded,
+                Err(error) if legacy => {
+                    tracing::debug!(%error, "bad legacy client request");
+                    return empty_response(StatusCode::BAD_REQUEST);
+                }
+                Err(error) => {
+                    let response = ClientPollResponse::Error(error.to_string());
+                    return text_response(StatusCode::OK, TEXT_PLAIN, response.encode());
+                }
+            };
         let reply = self
             .client_offer(start, poll, RendezvousMethod::Http, address)
             .await;
@@ -299,7 +314,11 @@ impl App {
             },
         };
         let json = json_reply(reply).encode();
-        let mut response = text_response(StatusCode::OK, amp::ARMOR_CONTENT_TYPE, amp::encode_armor(&json));
+        let mut response = text_response(
+            StatusCode::OK,
+            amp::ARMOR_CONTENT_TYPE,
+            amp::encode_armor(&json),
+        );
         response.headers_mut().insert(
             CACHE_CONTROL,
             HeaderValue::from_static(amp::ARMOR_CACHE_CONTROL),
@@ -333,19 +352,16 @@ impl App {
             .or_else(|| self.default_relay_pattern.clone())
             .map(|p| NameMatcher::parse_lenient(&p))
             .filter(|p| p.is_superset_of(&self.allowed_relay_pattern));
-        self.metrics.proxy_poll_received(
-            address,
-            poll.proxy_type,
-            poll.nat,
-            &country,
-            pattern_present,
-        );
+        self.metrics
+            .proxy_poll_received(poll.proxy_type, poll.nat, pattern_present);
         let Some(pattern) = pattern else {
             tracing::debug!(proxy = %who, pattern = ?poll.accepted_relay_pattern, "proxy relay pattern refused");
             self.metrics.proxy_poll_rejected(poll.proxy_type, poll.nat);
             let response = ProxyPollResponse::incorrect_relay_pattern(Some(REJECTED_NEXT_POLL));
             return text_response(StatusCode::OK, TEXT_PLAIN, response.encode());
         };
+        self.metrics
+            .proxy_poll_accepted(address, poll.proxy_type, poll.nat, &country);
         let next_poll = Some(reloadable.poll_intervals.for_proxy(poll.nat));
         let proxy_type = poll.proxy_type;
         let nat = poll.nat;
@@ -361,7 +377,12 @@ impl App {
                 tracing::debug!(proxy = %who, %proxy_type, %nat, "proxy matched");
                 self.metrics
                     .proxy_poll_ended(proxy_type, nat, ProxyPollStatus::Matched, &country);
-                ProxyPollResponse::client_match(offer.offer, offer.client_nat, offer.relay_url, next_poll)
+                ProxyPollResponse::client_match(
+                    offer.offer,
+                    offer.client_nat,
+                    offer.relay_url,
+                    next_poll,
+                )
             }
             Ok(ProxyOutcome::NoMatch) => {
                 self.metrics

@@ -170,7 +170,8 @@ fn load_poll_intervals(path: Option<&Path>) -> PollIntervals {
 }
 
 fn config_from_args(args: &Args) -> Result<BrokerConfig, String> {
-    if args.acme_hostnames.is_some() || args.acme_email.is_some() || args.acme_cert_cache.is_some() {
+    if args.acme_hostnames.is_some() || args.acme_email.is_some() || args.acme_cert_cache.is_some()
+    {
         return Err(
             "ACME (-acme-hostnames, -acme-email, -acme-cert-cache) is not supported; \
              use -cert and -key, or -disable-tls behind a reverse proxy"
@@ -334,8 +335,14 @@ mod tests {
         assert!(config_from_args(&parse(&["-cert", "c.pem", "-disable-geoip"])).is_err());
         let err = config_from_args(&parse(&["-acme-hostnames", "x", "-disable-tls"])).unwrap_err();
         assert!(err.contains("not supported"));
-        let config =
-            config_from_args(&parse(&["-cert", "c.pem", "-key", "k.pem", "-disable-geoip"])).unwrap();
+        let config = config_from_args(&parse(&[
+            "-cert",
+            "c.pem",
+            "-key",
+            "k.pem",
+            "-disable-geoip",
+        ]))
+        .unwrap();
         assert_eq!(
             config.tls,
             Some(TlsFiles {

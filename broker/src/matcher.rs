@@ -650,7 +650,10 @@ mod tests {
         for client_nat in [Restricted, Unknown] {
             assert_eq!(match_with(client_nat, &[Restricted]), None);
             assert_eq!(match_with(client_nat, &[Unknown]), None);
-            assert_eq!(match_with(client_nat, &[Unrestricted]), Some("unrestricted"));
+            assert_eq!(
+                match_with(client_nat, &[Unrestricted]),
+                Some("unrestricted")
+            );
             assert_eq!(
                 match_with(client_nat, &[Restricted, Unknown, Unrestricted]),
                 Some("unrestricted")
@@ -661,7 +664,10 @@ mod tests {
         // unknown) and fall back to unrestricted ones.
         assert_eq!(match_with(Unrestricted, &[Restricted]), Some("restricted"));
         assert_eq!(match_with(Unrestricted, &[Unknown]), Some("unknown"));
-        assert_eq!(match_with(Unrestricted, &[Unrestricted]), Some("unrestricted"));
+        assert_eq!(
+            match_with(Unrestricted, &[Unrestricted]),
+            Some("unrestricted")
+        );
         assert_eq!(
             match_with(Unrestricted, &[Unrestricted, Restricted]),
             Some("restricted")
@@ -828,14 +834,22 @@ mod tests {
         m.proxy_poll(start, proxy("sid", NatType::Unrestricted, 0), "proxy")
             .unwrap();
         let deadline = start + Duration::from_secs(5);
-        m.client_poll(start + Duration::from_secs(1), deadline, client(NatType::Restricted), "client")
-            .unwrap();
+        m.client_poll(
+            start + Duration::from_secs(1),
+            deadline,
+            client(NatType::Restricted),
+            "client",
+        )
+        .unwrap();
         assert_eq!(m.next_deadline(), Some(deadline));
         let mut expired = Vec::new();
         m.handle_timeout(deadline, &mut expired);
         assert!(matches!(
             expired.as_slice(),
-            [Expired::Client { waiter: "client", nat: NatType::Restricted }]
+            [Expired::Client {
+                waiter: "client",
+                nat: NatType::Restricted
+            }]
         ));
         assert_eq!(m.proxy_answer("sid"), None);
         assert_eq!(m.stats(), MatcherStats::default());
@@ -912,14 +926,18 @@ mod tests {
             max_waiting_clients: 1,
         });
         let now = Instant::now();
-        m.proxy_poll(now, proxy("a", NatType::Unrestricted, 0), "a").unwrap();
-        m.proxy_poll(now, proxy("b", NatType::Unrestricted, 0), "b").unwrap();
+        m.proxy_poll(now, proxy("a", NatType::Unrestricted, 0), "a")
+            .unwrap();
+        m.proxy_poll(now, proxy("b", NatType::Unrestricted, 0), "b")
+            .unwrap();
         assert!(matches!(
             m.proxy_poll(now, proxy("c", NatType::Unrestricted, 0), "c"),
             Err((ProxyRefusal::TooManyProxies, "c"))
         ));
         // Replacing an existing sid is allowed at capacity.
-        assert!(m.proxy_poll(now, proxy("a", NatType::Unrestricted, 0), "a2").is_ok());
+        assert!(m
+            .proxy_poll(now, proxy("a", NatType::Unrestricted, 0), "a2")
+            .is_ok());
         m.client_poll(now, later(now), client(NatType::Restricted), "x")
             .unwrap();
         assert!(matches!(
@@ -936,7 +954,8 @@ mod tests {
         let mut webext = proxy("w", NatType::Restricted, 0);
         webext.proxy_type = ProxyType::Webext;
         m.proxy_poll(now, webext, "w").unwrap();
-        m.proxy_poll(now, proxy("s", NatType::Unknown, 0), "s").unwrap();
+        m.proxy_poll(now, proxy("s", NatType::Unknown, 0), "s")
+            .unwrap();
         let stats = m.stats();
         assert_eq!(stats.waiting_proxies, 2);
         assert_eq!(

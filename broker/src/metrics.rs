@@ -281,17 +281,30 @@ impl MetricsLog {
     /// Renders the block for the interval ending at `end`, then starts a
     /// new interval.
     pub fn render_and_reset(&mut self, end: SystemTime, interval: Duration) -> String {
-        let count = |map: &BTreeMap<&'static str, u64>, key: &str| map.get(key).copied().unwrap_or(0);
+        let count =
+            |map: &BTreeMap<&'static str, u64>, key: &str| map.get(key).copied().unwrap_or(0);
         let lines = [
             format!(
                 "snowflake-stats-end {} ({} s)",
                 format_utc(end),
                 interval.as_secs()
             ),
-            format!("snowflake-ips {}", country_list(&self.proxy_countries, false)),
-            format!("snowflake-ips-iptproxy {}", count(&self.proxy_types, "iptproxy")),
-            format!("snowflake-ips-standalone {}", count(&self.proxy_types, "standalone")),
-            format!("snowflake-ips-webext {}", count(&self.proxy_types, "webext")),
+            format!(
+                "snowflake-ips {}",
+                country_list(&self.proxy_countries, false)
+            ),
+            format!(
+                "snowflake-ips-iptproxy {}",
+                count(&self.proxy_types, "iptproxy")
+            ),
+            format!(
+                "snowflake-ips-standalone {}",
+                count(&self.proxy_types, "standalone")
+            ),
+            format!(
+                "snowflake-ips-webext {}",
+                count(&self.proxy_types, "webext")
+            ),
             format!("snowflake-ips-badge {}", count(&self.proxy_types, "badge")),
             format!("snowflake-ips-total {}", self.proxy_addresses.len()),
             format!("snowflake-idle-count {}", bin_count(self.proxy_idle)),
@@ -316,17 +329,38 @@ impl MetricsLog {
                 "client-unrestricted-denied-count {}",
                 bin_count(self.client_unrestricted_denied)
             ),
-            format!("client-snowflake-match-count {}", bin_count(self.client_match)),
-            format!("client-snowflake-timeout-count {}", bin_count(self.client_timeout)),
+            format!(
+                "client-snowflake-match-count {}",
+                bin_count(self.client_match)
+            ),
+            format!(
+                "client-snowflake-timeout-count {}",
+                bin_count(self.client_timeout)
+            ),
             format!("client-http-count {}", bin_count(self.client_http)),
-            format!("client-http-ips {}", country_list(&self.client_http_countries, true)),
+            format!(
+                "client-http-ips {}",
+                country_list(&self.client_http_countries, true)
+            ),
             format!("client-ampcache-count {}", bin_count(self.client_amp)),
-            format!("client-ampcache-ips {}", country_list(&self.client_amp_countries, true)),
+            format!(
+                "client-ampcache-ips {}",
+                country_list(&self.client_amp_countries, true)
+            ),
             "client-sqs-count 0".to_string(),
             "client-sqs-ips ".to_string(),
-            format!("snowflake-ips-nat-restricted {}", count(&self.proxy_nats, "restricted")),
-            format!("snowflake-ips-nat-unrestricted {}", count(&self.proxy_nats, "unrestricted")),
-            format!("snowflake-ips-nat-unknown {}", count(&self.proxy_nats, "unknown")),
+            format!(
+                "snowflake-ips-nat-restricted {}",
+                count(&self.proxy_nats, "restricted")
+            ),
+            format!(
+                "snowflake-ips-nat-unrestricted {}",
+                count(&self.proxy_nats, "unrestricted")
+            ),
+            format!(
+                "snowflake-ips-nat-unknown {}",
+                count(&self.proxy_nats, "unknown")
+            ),
         ];
         *self = MetricsLog::new(self.max_tracked_addresses);
         let mut out = lines.join("\n");
@@ -446,26 +480,28 @@ impl Metrics {
         self.with_log(|log| log.record_client_poll(method, nat, status, country));
     }
 
-    /// A well-formed proxy poll arrived from `address`; `pattern_present`
-    /// tells whether it carried `AcceptedRelayPattern`.
-    pub fn proxy_poll_received(
-        &self,
-        address: IpAddr,
-        proxy_type: ProxyType,
-        nat: NatType,
-        country: &str,
-        pattern_present: bool,
-    ) {
+    /// A well-formed proxy poll arrived; `pattern_present` tells whether
+    /// it carried `AcceptedRelayPattern`.
+    pub fn proxy_poll_received(&self, proxy_type: ProxyType, nat: NatType, pattern_present: bool) {
         let labels = [nat.as_str(), proxy_type.as_str()];
         if pattern_present {
             self.with_relay_url.with_label_values(&labels).inc();
         } else {
             self.without_relay_url.with_label_values(&labels).inc();
         }
-        self.with_log(|log| {
-            log.record_relay_url_extension(pattern_present);
-            log.record_proxy_poll(address, proxy_type, nat, country);
-        });
+        self.with_log(|log| log.record_relay_url_extension(pattern_present));
+    }
+
+    /// A proxy poll from `address` passed the relay-pattern check and is
+    /// held (counted for the unique-address statistics).
+    pub fn proxy_poll_accepted(
+        &self,
+        address: IpAddr,
+        proxy_type: ProxyType,
+        nat: NatType,
+        country: &str,
+    ) {
+        self.with_log(|log| log.record_proxy_poll(address, proxy_type, nat, country));
     }
 
     /// A proxy poll was refused for its relay pattern.
@@ -635,9 +671,12 @@ snowflake-ips-nat-unknown 1
         assert!(text.contains(
             "snowflake_rounded_client_poll_total{cc=\"??\",nat=\"unknown\",rendezvous_method=\"http\",status=\"denied\"} 8"
         ), "{text}");
-        assert!(text.contains(
-            "snowflake_available_proxies{nat=\"unrestricted\",type=\"standalone\"} 3"
-        ), "{text}");
+        assert!(
+            text.contains(
+                "snowflake_available_proxies{nat=\"unrestricted\",type=\"standalone\"} 3"
+            ),
+            "{text}"
+        );
         // The gauge follows the stats it is given.
         let text = metrics.prometheus_text(&MatcherStats::default());
         assert!(!text.contains("snowflake_available_proxies{"), "{text}");

@@ -91,10 +91,14 @@ mod tests {
 
     #[test]
     fn parses_and_defaults() {
-        let both =
-            PollIntervals::parse(r#"{"unrestricted_poll_interval":5000,"restricted_poll_interval":30000}"#)
-                .unwrap();
-        assert_eq!(both.for_proxy(NatType::Unrestricted), Duration::from_secs(5));
+        let both = PollIntervals::parse(
+            r#"{"unrestricted_poll_interval":5000,"restricted_poll_interval":30000}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            both.for_proxy(NatType::Unrestricted),
+            Duration::from_secs(5)
+        );
         assert_eq!(both.for_proxy(NatType::Restricted), Duration::from_secs(30));
         assert_eq!(both.for_proxy(NatType::Unknown), Duration::from_secs(30));
         let one = PollIntervals::parse(r#"{"restricted_poll_interval":1000}"#).unwrap();

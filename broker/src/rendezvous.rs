@@ -111,7 +111,11 @@ impl Rendezvous {
     }
 
     /// Wakes the timer if `deadline` is now the earliest one.
-    fn deadline_added(&self, matcher: &Matcher<ProxyWaiter, ClientWaiter>, deadline: std::time::Instant) {
+    fn deadline_added(
+        &self,
+        matcher: &Matcher<ProxyWaiter, ClientWaiter>,
+        deadline: std::time::Instant,
+    ) {
         if matcher.next_deadline() == Some(deadline) {
             self.timer_wakeup.notify_one();
         }
@@ -304,14 +308,20 @@ mod tests {
         });
         let proxy = tokio::spawn({
             let r = rendezvous.clone();
-            async move { r.proxy_poll(registration("sid1", NatType::Unrestricted)).await }
+            async move {
+                r.proxy_poll(registration("sid1", NatType::Unrestricted))
+                    .await
+            }
         });
         settle().await;
         let client_task = tokio::spawn({
             let r = rendezvous.clone();
             async move {
-                r.client_poll(Instant::now() + Duration::from_secs(5), client(NatType::Restricted))
-                    .await
+                r.client_poll(
+                    Instant::now() + Duration::from_secs(5),
+                    client(NatType::Restricted),
+                )
+                .await
             }
         });
         let offer = proxy.await.unwrap().unwrap();
@@ -338,12 +348,18 @@ mod tests {
         });
         let proxy = tokio::spawn({
             let r = rendezvous.clone();
-            async move { r.proxy_poll(registration("sid2", NatType::Restricted)).await }
+            async move {
+                r.proxy_poll(registration("sid2", NatType::Restricted))
+                    .await
+            }
         });
         settle().await;
         let start = Instant::now();
         let outcome = rendezvous
-            .client_poll(start + Duration::from_secs(5), client(NatType::Unrestricted))
+            .client_poll(
+                start + Duration::from_secs(5),
+                client(NatType::Unrestricted),
+            )
             .await;
         assert_eq!(outcome, ClientOutcome::TimedOut);
         assert_eq!(start.elapsed(), Duration::from_secs(5));
@@ -358,7 +374,10 @@ mod tests {
         let rendezvous = StdArc::new(Rendezvous::new(config()));
         let proxy = tokio::spawn({
             let r = rendezvous.clone();
-            async move { r.proxy_poll(registration("gone", NatType::Unrestricted)).await }
+            async move {
+                r.proxy_poll(registration("gone", NatType::Unrestricted))
+                    .await
+            }
         });
         settle().await;
         assert_eq!(rendezvous.stats().waiting_proxies, 1);
@@ -366,21 +385,30 @@ mod tests {
         let _ = proxy.await;
         assert_eq!(rendezvous.stats().waiting_proxies, 0);
         let outcome = rendezvous
-            .client_poll(Instant::now() + Duration::from_secs(5), client(NatType::Restricted))
+            .client_poll(
+                Instant::now() + Duration::from_secs(5),
+                client(NatType::Restricted),
+            )
             .await;
         assert_eq!(outcome, ClientOutcome::Refused(ClientRefusal::NoProxies));
 
         // A client that leaves: the proxy's answer is refused.
         let proxy = tokio::spawn({
             let r = rendezvous.clone();
-            async move { r.proxy_poll(registration("p2", NatType::Unrestricted)).await }
+            async move {
+                r.proxy_poll(registration("p2", NatType::Unrestricted))
+                    .await
+            }
         });
         settle().await;
         let client_task = tokio::spawn({
             let r = rendezvous.clone();
             async move {
-                r.client_poll(Instant::now() + Duration::from_secs(5), client(NatType::Restricted))
-                    .await
+                r.client_poll(
+                    Instant::now() + Duration::from_secs(5),
+                    client(NatType::Restricted),
+                )
+                .await
             }
         });
         assert!(matches!(proxy.await.unwrap(), Ok(ProxyOutcome::Matched(_))));
@@ -395,12 +423,18 @@ mod tests {
         let rendezvous = StdArc::new(Rendezvous::new(config()));
         let first = tokio::spawn({
             let r = rendezvous.clone();
-            async move { r.proxy_poll(registration("same", NatType::Unrestricted)).await }
+            async move {
+                r.proxy_poll(registration("same", NatType::Unrestricted))
+                    .await
+            }
         });
         settle().await;
         let second = tokio::spawn({
             let r = rendezvous.clone();
-            async move { r.proxy_poll(registration("same", NatType::Unrestricted)).await }
+            async move {
+                r.proxy_poll(registration("same", NatType::Unrestricted))
+                    .await
+            }
         });
         assert_eq!(first.await.unwrap(), Ok(ProxyOutcome::NoMatch));
         settle().await;

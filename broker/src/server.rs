@@ -85,12 +85,10 @@ impl Broker {
                 addr: config.listen_addr,
                 source,
             })?;
-        let local_addr = listener
-            .local_addr()
-            .map_err(|source| BrokerError::Bind {
-                addr: config.listen_addr,
-                source,
-            })?;
+        let local_addr = listener.local_addr().map_err(|source| BrokerError::Bind {
+            addr: config.listen_addr,
+            source,
+        })?;
 
         let rendezvous = Arc::new(Rendezvous::new(MatcherConfig {
             proxy_timeout: config.proxy_timeout,
@@ -154,13 +152,21 @@ impl BrokerHandle {
 
     /// Replaces the country tables (what `SIGHUP` does).
     pub fn set_geoip(&self, geoip: Option<Arc<GeoIp>>) {
-        let mut reloadable = self.app.reloadable.write().unwrap_or_else(|e| e.into_inner());
+        let mut reloadable = self
+            .app
+            .reloadable
+            .write()
+            .unwrap_or_else(|e| e.into_inner());
         reloadable.geoip = geoip;
     }
 
     /// Replaces the announced poll intervals (what `SIGHUP` does).
     pub fn set_poll_intervals(&self, poll_intervals: PollIntervals) {
-        let mut reloadable = self.app.reloadable.write().unwrap_or_else(|e| e.into_inner());
+        let mut reloadable = self
+            .app
+            .reloadable
+            .write()
+            .unwrap_or_else(|e| e.into_inner());
         reloadable.poll_intervals = poll_intervals;
     }
 
@@ -305,9 +311,14 @@ async fn serve_connection(
         .keep_alive_interval(Some(Duration::from_secs(30)))
         .keep_alive_timeout(Duration::from_secs(20));
     let result = match tls {
-        None => builder.serve_connection(TokioIo::new(stream), service).await,
+        None => {
+            builder
+                .serve_connection(TokioIo::new(stream), service)
+                .await
+        }
         Some(acceptor) => {
-            let tls_stream = match tokio::time::timeout(read_timeout, acceptor.accept(stream)).await {
+            let tls_stream = match tokio::time::timeout(read_timeout, acceptor.accept(stream)).await
+            {
                 Ok(Ok(tls_stream)) => tls_stream,
                 Ok(Err(error)) => {
                     tracing::debug!(%error, "TLS handshake failed");
@@ -318,7 +329,9 @@ async fn serve_connection(
                     return;
                 }
             };
-            builder.serve_connection(TokioIo::new(tls_stream), service).await
+            builder
+                .serve_connection(TokioIo::new(tls_stream), service)
+                .await
         }
     };
     if let Err(error) = result {

@@ -21,9 +21,16 @@ async fn client_and_proxy_match_and_answer_flows_back() {
     let broker = start(config()).await;
     let addr = broker.local_addr();
     let sid = sid();
-    let proxy = spawn_waiting_proxy(&broker, proxy_body(&sid, NatType::Unrestricted, 0, Some(PATTERN))).await;
+    let proxy = spawn_waiting_proxy(
+        &broker,
+        proxy_body(&sid, NatType::Unrestricted, 0, Some(PATTERN)),
+    )
+    .await;
 
-    let client = tokio::spawn(async move { post(addr, "/client", client_body("m1", NatType::Restricted)).await });
+    let client =
+        tokio::spawn(
+            async move { post(addr, "/client", client_body("m1", NatType::Restricted)).await },
+        );
     let polled = guarded(proxy).await.unwrap();
     assert_eq!(polled.status, 200);
     assert_eq!(polled.header("content-type"), Some(JSON_CONTENT_TYPE));
@@ -34,10 +41,12 @@ async fn client_and_proxy_match_and_answer_flows_back() {
         Some(Duration::from_secs(20)),
     );
     assert_eq!(polled.text(), String::from_utf8(expected.encode()).unwrap());
-    assert!(polled.text().starts_with(r#"{"Status":"client match","Offer":"{\"type\":\"offer\""#));
     assert!(polled
         .text()
-        .ends_with(r#""NAT":"restricted","NextPoll":20000,"RelayURL":"wss://snowflake.torproject.net/"}"#));
+        .starts_with(r#"{"Status":"client match","Offer":"{\"type\":\"offer\""#));
+    assert!(polled.text().ends_with(
+        r#""NAT":"restricted","NextPoll":20000,"RelayURL":"wss://snowflake.torproject.net/"}"#
+    ));
     assert_eq!(broker.stats().waiting_clients, 1);
 
     let answered = post(addr, "/answer", answer_body(&sid, "a1")).await;
@@ -63,14 +72,34 @@ async fn client_and_proxy_match_and_answer_flows_back() {
 #[tokio::test]
 async fn no_proxy_available() {
     let broker = start(config()).await;
-    let response = post(broker.local_addr(), "/client", client_body("m", NatType::Unknown)).await;
+    let response = post(
+        broker.local_addr(),
+        "/client",
+        client_body("m", NatType::Unknown),
+    )
+    .await;
     assert_eq!(response.status, 200);
-    assert_eq!(response.text(), r#"{"error":"no snowflake proxies currently available"}"#);
+    assert_eq!(
+        response.text(),
+        r#"{"error":"no snowflake proxies currently available"}"#
+    );
 
     // A restricted proxy cannot serve a restricted client.
-    let _proxy = spawn_waiting_proxy(&broker, proxy_body(&sid(), NatType::Restricted, 0, Some(PATTERN))).await;
-    let response = post(broker.local_addr(), "/client", client_body("m", NatType::Restricted)).await;
-    assert_eq!(response.text(), r#"{"error":"no snowflake proxies currently available"}"#);
+    let _proxy = spawn_waiting_proxy(
+        &broker,
+        proxy_body(&sid(), NatType::Restricted, 0, Some(PATTERN)),
+    )
+    .await;
+    let response = post(
+        broker.local_addr(),
+        "/client",
+        client_body("m", NatType::Restricted),
+    )
+    .await;
+    assert_eq!(
+        response.text(),
+        r#"{"error":"no snowflake proxies currently available"}"#
+    );
     assert_eq!(broker.stats().waiting_proxies, 1);
 }
 
@@ -78,13 +107,26 @@ async fn no_proxy_available() {
 async fn least_loaded_proxy_is_matched_first() {
     let broker = start(config()).await;
     let addr = broker.local_addr();
-    let busy = spawn_waiting_proxy(&broker, proxy_body("busy", NatType::Unrestricted, 16, Some(PATTERN))).await;
-    let idle = spawn_waiting_proxy(&broker, proxy_body("idle", NatType::Unrestricted, 0, Some(PATTERN))).await;
-    let client = tokio::spawn(async move { post(addr, "/client", client_body("first", NatType::Restricted)).await });
+    let busy = spawn_waiting_proxy(
+        &broker,
+        proxy_body("busy", NatType::Unrestricted, 16, Some(PATTERN)),
+    )
+    .await;
+    let idle = spawn_waiting_proxy(
+        &broker,
+        proxy_body("idle", NatType::Unrestricted, 0, Some(PATTERN)),
+    )
+    .await;
+    let client = tokio::spawn(async move {
+        post(addr, "/client", client_body("first", NatType::Restricted)).await
+    });
     let idle_poll = guarded(idle).await.unwrap();
     assert!(idle_poll.text().contains("first"));
     assert!(!busy.is_finished());
-    assert_eq!(post(addr, "/answer", answer_body("idle", "x")).await.text(), r#"{"Status":"success"}"#);
+    assert_eq!(
+        post(addr, "/answer", answer_body("idle", "x")).await.text(),
+        r#"{"Status":"success"}"#
+    );
     guarded(client).await.unwrap();
     busy.abort();
 }
@@ -96,7 +138,12 @@ async fn proxy_poll_times_out_with_no_match() {
         ..config()
     })
     .await;
-    let response = guarded(post(broker.local_addr(), "/proxy", proxy_body(&sid(), NatType::Unknown, 0, Some(PATTERN)))).await;
+    let response = guarded(post(
+        broker.local_addr(),
+        "/proxy",
+        proxy_body(&sid(), NatType::Unknown, 0, Some(PATTERN)),
+    ))
+    .await;
     assert_eq!(response.status, 200);
     assert_eq!(
         response.text(),
@@ -117,13 +164,40 @@ async fn poll_interval_is_announced_per_pool() {
     })
     .await;
     let addr = broker.local_addr();
-    let unrestricted = post(addr, "/proxy", proxy_body(&sid(), NatType::Unrestricted, 0, Some(PATTERN))).await;
-    assert!(unrestricted.text().contains(r#""NextPoll":1500,"#), "{}", unrestricted.text());
-    let unknown = post(addr, "/proxy", proxy_body(&sid(), NatType::Unknown, 0, Some(PATTERN))).await;
-    assert!(unknown.text().contains(r#""NextPoll":60000,"#), "{}", unknown.text());
+    let unrestricted = post(
+        addr,
+        "/proxy",
+        proxy_body(&sid(), NatType::Unrestricted, 0, Some(PATTERN)),
+    )
+    .await;
+    assert!(
+        unrestricted.text().contains(r#""NextPoll":1500,"#),
+        "{}",
+        unrestricted.text()
+    );
+    let unknown = post(
+        addr,
+        "/proxy",
+        proxy_body(&sid(), NatType::Unknown, 0, Some(PATTERN)),
+    )
+    .await;
+    assert!(
+        unknown.text().contains(r#""NextPoll":60000,"#),
+        "{}",
+        unknown.text()
+    );
     broker.set_poll_intervals(Default::default());
-    let reloaded = post(addr, "/proxy", proxy_body(&sid(), NatType::Unknown, 0, Some(PATTERN))).await;
-    assert!(reloaded.text().contains(r#""NextPoll":20000,"#), "{}", reloaded.text());
+    let reloaded = post(
+        addr,
+        "/proxy",
+        proxy_body(&sid(), NatType::Unknown, 0, Some(PATTERN)),
+    )
+    .await;
+    assert!(
+        reloaded.text().contains(r#""NextPoll":20000,"#),
+        "{}",
+        reloaded.text()
+    );
 }
 
 #[tokio::test]
@@ -135,10 +209,22 @@ async fn client_times_out_and_late_answer_gets_client_gone() {
     .await;
     let addr = broker.local_addr();
     let sid = sid();
-    let proxy = spawn_waiting_proxy(&broker, proxy_body(&sid, NatType::Restricted, 0, Some(PATTERN))).await;
-    let response = guarded(post(addr, "/client", client_body("m", NatType::Unrestricted))).await;
+    let proxy = spawn_waiting_proxy(
+        &broker,
+        proxy_body(&sid, NatType::Restricted, 0, Some(PATTERN)),
+    )
+    .await;
+    let response = guarded(post(
+        addr,
+        "/client",
+        client_body("m", NatType::Unrestricted),
+    ))
+    .await;
     assert_eq!(response.status, 200);
-    assert_eq!(response.text(), r#"{"error":"timed out waiting for answer!"}"#);
+    assert_eq!(
+        response.text(),
+        r#"{"error":"timed out waiting for answer!"}"#
+    );
     let polled = guarded(proxy).await.unwrap();
     assert!(polled.text().contains(r#""Status":"client match""#));
     assert!(polled.text().contains(r#""NAT":"unrestricted""#));
@@ -153,10 +239,24 @@ async fn client_times_out_and_late_answer_gets_client_gone() {
 async fn answer_for_unknown_or_unmatched_session_is_client_gone() {
     let broker = start(config()).await;
     let addr = broker.local_addr();
-    assert_eq!(post(addr, "/answer", answer_body("nobody", "x")).await.text(), r#"{"Status":"client gone"}"#);
+    assert_eq!(
+        post(addr, "/answer", answer_body("nobody", "x"))
+            .await
+            .text(),
+        r#"{"Status":"client gone"}"#
+    );
     // A proxy that is waiting but was not matched has no client either.
-    let waiting = spawn_waiting_proxy(&broker, proxy_body("waiting", NatType::Unrestricted, 0, Some(PATTERN))).await;
-    assert_eq!(post(addr, "/answer", answer_body("waiting", "x")).await.text(), r#"{"Status":"client gone"}"#);
+    let waiting = spawn_waiting_proxy(
+        &broker,
+        proxy_body("waiting", NatType::Unrestricted, 0, Some(PATTERN)),
+    )
+    .await;
+    assert_eq!(
+        post(addr, "/answer", answer_body("waiting", "x"))
+            .await
+            .text(),
+        r#"{"Status":"client gone"}"#
+    );
     assert_eq!(broker.stats().waiting_proxies, 1);
     waiting.abort();
 }
@@ -267,7 +367,10 @@ async fn oversize_bodies_are_refused() {
     stream.write_all(head.as_bytes()).await.unwrap();
     let chunk = vec![b'y'; 60_000];
     for _ in 0..2 {
-        stream.write_all(format!("{:x}\r\n", chunk.len()).as_bytes()).await.unwrap();
+        stream
+            .write_all(format!("{:x}\r\n", chunk.len()).as_bytes())
+            .await
+            .unwrap();
         stream.write_all(&chunk).await.unwrap();
         stream.write_all(b"\r\n").await.unwrap();
     }
@@ -284,7 +387,8 @@ async fn unknown_bridge_fingerprint() {
     let body = ClientPollRequest {
         offer: offer_json("m"),
         nat: NatType::Unrestricted,
-        fingerprint: BridgeFingerprint::from_hex("8838024498816A039FCBBAB14E6F40A0843051FA").unwrap(),
+        fingerprint: BridgeFingerprint::from_hex("8838024498816A039FCBBAB14E6F40A0843051FA")
+            .unwrap(),
     }
     .encode();
     let response = post(broker.local_addr(), "/client", body).await;
@@ -309,7 +413,11 @@ async fn bridge_list_selects_the_relay_url() {
     })
     .await;
     let addr = broker.local_addr();
-    let proxy = spawn_waiting_proxy(&broker, proxy_body("p", NatType::Unrestricted, 0, Some(PATTERN))).await;
+    let proxy = spawn_waiting_proxy(
+        &broker,
+        proxy_body("p", NatType::Unrestricted, 0, Some(PATTERN)),
+    )
+    .await;
     let body = ClientPollRequest {
         offer: offer_json("m"),
         nat: NatType::Restricted,
@@ -321,7 +429,11 @@ async fn bridge_list_selects_the_relay_url() {
     let decoded = ProxyPollResponse::decode(&polled.body).unwrap();
     assert_eq!(decoded.relay_url, "wss://02.snowflake.torproject.net");
     post(addr, "/answer", answer_body("p", "x")).await;
-    assert!(guarded(client).await.unwrap().text().starts_with(r#"{"answer":"#));
+    assert!(guarded(client)
+        .await
+        .unwrap()
+        .text()
+        .starts_with(r#"{"answer":"#));
 }
 
 #[tokio::test]
@@ -334,15 +446,38 @@ async fn relay_pattern_is_enforced() {
     let addr = broker.local_addr();
     let refused = r#"{"Status":"incorrect relay pattern","Offer":"","NAT":"","NextPoll":3600000,"RelayURL":""}"#;
     // Narrower than the broker's pattern, unrelated, or absent: refused.
-    for pattern in [Some("example.com$"), Some("^snowflake.torproject.net$"), Some("01.snowflake.torproject.net$"), None] {
-        let response = post(addr, "/proxy", proxy_body(&sid(), NatType::Unrestricted, 0, pattern)).await;
+    for pattern in [
+        Some("example.com$"),
+        Some("^snowflake.torproject.net$"),
+        Some("01.snowflake.torproject.net$"),
+        None,
+    ] {
+        let response = post(
+            addr,
+            "/proxy",
+            proxy_body(&sid(), NatType::Unrestricted, 0, pattern),
+        )
+        .await;
         assert_eq!(response.status, 200);
         assert_eq!(response.text(), refused, "{pattern:?}");
     }
     // Equal or wider: accepted (held, then no match).
-    for pattern in ["snowflake.torproject.net$", "torproject.net$", "net$", "snowflake.torproject.net"] {
-        let response = post(addr, "/proxy", proxy_body(&sid(), NatType::Unrestricted, 0, Some(pattern))).await;
-        assert!(response.text().starts_with(r#"{"Status":"no match""#), "{pattern}");
+    for pattern in [
+        "snowflake.torproject.net$",
+        "torproject.net$",
+        "net$",
+        "snowflake.torproject.net",
+    ] {
+        let response = post(
+            addr,
+            "/proxy",
+            proxy_body(&sid(), NatType::Unrestricted, 0, Some(pattern)),
+        )
+        .await;
+        assert!(
+            response.text().starts_with(r#"{"Status":"no match""#),
+            "{pattern}"
+        );
     }
     let text = broker_prometheus(addr).await;
     assert!(text.contains(
@@ -361,8 +496,17 @@ async fn default_relay_pattern_for_proxies_without_one() {
         ..config()
     })
     .await;
-    let response = post(broker.local_addr(), "/proxy", proxy_body(&sid(), NatType::Unknown, 0, None)).await;
-    assert!(response.text().starts_with(r#"{"Status":"no match""#), "{}", response.text());
+    let response = post(
+        broker.local_addr(),
+        "/proxy",
+        proxy_body(&sid(), NatType::Unknown, 0, None),
+    )
+    .await;
+    assert!(
+        response.text().starts_with(r#"{"Status":"no match""#),
+        "{}",
+        response.text()
+    );
 }
 
 #[tokio::test]
@@ -379,38 +523,71 @@ async fn proxies_only_get_clients_whose_relay_they_accept() {
         ..config()
     })
     .await;
-    let proxy = spawn_waiting_proxy(&broker, proxy_body("p", NatType::Unrestricted, 0, Some("torproject.net$"))).await;
-    let response = post(broker.local_addr(), "/client", client_body("m", NatType::Restricted)).await;
-    assert_eq!(response.text(), r#"{"error":"no snowflake proxies currently available"}"#);
+    let proxy = spawn_waiting_proxy(
+        &broker,
+        proxy_body("p", NatType::Unrestricted, 0, Some("torproject.net$")),
+    )
+    .await;
+    let response = post(
+        broker.local_addr(),
+        "/client",
+        client_body("m", NatType::Restricted),
+    )
+    .await;
+    assert_eq!(
+        response.text(),
+        r#"{"error":"no snowflake proxies currently available"}"#
+    );
     assert_eq!(broker.stats().waiting_proxies, 1);
     proxy.abort();
 }
 
 #[tokio::test]
 async fn legacy_client_format() {
-    let broker = start(BrokerConfig {
-        client_timeout: Duration::from_millis(400),
+    // A short client timeout for the 504 case; the answered case below uses
+    // a broker with the default timeout, so it never races the deadline.
+    let short = start(BrokerConfig {
+        client_timeout: Duration::from_millis(300),
         ..config()
     })
     .await;
-    let addr = broker.local_addr();
-    let legacy_post = |nat: &'static str| async move {
-        request(addr, Method::POST, "/client", &[("Snowflake-NAT-Type", nat)], offer_json("legacy"))
-            .await
-            .unwrap()
+    let legacy_post = |addr: std::net::SocketAddr, nat: &'static str| async move {
+        request(
+            addr,
+            Method::POST,
+            "/client",
+            &[("Snowflake-NAT-Type", nat)],
+            offer_json("legacy"),
+        )
+        .await
+        .unwrap()
     };
     // No proxy: 503, empty body.
-    let response = legacy_post("restricted").await;
+    let response = legacy_post(short.local_addr(), "restricted").await;
     assert_eq!(response.status, 503);
     assert!(response.body.is_empty());
     // Matched but unanswered: 504.
-    let proxy = spawn_waiting_proxy(&broker, proxy_body("p1", NatType::Unrestricted, 0, Some(PATTERN))).await;
-    let response = guarded(legacy_post("restricted")).await;
+    let proxy = spawn_waiting_proxy(
+        &short,
+        proxy_body("p1", NatType::Unrestricted, 0, Some(PATTERN)),
+    )
+    .await;
+    let response = guarded(legacy_post(short.local_addr(), "restricted")).await;
     assert_eq!(response.status, 504);
-    assert!(guarded(proxy).await.unwrap().text().contains(r#""NAT":"restricted""#));
+    assert!(guarded(proxy)
+        .await
+        .unwrap()
+        .text()
+        .contains(r#""NAT":"restricted""#));
+    let broker = start(config()).await;
+    let addr = broker.local_addr();
     // Matched and answered: 200 with the bare answer.
-    let proxy = spawn_waiting_proxy(&broker, proxy_body("p2", NatType::Restricted, 0, Some(PATTERN))).await;
-    let client = tokio::spawn(legacy_post("unrestricted"));
+    let proxy = spawn_waiting_proxy(
+        &broker,
+        proxy_body("p2", NatType::Restricted, 0, Some(PATTERN)),
+    )
+    .await;
+    let client = tokio::spawn(legacy_post(addr, "unrestricted"));
     let polled = guarded(proxy).await.unwrap();
     let decoded = ProxyPollResponse::decode(&polled.body).unwrap();
     assert_eq!(decoded.offer, offer_json("legacy"));
@@ -418,11 +595,18 @@ async fn legacy_client_format() {
     post(addr, "/answer", answer_body("p2", "legacy-answer")).await;
     let response = guarded(client).await.unwrap();
     assert_eq!(response.status, 200);
-    assert_eq!(response.text(), answer_description("legacy-answer").to_json());
+    assert_eq!(
+        response.text(),
+        answer_description("legacy-answer").to_json()
+    );
 }
 
 fn amp_path(body: &[u8]) -> String {
-    format!("{}{}", amp::AMP_CLIENT_PATH_PREFIX, amp::encode_path_random(body))
+    format!(
+        "{}{}",
+        amp::AMP_CLIENT_PATH_PREFIX,
+        amp::encode_path_random(body)
+    )
 }
 
 #[tokio::test]
@@ -443,15 +627,29 @@ async fn amp_cache_rendezvous() {
 
     let bad = get(addr, "/amp/client/xyz").await;
     assert_eq!(bad.status, 200);
-    assert_eq!(amp::decode_armor(&bad.body).unwrap(), br#"{"error":"cannot decode URL path"}"#);
+    assert_eq!(
+        amp::decode_armor(&bad.body).unwrap(),
+        br#"{"error":"cannot decode URL path"}"#
+    );
     let bad_poll = get(addr, &amp_path(b"2.0\n{}")).await;
-    assert_eq!(amp::decode_armor(&bad_poll.body).unwrap(), br#"{"error":"unsupported message version"}"#);
+    assert_eq!(
+        amp::decode_armor(&bad_poll.body).unwrap(),
+        br#"{"error":"unsupported message version"}"#
+    );
 
     // Matched through AMP: the armored answer.
-    let proxy = spawn_waiting_proxy(&broker, proxy_body("amp", NatType::Restricted, 0, Some(PATTERN))).await;
+    let proxy = spawn_waiting_proxy(
+        &broker,
+        proxy_body("amp", NatType::Restricted, 0, Some(PATTERN)),
+    )
+    .await;
     let path = amp_path(&client_body("amp", NatType::Unrestricted));
     let client = tokio::spawn(async move { get(addr, &path).await });
-    assert!(guarded(proxy).await.unwrap().text().contains("client match"));
+    assert!(guarded(proxy)
+        .await
+        .unwrap()
+        .text()
+        .contains("client match"));
     post(addr, "/answer", answer_body("amp", "amp-answer")).await;
     let response = guarded(client).await.unwrap();
     let decoded = amp::decode_armor(&response.body).unwrap();
@@ -469,13 +667,30 @@ async fn amp_cache_rendezvous() {
 async fn options_and_cors_headers() {
     let broker = start(config()).await;
     let addr = broker.local_addr();
-    for path in ["/client", "/proxy", "/answer", "/debug", "/metrics", "/amp/client/0abc/def"] {
-        let response = request(addr, Method::OPTIONS, path, &[("Origin", "https://example.com")], "")
-            .await
-            .unwrap();
+    for path in [
+        "/client",
+        "/proxy",
+        "/answer",
+        "/debug",
+        "/metrics",
+        "/amp/client/0abc/def",
+    ] {
+        let response = request(
+            addr,
+            Method::OPTIONS,
+            path,
+            &[("Origin", "https://example.com")],
+            "",
+        )
+        .await
+        .unwrap();
         assert_eq!(response.status, 200, "{path}");
         assert!(response.body.is_empty(), "{path}");
-        assert_eq!(response.header("access-control-allow-origin"), Some("*"), "{path}");
+        assert_eq!(
+            response.header("access-control-allow-origin"),
+            Some("*"),
+            "{path}"
+        );
         assert_eq!(
             response.header("access-control-allow-headers"),
             Some("Origin, X-Session-ID"),
@@ -488,8 +703,18 @@ async fn options_and_cors_headers() {
     let response = get(addr, "/debug").await;
     assert_eq!(response.header("access-control-allow-origin"), Some("*"));
     // …robots.txt and /prometheus do not.
-    assert_eq!(get(addr, "/robots.txt").await.header("access-control-allow-origin"), None);
-    assert_eq!(get(addr, "/prometheus").await.header("access-control-allow-origin"), None);
+    assert_eq!(
+        get(addr, "/robots.txt")
+            .await
+            .header("access-control-allow-origin"),
+        None
+    );
+    assert_eq!(
+        get(addr, "/prometheus")
+            .await
+            .header("access-control-allow-origin"),
+        None
+    );
 }
 
 #[tokio::test]
@@ -498,7 +723,10 @@ async fn robots_txt_and_not_found() {
     let addr = broker.local_addr();
     let response = get(addr, "/robots.txt").await;
     assert_eq!(response.status, 200);
-    assert_eq!(response.header("content-type"), Some("text/plain; charset=utf-8"));
+    assert_eq!(
+        response.header("content-type"),
+        Some("text/plain; charset=utf-8")
+    );
     assert_eq!(response.text(), "User-agent: *\nDisallow: /\n");
     let missing = get(addr, "/nothing-here").await;
     assert_eq!(missing.status, 404);
@@ -513,7 +741,11 @@ async fn debug_page() {
         get(addr, "/debug").await.text(),
         "current snowflakes available: 0\n\tunknown proxies: 0\nNAT Types available:\n\trestricted: 0\n\tunrestricted: 0\n\tunknown: 0"
     );
-    let a = spawn_waiting_proxy(&broker, proxy_body("a", NatType::Unrestricted, 0, Some(PATTERN))).await;
+    let a = spawn_waiting_proxy(
+        &broker,
+        proxy_body("a", NatType::Unrestricted, 0, Some(PATTERN)),
+    )
+    .await;
     let b = spawn_waiting_proxy(&broker, proxy_body("b", NatType::Unknown, 0, Some(PATTERN))).await;
     let weird = format!(
         r#"{{"Sid":"c","Version":"1.3","Type":"spaceship","NAT":"restricted","Clients":0,"AcceptedRelayPattern":"{PATTERN}"}}"#
@@ -544,14 +776,16 @@ async fn broker_prometheus(addr: std::net::SocketAddr) -> String {
 async fn prometheus_counters_move() {
     let geoip = snowflake_broker::geoip::GeoIp::parse("3405803776,3405804031,JP\n", "").unwrap();
     let broker = start(BrokerConfig {
-        proxy_timeout: Duration::from_millis(300),
         geoip: Some(std::sync::Arc::new(geoip)),
         ..config()
     })
     .await;
     let addr = broker.local_addr();
     let before = broker_prometheus(addr).await;
-    assert!(!before.contains("snowflake_rounded_client_poll_total{"), "{before}");
+    assert!(
+        !before.contains("snowflake_rounded_client_poll_total{"),
+        "{before}"
+    );
 
     // A denied client, seen through a reverse proxy as 203.0.113.5 (JP).
     let response = request(
@@ -565,14 +799,30 @@ async fn prometheus_counters_move() {
     .unwrap();
     assert!(response.text().contains("no snowflake proxies"));
     // A waiting proxy shows in the gauge.
-    let proxy = spawn_waiting_proxy(&broker, proxy_body("p", NatType::Unrestricted, 0, Some(PATTERN))).await;
+    let first = spawn_waiting_proxy(
+        &broker,
+        proxy_body("p", NatType::Unrestricted, 0, Some(PATTERN)),
+    )
+    .await;
     let during = broker_prometheus(addr).await;
     assert!(during.contains(
         r#"snowflake_rounded_client_poll_total{cc="JP",nat="restricted",rendezvous_method="http",status="denied"} 8"#
     ), "{during}");
-    assert!(during.contains(r#"snowflake_available_proxies{nat="unrestricted",type="standalone"} 1"#), "{during}");
-    // It idles out.
-    assert!(guarded(proxy).await.unwrap().text().contains("no match"));
+    assert!(
+        during.contains(r#"snowflake_available_proxies{nat="unrestricted",type="standalone"} 1"#),
+        "{during}"
+    );
+    // A new poll with the same session id replaces it: the first poll ends
+    // idle ("no match").
+    let second = tokio::spawn(async move {
+        post(
+            addr,
+            "/proxy",
+            proxy_body("p", NatType::Unrestricted, 0, Some(PATTERN)),
+        )
+        .await
+    });
+    assert!(guarded(first).await.unwrap().text().contains("no match"));
     let after = broker_prometheus(addr).await;
     assert!(after.contains(
         r#"snowflake_rounded_proxy_poll_total{cc="??",nat="unrestricted",status="idle",type="standalone"} 8"#
@@ -580,13 +830,18 @@ async fn prometheus_counters_move() {
     assert!(after.contains(
         r#"snowflake_rounded_proxy_poll_with_relay_url_extension_total{nat="unrestricted",type="standalone"} 8"#
     ), "{after}");
-    assert!(!after.contains(r#"snowflake_available_proxies{"#), "{after}");
+    assert!(
+        after.contains(r#"snowflake_available_proxies{nat="unrestricted",type="standalone"} 1"#),
+        "{after}"
+    );
 
-    // A matched client and proxy.
-    let proxy = spawn_waiting_proxy(&broker, proxy_body("q", NatType::Unrestricted, 0, Some(PATTERN))).await;
-    let client = tokio::spawn(async move { post(addr, "/client", client_body("m", NatType::Unknown)).await });
-    guarded(proxy).await.unwrap();
-    post(addr, "/answer", answer_body("q", "a")).await;
+    // The second poll is matched with a client.
+    let client =
+        tokio::spawn(
+            async move { post(addr, "/client", client_body("m", NatType::Unknown)).await },
+        );
+    guarded(second).await.unwrap();
+    post(addr, "/answer", answer_body("p", "a")).await;
     guarded(client).await.unwrap();
     let matched = broker_prometheus(addr).await;
     assert!(matched.contains(
@@ -595,6 +850,10 @@ async fn prometheus_counters_move() {
     assert!(matched.contains(
         r#"snowflake_rounded_proxy_poll_total{cc="??",nat="unrestricted",status="matched",type="standalone"} 8"#
     ), "{matched}");
+    assert!(
+        !matched.contains(r#"snowflake_available_proxies{"#),
+        "{matched}"
+    );
 }
 
 #[tokio::test]
@@ -605,7 +864,11 @@ async fn timeout_counter_moves() {
     })
     .await;
     let addr = broker.local_addr();
-    let proxy = spawn_waiting_proxy(&broker, proxy_body("p", NatType::Unrestricted, 0, Some(PATTERN))).await;
+    let proxy = spawn_waiting_proxy(
+        &broker,
+        proxy_body("p", NatType::Unrestricted, 0, Some(PATTERN)),
+    )
+    .await;
     post(addr, "/client", client_body("m", NatType::Unrestricted)).await;
     guarded(proxy).await.unwrap();
     let text = broker_prometheus(addr).await;
@@ -645,8 +908,15 @@ async fn metrics_log_file() {
         }
     })
     .await;
-    assert_eq!(text.header("content-type"), Some("text/plain; charset=utf-8"));
-    assert!(text.text().starts_with("snowflake-stats-end "), "{}", text.text());
+    assert_eq!(
+        text.header("content-type"),
+        Some("text/plain; charset=utf-8")
+    );
+    assert!(
+        text.text().starts_with("snowflake-stats-end "),
+        "{}",
+        text.text()
+    );
     assert!(text.text().contains("client-unrestricted-denied-count 8\n"));
     assert!(text.text().contains("client-http-ips ??=8\n"));
     broker.shutdown().await;
@@ -657,7 +927,11 @@ async fn metrics_log_file() {
 async fn waiting_requests_end_with_shutdown() {
     let broker = start(config()).await;
     let addr = broker.local_addr();
-    let proxy = spawn_waiting_proxy(&broker, proxy_body("p", NatType::Unrestricted, 0, Some(PATTERN))).await;
+    let proxy = spawn_waiting_proxy(
+        &broker,
+        proxy_body("p", NatType::Unrestricted, 0, Some(PATTERN)),
+    )
+    .await;
     guarded(broker.shutdown()).await;
     // The held poll's connection was closed.
     assert!(guarded(proxy).await.is_err());

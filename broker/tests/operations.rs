@@ -22,7 +22,9 @@ use tokio::io::AsyncReadExt;
 use tokio::net::TcpStream;
 
 fn data(file: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/data").join(file)
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data")
+        .join(file)
 }
 
 fn tls_files() -> TlsFiles {
@@ -61,18 +63,37 @@ async fn serves_https_from_certificate_files() {
     .await;
     let addr = broker.local_addr();
     let tls = tls_connect(addr).await;
-    let response = request_over(tls, "localhost", Method::GET, "/robots.txt", &[], Bytes::new())
-        .await
-        .unwrap();
+    let response = request_over(
+        tls,
+        "localhost",
+        Method::GET,
+        "/robots.txt",
+        &[],
+        Bytes::new(),
+    )
+    .await
+    .unwrap();
     assert_eq!(response.status, 200);
     assert_eq!(response.text(), "User-agent: *\nDisallow: /\n");
     let tls = tls_connect(addr).await;
-    let response = request_over(tls, "localhost", Method::POST, "/client", &[], client_body("m", NatType::Unknown))
-        .await
-        .unwrap();
-    assert_eq!(response.text(), r#"{"error":"no snowflake proxies currently available"}"#);
+    let response = request_over(
+        tls,
+        "localhost",
+        Method::POST,
+        "/client",
+        &[],
+        client_body("m", NatType::Unknown),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        response.text(),
+        r#"{"error":"no snowflake proxies currently available"}"#
+    );
     // Plain HTTP on the TLS port gets nothing useful.
-    assert!(snowflake_testkit::http::get(addr, "/robots.txt").await.is_err());
+    assert!(snowflake_testkit::http::get(addr, "/robots.txt")
+        .await
+        .is_err());
 }
 
 #[tokio::test]
@@ -112,9 +133,10 @@ async fn port_in_use_is_reported() {
 async fn http2_prior_knowledge_multiplexes_polls() {
     let broker = start(config()).await;
     let stream = TcpStream::connect(broker.local_addr()).await.unwrap();
-    let (sender, connection) = hyper::client::conn::http2::handshake(TokioExecutor::new(), TokioIo::new(stream))
-        .await
-        .unwrap();
+    let (sender, connection) =
+        hyper::client::conn::http2::handshake(TokioExecutor::new(), TokioIo::new(stream))
+            .await
+            .unwrap();
     tokio::spawn(connection);
     let send = |path: &'static str, body: Vec<u8>| {
         let mut sender = sender.clone();
@@ -129,7 +151,10 @@ async fn http2_prior_knowledge_multiplexes_polls() {
         }
     };
     // Proxy poll and client poll on the same connection, concurrently.
-    let proxy = tokio::spawn(send("/proxy", proxy_body("h2", NatType::Unrestricted, 0, Some(PATTERN))));
+    let proxy = tokio::spawn(send(
+        "/proxy",
+        proxy_body("h2", NatType::Unrestricted, 0, Some(PATTERN)),
+    ));
     wait_for_stats(&broker, |s| s.waiting_proxies == 1).await;
     let client = tokio::spawn(send("/client", client_body("h2", NatType::Restricted)));
     let offer = guarded(proxy).await.unwrap();
@@ -173,9 +198,15 @@ async fn log_of_requests(unsafe_logging: bool) -> String {
     .await;
     let addr = broker.local_addr();
     let forwarded = [("X-Forwarded-For", "203.0.113.5")];
-    request(addr, Method::POST, "/client", &forwarded, client_body("m", NatType::Unknown))
-        .await
-        .unwrap();
+    request(
+        addr,
+        Method::POST,
+        "/client",
+        &forwarded,
+        client_body("m", NatType::Unknown),
+    )
+    .await
+    .unwrap();
     request(addr, Method::POST, "/proxy", &forwarded, b"{".to_vec())
         .await
         .unwrap();

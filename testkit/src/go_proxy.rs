@@ -49,8 +49,6 @@ pub fn args(options: &GoProxyOptions) -> Vec<String> {
         "-allow-non-tls-relay",
         "-unsafe-logging",
         "-verbose",
-        "-summary-interval",
-        "0s",
         "-nat-retest-interval",
         "0s",
         "-capacity",

@@ -88,7 +88,11 @@ pub async fn request(
 }
 
 /// `POST path` with `body`.
-pub async fn post(addr: SocketAddr, path: &str, body: impl Into<Bytes>) -> io::Result<HttpResponse> {
+pub async fn post(
+    addr: SocketAddr,
+    path: &str,
+    body: impl Into<Bytes>,
+) -> io::Result<HttpResponse> {
     request(addr, Method::POST, path, &[], body).await
 }
 

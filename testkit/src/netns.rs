@@ -74,7 +74,9 @@ pub enum NetnsError {
         stderr: String,
     },
     /// The re-run test did not pass.
-    #[error("test {test} failed inside network namespace {netns} ({status}); its output:\n{output}")]
+    #[error(
+        "test {test} failed inside network namespace {netns} ({status}); its output:\n{output}"
+    )]
     InnerTestFailed {
         /// The test.
         test: String,
@@ -97,7 +99,9 @@ pub fn inside() -> bool {
 
 /// The namespace this process was re-run in, if any.
 pub fn current() -> Option<String> {
-    std::env::var(NETNS_ENV).ok().filter(|name| !name.is_empty())
+    std::env::var(NETNS_ENV)
+        .ok()
+        .filter(|name| !name.is_empty())
 }
 
 fn run_ip(args: &[&str]) -> Result<(), NetnsError> {
@@ -134,7 +138,11 @@ impl Netns {
         if uid != 0 {
             return Err(NetnsError::NotRoot { uid });
         }
-        let name = format!("{prefix}-{}-{:08x}", std::process::id(), rand::random::<u32>());
+        let name = format!(
+            "{prefix}-{}-{:08x}",
+            std::process::id(),
+            rand::random::<u32>()
+        );
         let etc_dir = PathBuf::from("/etc/netns").join(&name);
         std::fs::create_dir_all(&etc_dir)?;
         let mut hosts = String::from("127.0.0.1\tlocalhost\n::1\tlocalhost\n");
@@ -145,7 +153,16 @@ impl Netns {
         std::fs::write(netns.etc_dir.join("hosts"), hosts)?;
         std::fs::write(netns.etc_dir.join("resolv.conf"), "nameserver 127.0.0.1\n")?;
         run_ip(&["netns", "add", &netns.name])?;
-        run_ip(&["netns", "exec", &netns.name, "ip", "link", "set", "lo", "up"])?;
+        run_ip(&[
+            "netns",
+            "exec",
+            &netns.name,
+            "ip",
+            "link",
+            "set",
+            "lo",
+            "up",
+        ])?;
         Ok(netns)
     }
 
@@ -254,12 +271,18 @@ pub fn rerun_test_in_netns(test: &str, options: &RerunOptions) -> Result<String,
     let mut output = String::new();
     for (label, handle) in [("stdout", stdout), ("stderr", stderr)] {
         if let Some(bytes) = handle.and_then(|h| h.join().ok()) {
-            output.push_str(&format!("--- {label} ---\n{}\n", String::from_utf8_lossy(&bytes)));
+            output.push_str(&format!(
+                "--- {label} ---\n{}\n",
+                String::from_utf8_lossy(&bytes)
+            ));
         }
     }
-    let passed_line = format!("test {test} ... ok");
+    // With `--exact`, "1 passed" can only be this test (the "test … ok"
+    // line itself may be split by the test's own output).
     match status {
-        Some(status) if status.success() && output.contains(&passed_line) => Ok(output),
+        Some(status) if status.success() && output.contains("test result: ok. 1 passed;") => {
+            Ok(output)
+        }
         Some(status) => Err(NetnsError::InnerTestFailed {
             test: test.to_string(),
             netns: netns.name().to_string(),

@@ -54,12 +54,14 @@ pub fn parse_binding_request(packet: &[u8]) -> Option<BindingRequest> {
     while attributes.len() >= 4 {
         let kind = u16::from_be_bytes([attributes[0], attributes[1]]);
         let value_len = usize::from(u16::from_be_bytes([attributes[2], attributes[3]]));
-        let padded = value_len.checked_add(3)? / 4 * 4;
+        let padded = value_len.div_ceil(4).checked_mul(4)?;
         let value = attributes.get(4..4usize.checked_add(value_len)?)?;
         if kind == ATTR_CHANGE_REQUEST && value.len() == 4 {
             change_port = value[3] & 0x02 != 0;
         }
-        attributes = attributes.get(4usize.checked_add(padded)?..).unwrap_or_default();
+        attributes = attributes
+            .get(4usize.checked_add(padded)?..)
+            .unwrap_or_default();
     }
     Some(BindingRequest {
         transaction_id,
@@ -109,10 +111,22 @@ pub fn binding_response(
         ATTR_XOR_MAPPED_ADDRESS,
         &address_value(peer, Some(&request.transaction_id)),
     );
-    push_attribute(&mut attributes, ATTR_MAPPED_ADDRESS, &address_value(peer, None));
-    push_attribute(&mut attributes, ATTR_RESPONSE_ORIGIN, &address_value(origin, None));
+    push_attribute(
+        &mut attributes,
+        ATTR_MAPPED_ADDRESS,
+        &address_value(peer, None),
+    );
+    push_attribute(
+        &mut attributes,
+        ATTR_RESPONSE_ORIGIN,
+        &address_value(origin, None),
+    );
     if let Some(other) = other {
-        push_attribute(&mut attributes, ATTR_OTHER_ADDRESS, &address_value(other, None));
+        push_attribute(
+            &mut attributes,
+            ATTR_OTHER_ADDRESS,
+            &address_value(other, None),
+        );
     }
     push_attribute(&mut attributes, ATTR_SOFTWARE, b"snowflake-testkit");
     let mut out = Vec::with_capacity(HEADER_LEN + attributes.len());
@@ -135,10 +149,16 @@ pub fn xor_mapped_address(response: &[u8]) -> Option<SocketAddr> {
         let len = usize::from(u16::from_be_bytes([attributes[2], attributes[3]]));
         let value = attributes.get(4..4 + len)?;
         if kind == ATTR_XOR_MAPPED_ADDRESS {
-            let port = u16::from_be_bytes([*value.get(2)?, *value.get(3)?]) ^ (MAGIC_COOKIE >> 16) as u16;
+            let port =
+                u16::from_be_bytes([*value.get(2)?, *value.get(3)?]) ^ (MAGIC_COOKIE >> 16) as u16;
             let mut key = MAGIC_COOKIE.to_be_bytes().to_vec();
             key.extend_from_slice(&transaction_id);
-            let ip: Vec<u8> = value.get(4..)?.iter().zip(key).map(|(b, k)| b ^ k).collect();
+            let ip: Vec<u8> = value
+                .get(4..)?
+                .iter()
+                .zip(key)
+                .map(|(b, k)| b ^ k)
+                .collect();
             let ip = match ip.len() {
                 4 => IpAddr::from(<[u8; 4]>::try_from(ip).ok()?),
                 16 => IpAddr::from(<[u8; 16]>::try_from(ip).ok()?),
@@ -146,7 +166,9 @@ pub fn xor_mapped_address(response: &[u8]) -> Option<SocketAddr> {
             };
             return Some(SocketAddr::new(ip, port));
         }
-        attributes = attributes.get(4 + (len + 3) / 4 * 4..).unwrap_or_default();
+        attributes = attributes
+            .get(4 + len.div_ceil(4) * 4..)
+            .unwrap_or_default();
     }
     None
 }
@@ -181,7 +203,11 @@ impl StunServer {
                 let Some(request) = parse_binding_request(packet) else {
                     continue;
                 };
-                let reply_index = if request.change_port { 1 - index } else { index };
+                let reply_index = if request.change_port {
+                    1 - index
+                } else {
+                    index
+                };
                 let other_index = 1 - index;
                 let addresses = [primary_addr, alternate_addr];
                 let response = binding_response(
@@ -245,7 +271,10 @@ mod tests {
         let id = [7u8; 12];
         assert_eq!(
             parse_binding_request(&request(id, None)),
-            Some(BindingRequest { transaction_id: id, change_port: false })
+            Some(BindingRequest {
+                transaction_id: id,
+                change_port: false
+            })
         );
         assert_eq!(
             parse_binding_request(&request(id, Some(2))).map(|r| r.change_port),
@@ -268,29 +297,47 @@ mod tests {
     fn known_xor_mapped_address() {
         // RFC 5769 §2.2 sample IPv4 response: 192.0.2.1:32853 with this
         // transaction id encodes as port a1 47, address e1 12 a6 43.
-        let id = [0xb7, 0xe7, 0xa7, 0x01, 0xbc, 0x34, 0xd6, 0x86, 0xfa, 0x87, 0xdf, 0xae];
-        let request = BindingRequest { transaction_id: id, change_port: false };
+        let id = [
+            0xb7, 0xe7, 0xa7, 0x01, 0xbc, 0x34, 0xd6, 0x86, 0xfa, 0x87, 0xdf, 0xae,
+        ];
+        let request = BindingRequest {
+            transaction_id: id,
+            change_port: false,
+        };
         let peer: SocketAddr = "192.0.2.1:32853".parse().unwrap();
         let response = binding_response(&request, peer, "127.0.0.1:3478".parse().unwrap(), None);
-        assert_eq!(&response[20..32], &[0x00, 0x20, 0x00, 0x08, 0x00, 0x01, 0xa1, 0x47, 0xe1, 0x12, 0xa6, 0x43]);
+        assert_eq!(
+            &response[20..32],
+            &[0x00, 0x20, 0x00, 0x08, 0x00, 0x01, 0xa1, 0x47, 0xe1, 0x12, 0xa6, 0x43]
+        );
         assert_eq!(xor_mapped_address(&response), Some(peer));
-        let v6: SocketAddr = "[2001:db8:1234:5678:11:2233:4455:6677]:32853".parse().unwrap();
+        let v6: SocketAddr = "[2001:db8:1234:5678:11:2233:4455:6677]:32853"
+            .parse()
+            .unwrap();
         let response = binding_response(&request, v6, "127.0.0.1:3478".parse().unwrap(), None);
         assert_eq!(xor_mapped_address(&response), Some(v6));
     }
 
     #[tokio::test]
     async fn answers_on_loopback() {
-        let server = StunServer::start("127.0.0.1".parse().unwrap()).await.unwrap();
+        let server = StunServer::start("127.0.0.1".parse().unwrap())
+            .await
+            .unwrap();
         let socket = UdpSocket::bind("127.0.0.1:0").await.unwrap();
         let me = socket.local_addr().unwrap();
-        socket.send_to(&request([1; 12], None), server.addr()).await.unwrap();
+        socket
+            .send_to(&request([1; 12], None), server.addr())
+            .await
+            .unwrap();
         let mut buf = [0u8; 1500];
         let (len, from) = socket.recv_from(&mut buf).await.unwrap();
         assert_eq!(from, server.addr());
         assert_eq!(xor_mapped_address(&buf[..len]), Some(me));
         // CHANGE-REQUEST(port): the reply comes from the alternate port.
-        socket.send_to(&request([2; 12], Some(2)), server.addr()).await.unwrap();
+        socket
+            .send_to(&request([2; 12], Some(2)), server.addr())
+            .await
+            .unwrap();
         let (_, from) = socket.recv_from(&mut buf).await.unwrap();
         assert_eq!(from, server.alternate_addr());
         assert_eq!(server.url(), format!("stun:{}", server.addr()));
