@@ -312,6 +312,18 @@ async fn serve_connection(
         .keep_alive_timeout(Duration::from_secs(20));
     let result = match tls {
         None => {
+            // hyper's header timeout starts with the first byte; a
+            // connection that never sends one would hold its slot forever.
+            // (`readable()` may report a fresh socket ready spuriously;
+            // `peek` waits for an actual byte.)
+            let mut first_byte = [0u8; 1];
+            match tokio::time::timeout(read_timeout, stream.peek(&mut first_byte)).await {
+                Ok(Ok(n)) if n > 0 => {}
+                _ => {
+                    tracing::debug!("connection sent nothing in time");
+                    return;
+                }
+            }
             builder
                 .serve_connection(TokioIo::new(stream), service)
                 .await

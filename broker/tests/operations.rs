@@ -262,6 +262,36 @@ async fn connection_limit_closes_extra_connections() {
 }
 
 #[tokio::test]
+async fn silent_and_idle_connections_are_closed() {
+    let broker = start(BrokerConfig {
+        request_read_timeout: Duration::from_millis(200),
+        ..config()
+    })
+    .await;
+    use tokio::io::AsyncWriteExt;
+    // A connection that never sends a byte.
+    let mut silent = TcpStream::connect(broker.local_addr()).await.unwrap();
+    let mut buf = [0u8; 512];
+    let read = guarded(silent.read(&mut buf)).await;
+    assert!(matches!(read, Ok(0) | Err(_)), "{read:?}");
+    // A keep-alive connection that goes quiet after one request.
+    let mut idle = TcpStream::connect(broker.local_addr()).await.unwrap();
+    idle.write_all(b"GET /robots.txt HTTP/1.1\r\nHost: x\r\n\r\n")
+        .await
+        .unwrap();
+    let mut response = Vec::new();
+    let mut buf = [0u8; 512];
+    loop {
+        let n = guarded(idle.read(&mut buf)).await.unwrap();
+        if n == 0 {
+            break;
+        }
+        response.extend_from_slice(&buf[..n]);
+    }
+    assert!(String::from_utf8_lossy(&response).starts_with("HTTP/1.1 200"));
+}
+
+#[tokio::test]
 async fn slow_bodies_are_cut_off() {
     let broker = start(BrokerConfig {
         request_read_timeout: Duration::from_millis(200),
