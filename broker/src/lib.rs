@@ -1,2 +1,43 @@
-//! Snowflake broker: matches clients with proxies and relays their SDP.
-//! Built on `snowflake-common`; see issue 4 for its scope.
+//! Snowflake broker: matches censored clients with volunteer proxies and
+//! relays their SDP offers and answers (protocol reference §4), as a
+//! drop-in for the Go broker.
+//!
+//! Layers, innermost first:
+//!
+//! * [`matcher`]: the matching state machine (pools, least-loaded order,
+//!   NAT rules, deadlines), driven by explicit times; no I/O.
+//! * [`bridges`], [`geoip`], [`poll_interval`], [`addr`], [`metrics`]:
+//!   parsers and accounting, also free of I/O.
+//! * [`rendezvous`]: the async driver around the matcher (one-shot
+//!   channels, a timer task).
+//! * HTTP endpoints and the listener (hyper, optional rustls), started with
+//!   [`Broker::start`].
+//!
+//! ```no_run
+//! # async fn run() -> Result<(), snowflake_broker::BrokerError> {
+//! use snowflake_broker::{Broker, BrokerConfig};
+//! let broker = Broker::start(BrokerConfig {
+//!     allowed_relay_pattern: "snowflake.torproject.net$".into(),
+//!     ..BrokerConfig::default()
+//! })
+//! .await?;
+//! println!("listening on {}", broker.local_addr());
+//! broker.shutdown().await;
+//! # Ok(())
+//! # }
+//! ```
+
+pub mod addr;
+pub mod bridges;
+mod config;
+pub mod geoip;
+mod http;
+pub mod matcher;
+pub mod metrics;
+pub mod poll_interval;
+pub mod rendezvous;
+mod server;
+
+pub use config::{BrokerConfig, TlsFiles};
+pub use http::debug_text;
+pub use server::{Broker, BrokerError, BrokerHandle};

@@ -1,0 +1,100 @@
+//! Broker configuration.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::bridges::BridgeList;
+use crate::geoip::GeoIp;
+use crate::poll_interval::PollIntervals;
+
+/// Certificate and key files for HTTPS (PEM).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TlsFiles {
+    /// The certificate chain, leaf first.
+    pub cert: PathBuf,
+    /// The private key (PKCS#8, PKCS#1 or SEC1).
+    pub key: PathBuf,
+}
+
+/// Everything [`crate::Broker::start`] needs. `Default` gives the Go
+/// broker's defaults except the listen address (`127.0.0.1:0` here; the
+/// binary defaults to `:443`).
+#[derive(Debug, Clone)]
+pub struct BrokerConfig {
+    /// Where to listen; port 0 picks a free port.
+    pub listen_addr: SocketAddr,
+    /// HTTPS certificate and key; `None` serves plain HTTP (`-disable-tls`,
+    /// for running behind a TLS-terminating reverse proxy).
+    pub tls: Option<TlsFiles>,
+    /// Bridges by fingerprint (`-bridge-list-path`).
+    pub bridges: BridgeList,
+    /// The relay hostname pattern this broker's relays fall under
+    /// (`-allowed-relay-pattern`). A proxy is accepted only if its
+    /// `AcceptedRelayPattern` covers this one. Go's default is empty,
+    /// which refuses every ordinary proxy.
+    pub allowed_relay_pattern: String,
+    /// The pattern assumed for proxies that send no
+    /// `AcceptedRelayPattern` (`-default-relay-pattern`, 2.5.1 brokers);
+    /// `None` refuses such proxies, as brokers since 2.12.0 do.
+    pub default_relay_pattern: Option<String>,
+    /// Country tables for statistics (`-geoipdb`, `-geoip6db`).
+    pub geoip: Option<Arc<GeoIp>>,
+    /// Where to append the periodic metrics log (`-metrics-log`), also
+    /// served at `/metrics`.
+    pub metrics_log_path: Option<PathBuf>,
+    /// How often a metrics-log block is written (24 h in Go).
+    pub metrics_log_interval: Duration,
+    /// Log client and proxy addresses unscrubbed (`-unsafe-logging`).
+    pub unsafe_logging: bool,
+    /// `NextPoll` announced to proxies (`-poll-interval-filepath`).
+    pub poll_intervals: PollIntervals,
+    /// How long a proxy poll is held (Go's `ProxyTimeout`, 10 s).
+    pub proxy_timeout: Duration,
+    /// How long a client waits for its proxy's answer, measured from the
+    /// start of its request (Go's `BrokerClientTimeout`, 5 s since 2.11.0;
+    /// 2.5.1 waited 10 s after the match). Go clients give up on the
+    /// broker after 30 s or more, so 5 s is always within their patience.
+    pub client_timeout: Duration,
+    /// Most proxy polls held at once; more get `no match` at once.
+    pub max_waiting_proxies: usize,
+    /// Most matched clients waiting for answers at once; more are told
+    /// no proxy is available.
+    pub max_waiting_clients: usize,
+    /// Most open connections; further connections are closed at once.
+    pub max_connections: usize,
+    /// Most concurrent requests on one HTTP/2 connection.
+    pub max_http2_streams: u32,
+    /// Time allowed for a request's headers, and separately for its body,
+    /// to arrive (and for a TLS handshake).
+    pub request_read_timeout: Duration,
+    /// Most distinct proxy addresses remembered per metrics-log interval
+    /// (for the unique-address counts).
+    pub max_tracked_proxy_addresses: usize,
+}
+
+impl Default for BrokerConfig {
+    fn default() -> Self {
+        BrokerConfig {
+            listen_addr: SocketAddr::from(([127, 0, 0, 1], 0)),
+            tls: None,
+            bridges: BridgeList::default(),
+            allowed_relay_pattern: String::new(),
+            default_relay_pattern: None,
+            geoip: None,
+            metrics_log_path: None,
+            metrics_log_interval: Duration::from_secs(24 * 60 * 60),
+            unsafe_logging: false,
+            poll_intervals: PollIntervals::default(),
+            proxy_timeout: Duration::from_secs(10),
+            client_timeout: Duration::from_secs(5),
+            max_waiting_proxies: 200_000,
+            max_waiting_clients: 50_000,
+            max_connections: 16_000,
+            max_http2_streams: 250,
+            request_read_timeout: Duration::from_secs(10),
+            max_tracked_proxy_addresses: 1_000_000,
+        }
+    }
+}

@@ -1,0 +1,17 @@
+//! Test support shared by the Snowflake crates.
+//!
+//! * [`netns`]: network namespaces with only `lo`, and re-running a test
+//!   inside one, so third-party peers can never reach off the machine.
+//! * [`stun`]: a STUN Binding responder for loopback WebRTC.
+//! * [`http`]: a one-request-per-connection HTTP/1.1 client.
+//! * [`process`]: child processes killed when a test ends; finding
+//!   external programs.
+//! * [`webrtc`]: a fixed SDP offer that Go's pion accepts, and SDP checks.
+//! * [`go_proxy`]: command lines for Debian's Go `snowflake-proxy`.
+
+pub mod go_proxy;
+pub mod http;
+pub mod netns;
+pub mod process;
+pub mod stun;
+pub mod webrtc;
