@@ -103,6 +103,7 @@ pub trait AnswerPeer: Send {
 }
 
 /// Checks that a received session description is of the expected type.
+#[cfg_attr(not(any(feature = "webrtc17", feature = "webrtc21")), allow(dead_code))]
 pub(crate) fn expect_type(desc: &SessionDescription, expected: SdpType) -> Result<(), RtcError> {
     if desc.sdp_type == expected {
         Ok(())

@@ -4,11 +4,14 @@
 //! (`OnMessage`, `OnClose`, `OnBufferedAmountLow`, …), which this module
 //! adapts to [`MessageChannel`].
 //!
-//! Differences from the 0.17 backend, both forced by the 0.21 API:
+//! Differences from the 0.17 backend, all forced by the 0.21 API:
 //! * 0.21 has no gathering-time IP filter, so local addresses are only
 //!   stripped from the SDP (as upstream Snowflake 2.5.1 did);
 //! * 0.21 has no port-range setting, so a port in the range is picked at
-//!   random and bound explicitly (a few tries).
+//!   random and bound explicitly (a few tries);
+//! * flow control is 0.21's own send-buffer limit (`send` blocks while
+//!   512 KiB are unacknowledged) rather than the 512/256 KiB hysteresis,
+//!   whose low-water event 0.21 only delivers through the receive poll.
 
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
@@ -29,16 +32,18 @@ use webrtc21::peer_connection::{
 
 use crate::backend::{expect_type, AnswerPeer, OfferPeer, RtcBackend, RtcError};
 use crate::channel::{
-    BoxFuture, IceState, LinkEvents, MessageChannel, RtcChannel, StatusSender, BUFFERED_AMOUNT_LOW,
+    BoxFuture, IceState, LinkEvents, MessageChannel, RtcChannel, StatusSender,
+    BUFFERED_AMOUNT_HIGH, BUFFERED_AMOUNT_LOW,
 };
 use crate::config::RtcConfig;
 use crate::sdp::{new_channel_label, strip_local_addresses};
 
 /// Random ports tried when a port range is configured.
 const PORT_TRIES: usize = 8;
-/// Backstop for flow control: re-check the buffered amount this often even
-/// without an `OnBufferedAmountLow` event (those arrive through the receive
-/// side's event poll, which pauses while the caller is not reading).
+/// Backstop for [`MessageChannel::buffered_amount_low`] (used only by the
+/// close linger here): re-check this often even without an
+/// `OnBufferedAmountLow` event, which arrives through the receive side's
+/// event poll and so pauses while the caller is not reading.
 const BUFFERED_LOW_BACKSTOP: Duration = Duration::from_millis(10);
 
 /// The webrtc-rs 0.21 backend.
@@ -134,6 +139,10 @@ impl Webrtc21Backend {
                     .build(),
             )
             .with_setting_engine(settings.build())
+            // Flow control: `send` blocks while this many bytes are
+            // unacknowledged (0.21's own back-pressure, woken by the driver
+            // as acknowledgements arrive).
+            .with_data_channel_send_buffer_limit(BUFFERED_AMOUNT_HIGH)
             .with_handler(handler)
             .with_udp_addrs(self.bind_addrs(port))
             .build()
@@ -532,5 +541,15 @@ impl MessageChannel for Channel21 {
                 tracing::debug!(%error, "closing peer connection");
             }
         })
+    }
+
+    /// Nothing to wait for after a send: `send` itself blocks at the
+    /// connection's send-buffer limit ([`BUFFERED_AMOUNT_HIGH`]), which the
+    /// driver releases promptly as the peer acknowledges. (Waiting for the
+    /// low mark here would depend on `OnBufferedAmountLow`, which counts a
+    /// different amount than `outstanding_bytes` and arrives through the
+    /// receive poll.)
+    fn wait_for_room(&self) -> BoxFuture<'_, ()> {
+        Box::pin(async {})
     }
 }

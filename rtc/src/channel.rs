@@ -65,6 +65,13 @@ pub trait MessageChannel: Send + Sync + 'static {
     fn buffered_amount_low(&self) -> BoxFuture<'_, ()>;
     /// Closes the data channel and its peer connection.
     fn close(&self) -> BoxFuture<'_, ()>;
+
+    /// Called after each send: waits until more may be sent. The default is
+    /// the Go proxy's hysteresis on [`MessageChannel::buffered_amount`]; a
+    /// backend whose `send` already blocks at a bounded limit may skip it.
+    fn wait_for_room(&self) -> BoxFuture<'_, ()> {
+        Box::pin(wait_for_room(self))
+    }
 }
 
 /// ICE connection state, as reported by the backend.
@@ -364,14 +371,14 @@ async fn pump_to_peer(
             return Ok(());
         };
         channel.send(Bytes::copy_from_slice(bytes)).await?;
-        wait_for_room(channel).await;
+        channel.wait_for_room().await;
     }
 }
 
 /// The Go proxy's flow control: after a send that left the buffered amount
 /// at [`BUFFERED_AMOUNT_HIGH`] or more, wait until it is back down to
 /// [`BUFFERED_AMOUNT_LOW`].
-async fn wait_for_room(channel: &dyn MessageChannel) {
+pub async fn wait_for_room<C: MessageChannel + ?Sized>(channel: &C) {
     if channel.buffered_amount().await < BUFFERED_AMOUNT_HIGH {
         return;
     }

@@ -262,8 +262,10 @@ async fn proxy_drop_is_seen_by_client() {
 /// intact.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn stalled_reader_bounds_the_writer() {
-    const TOTAL: usize = 32 * 1024 * 1024;
-    const BOUND: usize = 12 * 1024 * 1024;
+    // webrtc 0.21's receiver holds ~10 MB (its event queue) when stalled,
+    // webrtc 0.17's ~1.3 MB; the bound covers both with margin.
+    const TOTAL: usize = 48 * 1024 * 1024;
+    const BOUND: usize = 16 * 1024 * 1024;
     for (offerer, answerer) in pairings() {
         let names = format!("{} -> {}", offerer.name(), answerer.name());
         let Connected {
@@ -301,6 +303,7 @@ async fn stalled_reader_bounds_the_writer() {
         let in_flight = tokio::time::timeout(GUARD, stalled)
             .await
             .unwrap_or_else(|_| panic!("{names}: writer never stalled"));
+        eprintln!("{names}: {in_flight} bytes accepted by the stalled writer");
         assert!(!writer.is_finished(), "{names}");
         assert!(
             in_flight < BOUND,
