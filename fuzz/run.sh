@@ -81,8 +81,8 @@ for target in "${targets[@]}"; do
     status=$?
     elapsed=$(( $(date +%s) - start ))
 
-    runs=$(grep -oE 'stat::number_of_executed_units: *[0-9]+' "$log" | tail -1 | grep -oE '[0-9]+$')
-    last=$(grep -E '^#[0-9]+[[:space:]]+(DONE|pulse|NEW|REDUCE|INITED|RELOAD)' "$log" | tail -1)
+    runs=$(grep -aoE 'stat::number_of_executed_units: *[0-9]+' "$log" | tail -1 | grep -oE '[0-9]+$')
+    last=$(grep -aE '^#[0-9]+[[:space:]]+(DONE|pulse|NEW|REDUCE|INITED|RELOAD)' "$log" | tail -1)
     cov=$(echo "$last" | grep -oE 'cov: [0-9]+' | grep -oE '[0-9]+')
     ft=$(echo "$last" | grep -oE 'ft: [0-9]+' | grep -oE '[0-9]+')
     corp=$(echo "$last" | grep -oE 'corp: [0-9]+/[0-9]+[a-zA-Z]*' | sed 's/corp: //')
@@ -90,7 +90,7 @@ for target in "${targets[@]}"; do
     if [ $status -eq 0 ]; then
         summary+=("$line OK (no crash)")
     else
-        artifact=$(grep -oE 'Test unit written to [^ ]+' "$log" | tail -1 | sed 's/Test unit written to //')
+        artifact=$(grep -aoE 'Test unit written to [^ ]+' "$log" | tail -1 | sed 's/Test unit written to //')
         summary+=("$line CRASH (exit $status) artifact=${artifact:-none} log=$log")
         failed=1
     fi

@@ -107,7 +107,10 @@ fuzz_target!(|data: &[u8]| {
 
     let (want_packets, want_outcome) = reference(input.payload, max_packet);
     assert_eq!(packets, want_packets, "packets differ from the reference");
-    assert_eq!(outcome, want_outcome, "end of stream differs from the reference");
+    assert_eq!(
+        outcome, want_outcome,
+        "end of stream differs from the reference"
+    );
 
     // Round trip: the packets re-encoded decode to the same packets.
     let mut encoded = BytesMut::new();
@@ -116,9 +119,14 @@ fuzz_target!(|data: &[u8]| {
     }
     let mut again = Decoder::with_max_packet(max_packet);
     let mut redecoded = Vec::new();
-    while let Some(packet) = again.decode(&mut encoded).expect("re-encoded stream decodes") {
+    while let Some(packet) = again
+        .decode(&mut encoded)
+        .expect("re-encoded stream decodes")
+    {
         redecoded.push(packet.to_vec());
     }
-    again.finish(&encoded).expect("re-encoded stream ends cleanly");
+    again
+        .finish(&encoded)
+        .expect("re-encoded stream ends cleanly");
     assert_eq!(redecoded, packets, "round trip changed the packets");
 });

@@ -22,8 +22,8 @@
 use libfuzzer_sys::fuzz_target;
 use snowflake_common::pt::extorport::client::{ExtOrClient, ExtOrProgress};
 use snowflake_common::pt::extorport::{
-    client_hash, encode_command, server_hash, AuthCookie, ExtOrError, CMD_DENY, CMD_DONE,
-    CMD_OKAY, CMD_TRANSPORT, CMD_USERADDR, MAX_AUTH_TYPES, MAX_EARLY_DATA, NONCE_LEN,
+    client_hash, encode_command, server_hash, AuthCookie, ExtOrError, CMD_DENY, CMD_DONE, CMD_OKAY,
+    CMD_TRANSPORT, CMD_USERADDR, MAX_AUTH_TYPES, MAX_EARLY_DATA, NONCE_LEN,
 };
 use snowflake_common_fuzz::{split_cyclic, SplitInput};
 
@@ -94,7 +94,11 @@ fn reference(stream: &[u8]) -> (Expected, usize, Option<[u8; NONCE_LEN]>) {
     let (their_hash, nonce) = hash_and_nonce.split_at(NONCE_LEN);
     let nonce: [u8; NONCE_LEN] = nonce.try_into().expect("32 bytes");
     if their_hash != server_hash(&cookie(), &CLIENT_NONCE, &nonce) {
-        return (fail(ExtOrError::ServerHashMismatch), sent_choice, Some(nonce));
+        return (
+            fail(ExtOrError::ServerHashMismatch),
+            sent_choice,
+            Some(nonce),
+        );
     }
     let sent_hash = sent_choice + NONCE_LEN;
     let rest = &rest[2 * NONCE_LEN..];
@@ -102,7 +106,11 @@ fn reference(stream: &[u8]) -> (Expected, usize, Option<[u8; NONCE_LEN]>) {
         return (Expected::NeedMore, sent_hash, Some(nonce));
     };
     if status != 1 {
-        return (fail(ExtOrError::AuthRejected(status)), sent_hash, Some(nonce));
+        return (
+            fail(ExtOrError::AuthRejected(status)),
+            sent_hash,
+            Some(nonce),
+        );
     }
     let sent_all = full_output(&nonce).len();
     let Some(header) = rest.get(..4) else {
@@ -128,7 +136,10 @@ fn tor_stream(payload: &[u8], honest: bool) -> Vec<u8> {
     if !honest {
         return payload.to_vec();
     }
-    let types_end = payload.iter().position(|&b| b == 0).map_or(payload.len(), |p| p + 1);
+    let types_end = payload
+        .iter()
+        .position(|&b| b == 0)
+        .map_or(payload.len(), |p| p + 1);
     let (types, rest) = payload.split_at(types_end);
     let mut nonce = [0u8; NONCE_LEN];
     let taken = rest.len().min(NONCE_LEN);
@@ -176,7 +187,10 @@ fuzz_target!(|data: &[u8]| {
                 Err(err) => {
                     result = Expected::Failed(err.to_string());
                     assert_eq!(client.wanted(), 0);
-                    assert!(matches!(client.receive(b"\x01"), Err(ExtOrError::WrongState)));
+                    assert!(matches!(
+                        client.receive(b"\x01"),
+                        Err(ExtOrError::WrongState)
+                    ));
                     assert!(client.take_output().is_empty(), "output after failure");
                     break 'feed;
                 }

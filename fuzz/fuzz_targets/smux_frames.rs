@@ -166,12 +166,17 @@ fuzz_target!(|data: &[u8]| {
     let (want_frames, want_error, want_truncated) = reference(input.payload);
     assert_eq!(frames, want_frames, "frames differ from the reference");
     assert_eq!(error, want_error, "error differs from the reference");
-    assert_eq!(truncated, want_truncated, "truncation differs from the reference");
+    assert_eq!(
+        truncated, want_truncated,
+        "truncation differs from the reference"
+    );
 
     // Round trip through the encoder.
     let mut encoded = BytesMut::new();
     for frame in &frames {
-        frame.encode(&mut encoded).expect("a decoded frame is encodable");
+        frame
+            .encode(&mut encoded)
+            .expect("a decoded frame is encodable");
     }
     let (again, again_error, again_truncated) = decode_incrementally(std::iter::once(&encoded[..]));
     assert_eq!(again, frames, "round trip changed the frames");

@@ -69,9 +69,15 @@ fn run<'a>(pieces: impl Iterator<Item = &'a [u8]>, reject: bool) -> Outcome {
             let sent = handshake.take_output();
             let code = if reject { 0x05 } else { 0x00 };
             assert_eq!(sent, reply_bytes(code));
-            assert!(matches!(handshake.grant(), Err(SocksError::NoPendingRequest)));
+            assert!(matches!(
+                handshake.grant(),
+                Err(SocksError::NoPendingRequest)
+            ));
         } else {
-            assert!(matches!(handshake.grant(), Err(SocksError::NoPendingRequest)));
+            assert!(matches!(
+                handshake.grant(),
+                Err(SocksError::NoPendingRequest)
+            ));
             assert!(handshake.take_output().is_empty());
         }
     }

@@ -74,7 +74,7 @@ write(fr, "truncated_psh", split(h("02 02 10 00 03 00 00 00 68 65")))
 write(fr, "empty_psh", split(h("02 02 00 00 05 00 00 00") + NOP))
 
 # ---- smux session programs ----------------------------------------------
-# Op bytes (see Op in smux_session.rs): 0 feed raw (u8 len, bytes),
+# Op bytes (see Op in smux_session.rs; 16-31 repeat some): 0 feed raw (u8 len, bytes),
 # 1 feed raw (u16 len, bytes), 2 feed frame (cmd, sid selector, args;
 # PSH: u16 length, u8 literal count, literal bytes; UPD: mode, values),
 # 3 pump, 4 read (sid, u16 size), 5 write (sid, u16 len, u8 double),
@@ -153,6 +153,37 @@ tiny_program = (
     + bytes([4, 0]) + u16(5)
 )
 write(se, "tiny_backlog_and_tokens", tiny_program)
+
+periodic_upd_program = (
+    bytes([2])                      # small config: window 4096, UPD every 2048
+    + bytes([6])                    # open 3
+    + bytes([2, 2, 0]) + u16(3000) + b"\x00"
+    + bytes([4, 0]) + u16(1000)     # first read -> UPD
+    + bytes([4, 0]) + u16(1000)
+    + bytes([4, 0]) + u16(1000)     # 2000 since the UPD: none yet
+    + bytes([2, 2, 0]) + u16(3000) + b"\x00"
+    + bytes([4, 0]) + u16(100)      # 2100 -> UPD
+    + bytes([11])
+    + bytes([2, 1, 0])              # FIN; remaining data still readable
+    + bytes([4, 0]) + u16(5000)
+    + bytes([4, 0]) + u16(5000)     # EOF
+    + bytes([9, 0])
+)
+write(se, "small_periodic_upd_then_fin", periodic_upd_program)
+
+backpressure_program = (
+    bytes([0])                      # Snowflake client config
+    + bytes([6])
+    + bytes([2, 4, 0, 6]) + struct.pack("<I", 0x7FFFFFFF)  # huge window
+    + (bytes([5, 0]) + u16(0xFFFF) + b"\x01") * 3   # fill the output queue
+    + bytes([11])
+    + bytes([5, 0]) + u16(0xFFFF) + b"\x01"
+    + (bytes([2, 2, 0]) + u16(0xFFFF) + b"\x00") * 70  # 4.5 MiB > bucket
+    + bytes([4, 0]) + u16(0xFFFF)
+    + bytes([3])                    # pump the paused input
+    + bytes([10, 3]) + struct.pack("<I", 600)  # keepalive timeout
+)
+write(se, "client_backpressure", backpressure_program)
 
 # ---- SOCKS5 (§8.2, §11.9) -----------------------------------------------
 
