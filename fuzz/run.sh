@@ -24,10 +24,7 @@ ALL_TARGETS=(
     socks_handshake
     extorport_replies
     broker_messages
-    # kcp_input: to be added by the lead together with
-    # fuzz_targets/kcp_input.rs, its [[bin]] entry in fuzz/Cargo.toml and
-    # seeds in fuzz/seeds/kcp_input/. Uncomment once those exist.
-    # kcp_input
+    kcp_input
 )
 
 repo_root="$(cd "$(dirname "$0")/.." && pwd)"
