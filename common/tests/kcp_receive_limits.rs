@@ -116,14 +116,12 @@ fn out_of_order_flood_is_bounded_and_unacknowledged_beyond_the_bound() {
 fn unread_flood_is_bounded_and_resumes_after_reads() {
     let mut core = KcpCore::new(CONV, 0);
     let payload = vec![7u8; MSS];
-    let mut sn = 0u32;
     let mut accepted_through = 0u32;
-    for _ in 0..10_000 {
+    for sn in 0..10_000u32 {
         core.input(&push(sn, &payload), 0).expect("well-formed");
         if core.receive_buffered_bytes() > (sn as usize) * MSS {
             accepted_through = sn + 1;
         }
-        sn += 1;
         assert!(core.receive_buffered_bytes() <= RECV_UNREAD_BYTES + MSS);
     }
     let held = core.receive_buffered_bytes();
