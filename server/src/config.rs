@@ -34,7 +34,9 @@ pub struct Limits {
     /// session.
     pub session_queue_packets: usize,
     /// Largest WebSocket message (and frame) accepted; bigger ones end the
-    /// connection.
+    /// connection. Proxies forward whatever their data channel delivers
+    /// (Go's proxy up to 32 KiB per message, others more), and a message is
+    /// buffered only as its bytes arrive, so the default is generous.
     pub max_message_size: usize,
     /// ClientIds whose client address is remembered for `USERADDR`.
     pub useraddr_entries: usize,
@@ -47,7 +49,7 @@ impl Default for Limits {
             max_connections: 65_536,
             queue_packets: snowflake_common::turbotunnel::QUEUE_SIZE,
             session_queue_packets: snowflake_common::kcp::SESSION_QUEUE,
-            max_message_size: 64 * 1024,
+            max_message_size: 1024 * 1024,
             useraddr_entries: useraddr::DEFAULT_CAPACITY,
         }
     }
