@@ -169,14 +169,15 @@ pub struct TorProcess {
 
 impl TorProcess {
     /// Starts tor with `config` plus `DataDirectory` and a notice-level
-    /// `Log` file in a fresh temporary directory (info level with
-    /// `verbose`).
-    pub fn start(config: &TorConfig, verbose: bool) -> Result<Self, TorError> {
+    /// `Log` file in a fresh temporary directory (debug level with
+    /// `debug_log`, which shows e.g. the Extended ORPort commands tor
+    /// received).
+    pub fn start(config: &TorConfig, debug_log: bool) -> Result<Self, TorError> {
         let tor = find_tor()?;
         let data_dir = TempDir::new("snowflake-tor")?;
         let log_file = data_dir.path().join("tor.log");
         let torrc = data_dir.path().join("torrc");
-        let level = if verbose { "info" } else { "notice" };
+        let level = if debug_log { "debug" } else { "notice" };
         let text = format!(
             "DataDirectory {}\nLog {level} file {}\n{}",
             data_dir.path().display(),
