@@ -8,10 +8,13 @@
 //!   external programs.
 //! * [`webrtc`]: a fixed SDP offer that Go's pion accepts, and SDP checks.
 //! * [`go_proxy`]: command lines for Debian's Go `snowflake-proxy`.
+//! * [`tor`]: launching Debian's tor (e.g. a bridge running our server) on
+//!   127.0.0.1 with a private data directory.
 
 pub mod go_proxy;
 pub mod http;
 pub mod netns;
 pub mod process;
 pub mod stun;
+pub mod tor;
 pub mod webrtc;
