@@ -166,7 +166,10 @@ mod tests {
         options.add("unknown", "ignored");
         config.apply_transport_options(&options).expect("valid");
         assert_eq!(config.num_turbotunnel, 4);
-        assert_eq!(config.orport_srcaddr.map(|r| r.to_string()).as_deref(), Some("127.0.0.0/8"));
+        assert_eq!(
+            config.orport_srcaddr.map(|r| r.to_string()).as_deref(),
+            Some("127.0.0.0/8")
+        );
         for bad in ["0", "-1", "x", "257", ""] {
             let mut options = PtArgs::new();
             options.add("num-turbotunnel", bad);

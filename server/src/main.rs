@@ -160,7 +160,10 @@ fn main() -> ExitCode {
         },
         metrics_address: args.metrics_address,
     };
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(runtime) => runtime,
         Err(e) => {
             eprintln!("snowflake-server: cannot start the runtime: {e}");

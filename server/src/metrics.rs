@@ -81,7 +81,6 @@ fn opts(name: &str, help: &str) -> Opts {
     Opts::new(name, help).namespace(NAMESPACE)
 }
 
-
 impl Metrics {
     /// Fresh metrics in their own registry. Fails only on an invalid metric
     /// definition (a programming error).
@@ -97,11 +96,13 @@ impl Metrics {
             registry.register(Box::new(g.clone()))?;
             Ok(g)
         };
-        let labelled = |name: &str, help: &str, direction: &str| -> Result<IntCounter, prometheus::Error> {
-            let c = IntCounter::with_opts(opts(name, help).const_label("direction", direction))?;
-            registry.register(Box::new(c.clone()))?;
-            Ok(c)
-        };
+        let labelled =
+            |name: &str, help: &str, direction: &str| -> Result<IntCounter, prometheus::Error> {
+                let c =
+                    IntCounter::with_opts(opts(name, help).const_label("direction", direction))?;
+                registry.register(Box::new(c.clone()))?;
+                Ok(c)
+            };
         let rejected = IntCounterVec::new(
             opts(
                 "connections_rejected_total",
@@ -147,7 +148,10 @@ impl Metrics {
     }
 
     /// Adds a collector read at every scrape.
-    pub fn register_collector(&self, collector: Box<dyn Collector>) -> Result<(), prometheus::Error> {
+    pub fn register_collector(
+        &self,
+        collector: Box<dyn Collector>,
+    ) -> Result<(), prometheus::Error> {
         self.registry.register(collector)
     }
 
@@ -212,7 +216,8 @@ async fn answer(mut stream: TcpStream, metrics: &Metrics) -> io::Result<()> {
     let method = parts.next().unwrap_or_default();
     let path = parts.next().unwrap_or_default();
     let response = if method != b"GET" {
-        "HTTP/1.1 405 Method Not Allowed\r\nConnection: close\r\nContent-Length: 0\r\n\r\n".to_owned()
+        "HTTP/1.1 405 Method Not Allowed\r\nConnection: close\r\nContent-Length: 0\r\n\r\n"
+            .to_owned()
     } else if path == b"/metrics" || path == b"/" {
         let body = metrics.render();
         format!(
@@ -249,9 +254,13 @@ mod tests {
         metrics.sessions_total.inc();
         metrics.reject(RejectReason::BadToken);
         let cancel = CancellationToken::new();
-        let addr = spawn_endpoint("127.0.0.1:0".parse().unwrap(), metrics.clone(), cancel.clone())
-            .await
-            .expect("bind");
+        let addr = spawn_endpoint(
+            "127.0.0.1:0".parse().unwrap(),
+            metrics.clone(),
+            cancel.clone(),
+        )
+        .await
+        .expect("bind");
         let mut conn = TcpStream::connect(addr).await.expect("connect");
         conn.write_all(b"GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n")
             .await
@@ -259,13 +268,19 @@ mod tests {
         let mut response = String::new();
         conn.read_to_string(&mut response).await.expect("read");
         assert!(response.starts_with("HTTP/1.1 200 OK"), "{response}");
-        assert!(response.contains("snowflake_server_sessions_total 1"), "{response}");
         assert!(
-            response.contains("snowflake_server_connections_rejected_total{reason=\"bad_token\"} 1"),
+            response.contains("snowflake_server_sessions_total 1"),
+            "{response}"
+        );
+        assert!(
+            response
+                .contains("snowflake_server_connections_rejected_total{reason=\"bad_token\"} 1"),
             "{response}"
         );
         let mut conn = TcpStream::connect(addr).await.expect("connect");
-        conn.write_all(b"GET /other HTTP/1.1\r\n\r\n").await.expect("write");
+        conn.write_all(b"GET /other HTTP/1.1\r\n\r\n")
+            .await
+            .expect("write");
         let mut response = String::new();
         conn.read_to_string(&mut response).await.expect("read");
         assert!(response.starts_with("HTTP/1.1 404"), "{response}");

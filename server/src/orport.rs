@@ -112,7 +112,11 @@ impl AsyncRead for TorConn {
 }
 
 impl AsyncWrite for TorConn {
-    fn poll_write(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
         match self.get_mut() {
             Self::Tcp(s) => Pin::new(s).poll_write(cx, buf),
             Self::Unix(s) => Pin::new(s).poll_write(cx, buf),
@@ -146,49 +150,62 @@ pub async fn dial_tor(
     timeout: Duration,
 ) -> Result<TorConn, DialError> {
     let name = || target.to_string();
-    let work = async {
-        match target {
-            TorTarget::OrPort(addr) => connect_from(*addr, source)
-                .await
-                .map(TorConn::Tcp)
-                .map_err(|source| DialError::Connect {
-                    target: name(),
-                    source,
-                }),
-            TorTarget::ExtOrTcp { addr, cookie_file } => {
-                let mut stream =
-                    connect_from(*addr, source)
-                        .await
-                        .map_err(|source| DialError::Connect {
-                            target: name(),
-                            source,
-                        })?;
-                ext_or_handshake(&mut stream, cookie_file, user_addr, Some(transport), timeout)
+    let work =
+        async {
+            match target {
+                TorTarget::OrPort(addr) => connect_from(*addr, source)
+                    .await
+                    .map(TorConn::Tcp)
+                    .map_err(|source| DialError::Connect {
+                        target: name(),
+                        source,
+                    }),
+                TorTarget::ExtOrTcp { addr, cookie_file } => {
+                    let mut stream =
+                        connect_from(*addr, source)
+                            .await
+                            .map_err(|source| DialError::Connect {
+                                target: name(),
+                                source,
+                            })?;
+                    ext_or_handshake(
+                        &mut stream,
+                        cookie_file,
+                        user_addr,
+                        Some(transport),
+                        timeout,
+                    )
                     .await
                     .map_err(|source| DialError::Handshake {
                         target: name(),
                         source,
                     })?;
-                Ok(TorConn::Tcp(stream))
-            }
-            TorTarget::ExtOrUnix { path, cookie_file } => {
-                let mut stream =
-                    UnixStream::connect(path)
-                        .await
-                        .map_err(|source| DialError::Connect {
-                            target: name(),
-                            source,
-                        })?;
-                ext_or_handshake(&mut stream, cookie_file, user_addr, Some(transport), timeout)
+                    Ok(TorConn::Tcp(stream))
+                }
+                TorTarget::ExtOrUnix { path, cookie_file } => {
+                    let mut stream =
+                        UnixStream::connect(path)
+                            .await
+                            .map_err(|source| DialError::Connect {
+                                target: name(),
+                                source,
+                            })?;
+                    ext_or_handshake(
+                        &mut stream,
+                        cookie_file,
+                        user_addr,
+                        Some(transport),
+                        timeout,
+                    )
                     .await
                     .map_err(|source| DialError::Handshake {
                         target: name(),
                         source,
                     })?;
-                Ok(TorConn::Unix(stream))
+                    Ok(TorConn::Unix(stream))
+                }
             }
-        }
-    };
+        };
     match tokio::time::timeout(timeout, work).await {
         Ok(result) => result,
         Err(_) => Err(DialError::Timeout(name())),

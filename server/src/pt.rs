@@ -120,7 +120,9 @@ pub fn plan(mut vars: HashMap<String, String>, options: &PtOptions) -> Result<Pt
             None => {
                 return Err(vec![
                     PtLine::Version,
-                    PtLine::EnvError("need TOR_PT_ORPORT or TOR_PT_EXTENDED_SERVER_PORT".to_owned()),
+                    PtLine::EnvError(
+                        "need TOR_PT_ORPORT or TOR_PT_EXTENDED_SERVER_PORT".to_owned(),
+                    ),
                 ])
             }
         },
@@ -172,10 +174,7 @@ pub async fn run<W: Write>(options: PtOptions, out: &PtWriter<W>) -> Result<(), 
             for line in &lines {
                 out.emit(line)?;
             }
-            let reason = lines
-                .last()
-                .map(ToString::to_string)
-                .unwrap_or_default();
+            let reason = lines.last().map(ToString::to_string).unwrap_or_default();
             return Err(PtFailure::Environment(reason));
         }
     };
@@ -191,7 +190,11 @@ pub async fn run<W: Write>(options: PtOptions, out: &PtWriter<W>) -> Result<(), 
             Ok(server) => Some(server),
             Err(e) => {
                 tracing::error!("{e}");
-                for b in plan.bindaddrs.iter().filter(|b| b.method_name == TRANSPORT_NAME) {
+                for b in plan
+                    .bindaddrs
+                    .iter()
+                    .filter(|b| b.method_name == TRANSPORT_NAME)
+                {
                     out.emit(&PtLine::SmethodError {
                         name: b.method_name.clone(),
                         message: e.to_string(),
@@ -206,7 +209,9 @@ pub async fn run<W: Write>(options: PtOptions, out: &PtWriter<W>) -> Result<(), 
     for bindaddr in &plan.bindaddrs {
         let name = bindaddr.method_name.clone();
         let result: Result<SocketAddr, String> = if name != TRANSPORT_NAME {
-            Err(format!("no such method; this program only provides {TRANSPORT_NAME}"))
+            Err(format!(
+                "no such method; this program only provides {TRANSPORT_NAME}"
+            ))
         } else if let Some(e) = &plan.options_error {
             Err(format!("bad ServerTransportOptions: {e}"))
         } else if bindaddr.addr.port() == 0 {
@@ -344,7 +349,9 @@ mod tests {
             &options,
         )
         .expect("valid");
-        assert!(matches!(p.config.tor, TorTarget::ExtOrUnix { ref path, .. } if path == &PathBuf::from("/flag")));
+        assert!(
+            matches!(p.config.tor, TorTarget::ExtOrUnix { ref path, .. } if path == &PathBuf::from("/flag"))
+        );
     }
 
     fn plan_of(pairs: &[(&str, &str)]) -> PtPlan {
@@ -358,7 +365,11 @@ mod tests {
             &PtOptions::default(),
         )
         .expect_err("cookie required");
-        assert!(err.last().is_some_and(|l| l.to_string().starts_with("ENV-ERROR")), "{err:?}");
+        assert!(
+            err.last()
+                .is_some_and(|l| l.to_string().starts_with("ENV-ERROR")),
+            "{err:?}"
+        );
         let err = plan(
             vars(&[
                 ("TOR_PT_EXTENDED_SERVER_PORT", "unix:relative"),
@@ -367,9 +378,17 @@ mod tests {
             &PtOptions::default(),
         )
         .expect_err("relative path");
-        assert!(err.last().is_some_and(|l| l.to_string().contains("absolute")), "{err:?}");
+        assert!(
+            err.last()
+                .is_some_and(|l| l.to_string().contains("absolute")),
+            "{err:?}"
+        );
         let err = plan(vars(&[]), &PtOptions::default()).expect_err("no ORPort");
-        assert!(err.last().is_some_and(|l| l.to_string().starts_with("ENV-ERROR")), "{err:?}");
+        assert!(
+            err.last()
+                .is_some_and(|l| l.to_string().starts_with("ENV-ERROR")),
+            "{err:?}"
+        );
     }
 
     #[test]
@@ -386,8 +405,13 @@ mod tests {
         assert!(p.options_error.is_none());
         let p = plan_of(&[
             ("TOR_PT_ORPORT", "127.0.0.1:9001"),
-            ("TOR_PT_SERVER_TRANSPORT_OPTIONS", "snowflake:orport-srcaddr=nonsense"),
+            (
+                "TOR_PT_SERVER_TRANSPORT_OPTIONS",
+                "snowflake:orport-srcaddr=nonsense",
+            ),
         ]);
-        assert!(p.options_error.is_some_and(|e| e.contains("orport-srcaddr")));
+        assert!(p
+            .options_error
+            .is_some_and(|e| e.contains("orport-srcaddr")));
     }
 }

@@ -158,16 +158,24 @@ mod tests {
         let (client, mut client_peer) = tokio::io::duplex(1024);
         let (tor, mut tor_peer) = tokio::io::duplex(1024);
         let (up, down) = (counter(), counter());
-        let task = tokio::spawn(async move {
-            relay(client, tor, Duration::from_secs(10), &up, &down).await
-        });
+        let task =
+            tokio::spawn(
+                async move { relay(client, tor, Duration::from_secs(10), &up, &down).await },
+            );
         client_peer.shutdown().await.expect("shutdown");
         let mut buf = [0u8; 8];
-        assert_eq!(tor_peer.read(&mut buf).await.expect("read"), 0, "FIN passed on");
+        assert_eq!(
+            tor_peer.read(&mut buf).await.expect("read"),
+            0,
+            "FIN passed on"
+        );
         // tor never closes its side: the relay gives up after the linger
         // time and closes the tor connection.
         assert!(matches!(task.await.expect("join"), RelayEnd::Lingered));
-        assert!(tor_peer.write_all(b"late").await.is_err(), "tor side closed");
+        assert!(
+            tor_peer.write_all(b"late").await.is_err(),
+            "tor side closed"
+        );
     }
 
     #[tokio::test]
@@ -175,19 +183,26 @@ mod tests {
         let (client, client_peer) = tokio::io::duplex(1024);
         let (tor, mut tor_peer) = tokio::io::duplex(1024);
         let (up, down) = (counter(), counter());
-        let task = tokio::spawn(async move {
-            relay(client, tor, Duration::from_secs(3600), &up, &down).await
-        });
+        let task =
+            tokio::spawn(
+                async move { relay(client, tor, Duration::from_secs(3600), &up, &down).await },
+            );
         // The client side vanishes without a clean close while tor keeps
         // its side open: writes towards the client fail.
         drop(client_peer);
-        tor_peer.write_all(b"data for a gone client").await.expect("write");
+        tor_peer
+            .write_all(b"data for a gone client")
+            .await
+            .expect("write");
         let end = tokio::time::timeout(Duration::from_secs(60), task)
             .await
             .expect("no linger after an error")
             .expect("join");
         assert!(matches!(end, RelayEnd::Failed(_)), "{end:?}");
         let mut rest = Vec::new();
-        tor_peer.read_to_end(&mut rest).await.expect("tor side sees the close");
+        tor_peer
+            .read_to_end(&mut rest)
+            .await
+            .expect("tor side sees the close");
     }
 }

@@ -202,8 +202,14 @@ mod tests {
         let cases = [
             ("client 1.2.3.4 connected", "client [scrubbed] connected"),
             ("from 1.2.3.4:5678.", "from [scrubbed]."),
-            ("v6 2001:db8::1 and [2001:db8::2]:443", "v6 [scrubbed] and [scrubbed]"),
-            ("mapped ::ffff:10.0.0.1, loopback ::1", "mapped [scrubbed], loopback [scrubbed]"),
+            (
+                "v6 2001:db8::1 and [2001:db8::2]:443",
+                "v6 [scrubbed] and [scrubbed]",
+            ),
+            (
+                "mapped ::ffff:10.0.0.1, loopback ::1",
+                "mapped [scrubbed], loopback [scrubbed]",
+            ),
             ("addr=192.168.0.1,", "addr=[scrubbed],"),
             ("(fe80::1)", "([scrubbed])"),
             ("1.2.3.4", "[scrubbed]"),

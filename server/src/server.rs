@@ -28,7 +28,9 @@ use snowflake_common::encapsulation::{self, Decoder};
 use snowflake_common::kcp::{Accepted, KcpListener, KcpMonitor, ListenerConfig};
 use snowflake_common::pt::extorport::useraddr_for_ip;
 use snowflake_common::smux;
-use snowflake_common::turbotunnel::{read_preamble, ClientId, OutgoingQueue, PreambleError, QueuePacketConn};
+use snowflake_common::turbotunnel::{
+    read_preamble, ClientId, OutgoingQueue, PreambleError, QueuePacketConn,
+};
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
@@ -217,7 +219,11 @@ impl Server {
         let local = listener.local_addr()?;
         tracing::info!(
             "listening on {local} ({})",
-            if self.shared.tls.is_some() { "TLS" } else { "plain" }
+            if self.shared.tls.is_some() {
+                "TLS"
+            } else {
+                "plain"
+            }
         );
         let weak = Arc::downgrade(&self.shared);
         self.shared.spawn(accept_connections(listener, weak));
@@ -226,7 +232,12 @@ impl Server {
 
     /// Serves Prometheus metrics on `addr` and returns the bound address.
     pub async fn serve_metrics(&self, addr: SocketAddr) -> io::Result<SocketAddr> {
-        metrics::spawn_endpoint(addr, self.shared.metrics.clone(), self.shared.cancel.clone()).await
+        metrics::spawn_endpoint(
+            addr,
+            self.shared.metrics.clone(),
+            self.shared.cancel.clone(),
+        )
+        .await
     }
 
     /// Re-reads the TLS certificate and key (what SIGHUP does). On error the
@@ -300,7 +311,9 @@ impl Drop for Server {
 async fn accept_connections(listener: TcpListener, shared: Weak<Shared>) {
     loop {
         let accepted = listener.accept().await;
-        let Some(shared) = shared.upgrade() else { return };
+        let Some(shared) = shared.upgrade() else {
+            return;
+        };
         match accepted {
             Ok((tcp, _peer)) => {
                 shared.metrics.connections_total.inc();
@@ -323,16 +336,23 @@ async fn accept_connections(listener: TcpListener, shared: Weak<Shared>) {
 }
 
 async fn serve_tcp(tcp: TcpStream, shared: Weak<Shared>, _permit: OwnedSemaphorePermit) {
-    let Some(shared) = shared.upgrade() else { return };
+    let Some(shared) = shared.upgrade() else {
+        return;
+    };
     if let Err(e) = tcp.set_nodelay(true) {
         tracing::debug!("TCP_NODELAY: {e}");
     }
     let handshake = shared.config.timeouts.handshake;
     let deadline = Instant::now() + handshake;
+    // Each branch is boxed so that a connection's task holds only the
+    // state of its own kind: TLS state is ~8 KiB, which plain connections
+    // should not carry.
     match &shared.tls {
         Some((_, acceptor)) => {
-            match tokio::time::timeout_at(deadline, acceptor.accept(tcp)).await {
-                Ok(Ok(stream)) => serve_websocket(stream, shared, deadline).await,
+            let acceptor = acceptor.clone();
+            let handshake = Box::pin(tokio::time::timeout_at(deadline, acceptor.accept(tcp)));
+            match handshake.await {
+                Ok(Ok(stream)) => Box::pin(serve_websocket(stream, shared, deadline)).await,
                 Ok(Err(e)) => {
                     shared.metrics.reject(RejectReason::Handshake);
                     tracing::debug!("TLS handshake failed: {e}");
@@ -343,7 +363,7 @@ async fn serve_tcp(tcp: TcpStream, shared: Weak<Shared>, _permit: OwnedSemaphore
                 }
             }
         }
-        None => serve_websocket(tcp, shared, deadline).await,
+        None => Box::pin(serve_websocket(tcp, shared, deadline)).await,
     }
 }
 
@@ -407,6 +427,8 @@ where
 {
     let mut query: Option<String> = None;
     let ws_config = server_config(shared.config.limits.max_message_size);
+    // The error type is tungstenite's `Callback` signature, not ours.
+    #[allow(clippy::result_large_err)]
     let callback = |request: &Request, response: Response| {
         query = request.uri().query().map(str::to_owned);
         Ok(response)
@@ -455,7 +477,9 @@ where
         shared.metrics.connections_with_client_ip.inc();
         shared.useraddr.record(client_id, ip);
     }
-    let Some(shard) = shared.shard(client_id) else { return };
+    let Some(shard) = shared.shard(client_id) else {
+        return;
+    };
     let Some(outgoing) = shard.conn.outgoing(client_id) else {
         shared.metrics.reject(RejectReason::ClientTableFull);
         tracing::debug!(%client_id, "client table full; closing connection");
@@ -487,8 +511,7 @@ async fn read_packets<St>(
     metrics: &Metrics,
 ) -> ConnectionEnd
 where
-    St: futures_util::Stream<Item = Result<Message, tokio_tungstenite::tungstenite::Error>>
-        + Unpin,
+    St: futures_util::Stream<Item = Result<Message, tokio_tungstenite::tungstenite::Error>> + Unpin,
 {
     let mut decoder = Decoder::with_max_packet(MAX_ENCAPSULATED_PACKET);
     let mut buf = BytesMut::new();
@@ -572,14 +595,18 @@ async fn accept_sessions(shared: Weak<Shared>, index: usize) {
                 return;
             }
         };
-        let Some(shared) = shared.upgrade() else { return };
+        let Some(shared) = shared.upgrade() else {
+            return;
+        };
         let weak = Arc::downgrade(&shared);
         shared.spawn(run_session(weak, accepted));
     }
 }
 
 async fn run_session(shared: Weak<Shared>, accepted: Accepted) {
-    let Some(shared) = shared.upgrade() else { return };
+    let Some(shared) = shared.upgrade() else {
+        return;
+    };
     let Accepted {
         client_id,
         conv,
@@ -622,7 +649,9 @@ async fn run_session(shared: Weak<Shared>, accepted: Accepted) {
 }
 
 async fn run_stream(shared: Weak<Shared>, client_id: ClientId, stream: smux::Stream) {
-    let Some(shared) = shared.upgrade() else { return };
+    let Some(shared) = shared.upgrade() else {
+        return;
+    };
     shared.metrics.streams_total.inc();
     let config = &shared.config;
     let user_addr = shared.useraddr.get(client_id).map(useraddr_for_ip);

@@ -188,16 +188,17 @@ pub async fn connect_from(addr: SocketAddr, source: Option<&SourceRange>) -> io:
         return TcpStream::connect(addr).await;
     };
     let local = range.random();
-    let socket = match (local, addr) {
-        (IpAddr::V4(_), SocketAddr::V4(_)) => TcpSocket::new_v4()?,
-        (IpAddr::V6(_), SocketAddr::V6(_)) => TcpSocket::new_v6()?,
-        _ => {
-            return Err(io::Error::new(
+    let socket =
+        match (local, addr) {
+            (IpAddr::V4(_), SocketAddr::V4(_)) => TcpSocket::new_v4()?,
+            (IpAddr::V6(_), SocketAddr::V6(_)) => TcpSocket::new_v6()?,
+            _ => return Err(io::Error::new(
                 io::ErrorKind::InvalidInput,
-                format!("orport-srcaddr {range} and ORPort {addr} are of different address families"),
-            ))
-        }
-    };
+                format!(
+                    "orport-srcaddr {range} and ORPort {addr} are of different address families"
+                ),
+            )),
+        };
     if let Err(e) = set_bind_address_no_port(&socket) {
         tracing::debug!("IP_BIND_ADDRESS_NO_PORT: {e}");
     }
@@ -219,7 +220,15 @@ mod tests {
         assert_eq!(r.to_string(), "192.0.2.7/32");
         let r: SourceRange = "2001:db8::/64".parse().expect("valid");
         assert_eq!(r.to_string(), "2001:db8::/64");
-        for bad in ["", "127.0.0.1/", "127.0.0.1/33", "::1/129", "host/8", "1.2.3.4/-1", "1.2.3.4/+8"] {
+        for bad in [
+            "",
+            "127.0.0.1/",
+            "127.0.0.1/33",
+            "::1/129",
+            "host/8",
+            "1.2.3.4/-1",
+            "1.2.3.4/+8",
+        ] {
             assert!(bad.parse::<SourceRange>().is_err(), "{bad}");
         }
     }
@@ -230,7 +239,10 @@ mod tests {
         for _ in 0..200 {
             let ip = r.random();
             assert!(r.contains(ip));
-            assert!(ip == "127.0.0.1".parse::<IpAddr>().unwrap() || ip == "127.0.0.2".parse::<IpAddr>().unwrap());
+            assert!(
+                ip == "127.0.0.1".parse::<IpAddr>().unwrap()
+                    || ip == "127.0.0.2".parse::<IpAddr>().unwrap()
+            );
         }
         let r: SourceRange = "127.0.0.0/8".parse().expect("valid");
         let distinct: std::collections::HashSet<IpAddr> = (0..50).map(|_| r.random()).collect();

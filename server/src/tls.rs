@@ -68,7 +68,10 @@ fn load_certified_key(files: &TlsFiles) -> Result<CertifiedKey, TlsError> {
     if let Err(e) = certified.keys_match() {
         // Not all key types can be checked; only a definite mismatch is
         // an error.
-        if !matches!(e, rustls::Error::InconsistentKeys(rustls::InconsistentKeys::Unknown)) {
+        if !matches!(
+            e,
+            rustls::Error::InconsistentKeys(rustls::InconsistentKeys::Unknown)
+        ) {
             return Err(key_error(format!("does not match the certificate: {e}")));
         }
     }

@@ -16,7 +16,9 @@ use std::sync::{Arc, Mutex, PoisonError};
 use bytes::Bytes;
 use snowflake_common::kcp::{self, KcpStream};
 use snowflake_common::smux;
-use snowflake_common::turbotunnel::{encapsulated_packet_conn, ChannelPacketConn, ClientId, PacketConn};
+use snowflake_common::turbotunnel::{
+    encapsulated_packet_conn, ChannelPacketConn, ClientId, PacketConn,
+};
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpStream;
 use tokio::sync::mpsc;
@@ -42,7 +44,10 @@ where
 
 /// Opens a plain WebSocket to the server at `addr`, passing `client_ip`
 /// (any text, as a proxy would) in the query when given.
-pub async fn websocket(addr: SocketAddr, client_ip: Option<&str>) -> io::Result<WsByteStream<TcpStream>> {
+pub async fn websocket(
+    addr: SocketAddr,
+    client_ip: Option<&str>,
+) -> io::Result<WsByteStream<TcpStream>> {
     let tcp = TcpStream::connect(addr).await?;
     tcp.set_nodelay(true)?;
     let url = match client_ip {
@@ -210,7 +215,11 @@ impl PacketConn for MultiPathConn {
 
     async fn send(&self, packet: Bytes) -> io::Result<()> {
         // Try each path at most once; a failed path is removed.
-        let attempts = self.paths.lock().unwrap_or_else(PoisonError::into_inner).len();
+        let attempts = self
+            .paths
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .len();
         for _ in 0..attempts {
             let Some(path) = self.pick() else { break };
             match path.conn.send(packet.clone()).await {

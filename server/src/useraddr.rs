@@ -59,7 +59,10 @@ impl UserAddrMap {
 
     /// Clients currently remembered.
     pub fn len(&self) -> usize {
-        self.inner.lock().unwrap_or_else(PoisonError::into_inner).len()
+        self.inner
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .len()
     }
 
     /// Whether no client is remembered.

@@ -23,7 +23,7 @@ use tokio_tungstenite::WebSocketStream;
 /// Read buffer per connection. tungstenite zero-fills its whole read buffer
 /// on every read, so a big one costs memory and time on every connection;
 /// larger messages still work (the buffer grows to the message size).
-const READ_BUFFER: usize = 8 * 1024;
+const READ_BUFFER: usize = 4 * 1024;
 
 /// The WebSocket settings of the server: messages and frames up to
 /// `max_message_size`, small read buffer, writes go out at once.
@@ -173,7 +173,11 @@ impl<S> AsyncWrite for WsByteStream<S>
 where
     S: AsyncRead + AsyncWrite + Unpin,
 {
-    fn poll_write(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
         let this = self.get_mut();
         std::task::ready!(this.ws().poll_ready(cx)).map_err(ws_to_io)?;
         this.ws()
@@ -240,9 +244,18 @@ mod tests {
     fn client_ip_forms() {
         let ip = |q: &str| client_ip_from_query(Some(q)).map(|ip| ip.to_string());
         assert_eq!(ip("client_ip=192.0.2.1").as_deref(), Some("192.0.2.1"));
-        assert_eq!(ip("x=1&client_ip=2001:db8::1").as_deref(), Some("2001:db8::1"));
-        assert_eq!(ip("client_ip=2001%3Adb8%3A%3A2").as_deref(), Some("2001:db8::2"));
-        assert_eq!(ip("client_ip=::ffff:192.0.2.9").as_deref(), Some("192.0.2.9"));
+        assert_eq!(
+            ip("x=1&client_ip=2001:db8::1").as_deref(),
+            Some("2001:db8::1")
+        );
+        assert_eq!(
+            ip("client_ip=2001%3Adb8%3A%3A2").as_deref(),
+            Some("2001:db8::2")
+        );
+        assert_eq!(
+            ip("client_ip=::ffff:192.0.2.9").as_deref(),
+            Some("192.0.2.9")
+        );
         assert_eq!(ip("client_ip=0.0.0.0"), None);
         assert_eq!(ip("client_ip=::"), None);
         assert_eq!(ip("client_ip="), None);
@@ -252,6 +265,9 @@ mod tests {
         assert_eq!(ip("other=192.0.2.1"), None);
         assert_eq!(client_ip_from_query(None), None);
         // Go's Query().Get returns the first value.
-        assert_eq!(ip("client_ip=192.0.2.1&client_ip=192.0.2.2").as_deref(), Some("192.0.2.1"));
+        assert_eq!(
+            ip("client_ip=192.0.2.1&client_ip=192.0.2.2").as_deref(),
+            Some("192.0.2.1")
+        );
     }
 }

@@ -43,7 +43,10 @@ async fn watch(server: &Server, id: ClientId, reached: impl Fn(usize) -> bool) -
     let mut samples_after = None;
     loop {
         let held = server.session_receive_buffered(id).unwrap_or(0);
-        assert!(held <= CAP, "session holds {held} bytes, above the cap {CAP}");
+        assert!(
+            held <= CAP,
+            "session holds {held} bytes, above the cap {CAP}"
+        );
         highest = highest.max(held);
         match samples_after {
             None if reached(held) => samples_after = Some(20),
@@ -97,7 +100,10 @@ async fn out_of_order_flood_stays_within_the_cap() {
     // Another client is served meanwhile.
     let honest = client(addr, None).await;
     let stream = guard("stream", honest.open_stream()).await.expect("stream");
-    assert_eq!(guard("exchange", exchange(stream, b"ping".to_vec())).await, b"still serving");
+    assert_eq!(
+        guard("exchange", exchange(stream, b"ping".to_vec())).await,
+        b"still serving"
+    );
     let _ = tor.next_connection().await;
     server.shutdown().await;
 }

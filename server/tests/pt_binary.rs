@@ -61,7 +61,10 @@ impl Running {
     /// Lines up to and including one that starts with `last` (or EOF).
     async fn lines_until(&mut self, last: &str) -> Vec<String> {
         let mut out = Vec::new();
-        while let Some(line) = guard("stdout line", self.lines.next_line()).await.expect("read stdout") {
+        while let Some(line) = guard("stdout line", self.lines.next_line())
+            .await
+            .expect("read stdout")
+        {
             let done = line.starts_with(last);
             out.push(line);
             if done {
@@ -120,9 +123,15 @@ async fn managed_mode_registers_serves_and_exits_when_stdin_closes() {
     let listen: SocketAddr = format!("127.0.0.1:{port}").parse().expect("addr");
     let client = client(listen, Some("203.0.113.9")).await;
     let stream = guard("stream", client.open_stream()).await.expect("stream");
-    assert_eq!(guard("exchange", exchange(stream, b"ping".to_vec())).await, b"from tor");
+    assert_eq!(
+        guard("exchange", exchange(stream, b"ping".to_vec())).await,
+        b"from tor"
+    );
     let (ext, _) = tor.next_connection().await;
-    assert_eq!(ext.and_then(|e| e.user_addr).as_deref(), Some("203.0.113.9:1"));
+    assert_eq!(
+        ext.and_then(|e| e.user_addr).as_deref(),
+        Some("203.0.113.9:1")
+    );
 
     // tor goes away: stdin closes, the transport exits.
     drop(server.stdin.take());
@@ -131,7 +140,9 @@ async fn managed_mode_registers_serves_and_exits_when_stdin_closes() {
 
 #[tokio::test]
 async fn smethod_errors_name_the_problem() {
-    let cases: Vec<(&str, Vec<(&str, &str)>, &str)> = vec![
+    /// Bind address, extra environment, expected line.
+    type Case<'a> = (&'a str, Vec<(&'a str, &'a str)>, &'a str);
+    let cases: Vec<Case> = vec![
         (
             "snowflake-127.0.0.1:0",
             vec![("TOR_PT_ORPORT", "127.0.0.1:9001")],
@@ -155,7 +166,10 @@ async fn smethod_errors_name_the_problem() {
         ),
     ];
     for (bind, extra, expected) in cases {
-        let bind = bind.replace("BINDPLACEHOLDER", &format!("snowflake-127.0.0.1:{}", free_port()));
+        let bind = bind.replace(
+            "BINDPLACEHOLDER",
+            &format!("snowflake-127.0.0.1:{}", free_port()),
+        );
         let mut env = base_env(&bind);
         for (k, v) in extra {
             env.insert(k, v.to_owned());
@@ -175,7 +189,9 @@ async fn smethod_errors_name_the_problem() {
     let mut server = Running::start(&["--disable-tls"], &env);
     let lines = server.lines_until("SMETHODS DONE").await;
     assert!(
-        lines.iter().any(|l| l.starts_with(&format!("SMETHOD-ERROR snowflake cannot listen on 127.0.0.1:{port}: "))),
+        lines.iter().any(|l| l.starts_with(&format!(
+            "SMETHOD-ERROR snowflake cannot listen on 127.0.0.1:{port}: "
+        ))),
         "{lines:?}"
     );
 }
@@ -208,14 +224,24 @@ async fn environment_errors_become_env_error() {
         }
         let mut server = Running::start(&["--disable-tls"], &env);
         let lines = server.lines_until("ENV-ERROR").await;
-        assert_eq!(lines.first().map(String::as_str), Some("VERSION 1"), "{lines:?}");
-        assert!(lines.last().is_some_and(|l| l.starts_with(expected)), "{lines:?} vs {expected}");
+        assert_eq!(
+            lines.first().map(String::as_str),
+            Some("VERSION 1"),
+            "{lines:?}"
+        );
+        assert!(
+            lines.last().is_some_and(|l| l.starts_with(expected)),
+            "{lines:?} vs {expected}"
+        );
         assert_eq!(server.exit_code().await, Some(1));
     }
     // Not started by tor at all.
     let mut server = Running::start(&["--disable-tls"], &HashMap::new());
     let lines = server.lines_until("ENV-ERROR").await;
-    assert_eq!(lines, vec!["ENV-ERROR no TOR_PT_MANAGED_TRANSPORT_VER environment variable".to_owned()]);
+    assert_eq!(
+        lines,
+        vec!["ENV-ERROR no TOR_PT_MANAGED_TRANSPORT_VER environment variable".to_owned()]
+    );
     assert_eq!(server.exit_code().await, Some(1));
 }
 
@@ -237,11 +263,17 @@ async fn flags() {
     let out = run(&["-acme-hostnames", "snowflake.example.com"]);
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("not supported") && err.contains("--cert"), "{err}");
+    assert!(
+        err.contains("not supported") && err.contains("--cert"),
+        "{err}"
+    );
     let out = run(&[]);
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("--disable-tls") && err.contains("--cert"), "{err}");
+    assert!(
+        err.contains("--disable-tls") && err.contains("--cert"),
+        "{err}"
+    );
     let out = run(&["--disable-tls", "--num-turbotunnel", "0"]);
     assert_eq!(out.status.code(), Some(2));
 }
@@ -261,7 +293,10 @@ impl ServerCertVerifier for RecordingVerifier {
         _ocsp: &[u8],
         _now: UnixTime,
     ) -> Result<ServerCertVerified, rustls::Error> {
-        self.seen.lock().expect("lock").push(end_entity.clone().into_owned());
+        self.seen
+            .lock()
+            .expect("lock")
+            .push(end_entity.clone().into_owned());
         Ok(ServerCertVerified::assertion())
     }
 
@@ -292,12 +327,14 @@ impl ServerCertVerifier for RecordingVerifier {
 
 async fn presented_certificate(addr: SocketAddr) -> CertificateDer<'static> {
     let verifier = Arc::new(RecordingVerifier::default());
-    let config = rustls::ClientConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
-        .with_safe_default_protocol_versions()
-        .expect("versions")
-        .dangerous()
-        .with_custom_certificate_verifier(verifier.clone())
-        .with_no_client_auth();
+    let config = rustls::ClientConfig::builder_with_provider(Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .expect("versions")
+    .dangerous()
+    .with_custom_certificate_verifier(verifier.clone())
+    .with_no_client_auth();
     let tcp = TcpStream::connect(addr).await.expect("connect");
     let mut tls = TlsConnector::from(Arc::new(config))
         .connect(ServerName::try_from("localhost").expect("name"), tcp)
@@ -308,8 +345,16 @@ async fn presented_certificate(addr: SocketAddr) -> CertificateDer<'static> {
     seen.last().cloned().expect("a certificate")
 }
 
-fn write_cert(dir: &TempDir, name: &str) -> (std::path::PathBuf, std::path::PathBuf, CertificateDer<'static>) {
-    let generated = rcgen::generate_simple_self_signed(vec!["localhost".to_owned()]).expect("certificate");
+fn write_cert(
+    dir: &TempDir,
+    name: &str,
+) -> (
+    std::path::PathBuf,
+    std::path::PathBuf,
+    CertificateDer<'static>,
+) {
+    let generated =
+        rcgen::generate_simple_self_signed(vec!["localhost".to_owned()]).expect("certificate");
     let cert = dir.path().join(format!("{name}.crt"));
     let key = dir.path().join(format!("{name}.key"));
     std::fs::write(&cert, generated.cert.pem()).expect("write");
@@ -328,7 +373,10 @@ async fn sighup_reloads_the_certificate() {
     let key_arg = key.display().to_string();
     let mut server = Running::start(&["-cert", &cert_arg, "-key", &key_arg], &env);
     let lines = server.lines_until("SMETHODS DONE").await;
-    assert!(lines.contains(&format!("SMETHOD snowflake 127.0.0.1:{port} ARGS:tls=yes")), "{lines:?}");
+    assert!(
+        lines.contains(&format!("SMETHOD snowflake 127.0.0.1:{port} ARGS:tls=yes")),
+        "{lines:?}"
+    );
     let addr: SocketAddr = format!("127.0.0.1:{port}").parse().expect("addr");
     assert_eq!(presented_certificate(addr).await, first);
 

@@ -92,7 +92,10 @@ async fn bridge_tor_runs_our_transport_and_speaks_or_protocol_through_it() {
         .wait_for_log("Registered server transport 'snowflake'", STARTUP)
         .await
         .unwrap_or_else(|e| panic!("{e}"));
-    assert!(registered.contains(&format!("at '127.0.0.1:{port}'")), "{registered}");
+    assert!(
+        registered.contains(&format!("at '127.0.0.1:{port}'")),
+        "{registered}"
+    );
 
     // A client session through our server to tor's Extended ORPort.
     let client = client(listen, Some("192.0.2.33")).await;
@@ -107,8 +110,10 @@ async fn bridge_tor_runs_our_transport_and_speaks_or_protocol_through_it() {
     .with_no_client_auth();
     let mut link = guard(
         "TLS handshake with tor",
-        TlsConnector::from(Arc::new(tls_config))
-            .connect(ServerName::try_from("www.example.com").expect("name"), stream),
+        TlsConnector::from(Arc::new(tls_config)).connect(
+            ServerName::try_from("www.example.com").expect("name"),
+            stream,
+        ),
     )
     .await
     .unwrap_or_else(|e| {
@@ -124,19 +129,29 @@ async fn bridge_tor_runs_our_transport_and_speaks_or_protocol_through_it() {
     let versions_cell = [0u8, 0, 7, 0, 6, 0, 3, 0, 4, 0, 5];
     link.write_all(&versions_cell).await.expect("send VERSIONS");
     let mut header = [0u8; 5];
-    guard("VERSIONS reply", link.read_exact(&mut header)).await.expect("read reply");
+    guard("VERSIONS reply", link.read_exact(&mut header))
+        .await
+        .expect("read reply");
     assert_eq!(&header[..3], &[0, 0, 7], "tor answers with a VERSIONS cell");
     let len = usize::from(u16::from_be_bytes([header[3], header[4]]));
     let mut payload = vec![0u8; len];
-    guard("VERSIONS payload", link.read_exact(&mut payload)).await.expect("read payload");
+    guard("VERSIONS payload", link.read_exact(&mut payload))
+        .await
+        .expect("read payload");
     let offered: Vec<u16> = payload
         .chunks_exact(2)
         .map(|c| u16::from_be_bytes([c[0], c[1]]))
         .collect();
-    assert!(offered.contains(&4) || offered.contains(&5), "tor's link versions: {offered:?}");
+    assert!(
+        offered.contains(&4) || offered.contains(&5),
+        "tor's link versions: {offered:?}"
+    );
 
     let server_log_text = std::fs::read_to_string(&server_log).unwrap_or_default();
-    assert!(server_log_text.contains("snowflake server started"), "{server_log_text}");
+    assert!(
+        server_log_text.contains("snowflake server started"),
+        "{server_log_text}"
+    );
     assert!(
         server_log_text.contains("tor=ExtORPort 127.0.0.1:"),
         "tor passed its Extended ORPort: {server_log_text}"

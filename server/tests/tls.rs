@@ -7,9 +7,9 @@ use std::sync::Arc;
 
 use common::*;
 use rustls::pki_types::{CertificateDer, ServerName};
+use snowflake_common::turbotunnel::ClientId;
 use snowflake_server::tls::TlsFiles;
 use snowflake_server::tunnel_client::{websocket_over, TunnelClient};
-use snowflake_common::turbotunnel::ClientId;
 use snowflake_testkit::tor::TempDir;
 use tokio::net::TcpStream;
 use tokio_rustls::TlsConnector;
@@ -17,8 +17,9 @@ use tokio_rustls::TlsConnector;
 /// A self-signed certificate for localhost / 127.0.0.1, written to
 /// `dir/name.{crt,key}`; returns its DER form.
 fn write_cert(dir: &TempDir, name: &str) -> (TlsFiles, CertificateDer<'static>) {
-    let generated = rcgen::generate_simple_self_signed(vec!["localhost".to_owned(), "127.0.0.1".to_owned()])
-        .expect("generate certificate");
+    let generated =
+        rcgen::generate_simple_self_signed(vec!["localhost".to_owned(), "127.0.0.1".to_owned()])
+            .expect("generate certificate");
     let files = TlsFiles {
         cert: dir.path().join(format!("{name}.crt")),
         key: dir.path().join(format!("{name}.key")),
@@ -42,11 +43,18 @@ fn connector(trusted: &CertificateDer<'static>) -> TlsConnector {
 }
 
 /// Connects a Turbo Tunnel client over TLS trusting only `trusted`.
-async fn tls_client(addr: std::net::SocketAddr, trusted: &CertificateDer<'static>) -> std::io::Result<TunnelClient> {
+async fn tls_client(
+    addr: std::net::SocketAddr,
+    trusted: &CertificateDer<'static>,
+) -> std::io::Result<TunnelClient> {
     let tcp = TcpStream::connect(addr).await?;
     let name = ServerName::try_from("localhost").expect("name");
     let tls = connector(trusted).connect(name, tcp).await?;
-    let ws = websocket_over(tls, &format!("wss://localhost:{}/?client_ip=192.0.2.80", addr.port())).await?;
+    let ws = websocket_over(
+        tls,
+        &format!("wss://localhost:{}/?client_ip=192.0.2.80", addr.port()),
+    )
+    .await?;
     let client = TunnelClient::new(ClientId::random()).expect("client");
     client.paths().add_path(ws);
     Ok(client)
@@ -64,11 +72,19 @@ async fn tls_from_files_and_reload() {
     let (server, addr) = start_server(&tor.target, |c| c.tls = Some(files.clone())).await;
     assert!(server.uses_tls());
 
-    let client = tls_client(addr, &first_cert).await.expect("TLS with the first certificate");
+    let client = tls_client(addr, &first_cert)
+        .await
+        .expect("TLS with the first certificate");
     let stream = guard("stream", client.open_stream()).await.expect("stream");
-    assert_eq!(guard("exchange", exchange(stream, b"hello".to_vec())).await, b"over tls");
+    assert_eq!(
+        guard("exchange", exchange(stream, b"hello".to_vec())).await,
+        b"over tls"
+    );
     let (ext, _) = tor.next_connection().await;
-    assert_eq!(ext.and_then(|e| e.user_addr).as_deref(), Some("192.0.2.80:1"));
+    assert_eq!(
+        ext.and_then(|e| e.user_addr).as_deref(),
+        Some("192.0.2.80:1")
+    );
     let _ = tor.next_event().await;
 
     // Renew: new files in place, then reload (what SIGHUP does).
@@ -80,9 +96,14 @@ async fn tls_from_files_and_reload() {
         tls_client(addr, &first_cert).await.is_err(),
         "the old certificate is no longer served"
     );
-    let client = tls_client(addr, &second_cert).await.expect("TLS with the renewed certificate");
+    let client = tls_client(addr, &second_cert)
+        .await
+        .expect("TLS with the renewed certificate");
     let stream = guard("stream", client.open_stream()).await.expect("stream");
-    assert_eq!(guard("exchange", exchange(stream, b"again".to_vec())).await, b"over tls");
+    assert_eq!(
+        guard("exchange", exchange(stream, b"again".to_vec())).await,
+        b"over tls"
+    );
 
     // A broken renewal keeps the working certificate.
     std::fs::write(&files.key, "not a key").expect("write");

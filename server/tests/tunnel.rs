@@ -31,7 +31,9 @@ async fn data_intact_both_ways_through_the_extended_orport() {
     let mut tor = FakeTor::ext_tcp(exchange_behavior(&down, up.len())).await;
     let (server, addr) = start_server(&tor.target, |_| {}).await;
     let client = client(addr, Some("192.0.2.55")).await;
-    let stream = guard("open stream", client.open_stream()).await.expect("stream");
+    let stream = guard("open stream", client.open_stream())
+        .await
+        .expect("stream");
     let got = guard("exchange", exchange(stream, up.clone())).await;
     assert_eq!(sha256(&got), sha256(&down), "tor → client intact");
 
@@ -73,7 +75,9 @@ async fn session_survives_moving_to_a_second_websocket_mid_transfer() {
     let mut tor = FakeTor::ext_tcp(exchange_behavior(&down, up.len())).await;
     let (server, addr) = start_server(&tor.target, |_| {}).await;
     let client = client(addr, Some("192.0.2.1")).await;
-    let stream = guard("open stream", client.open_stream()).await.expect("stream");
+    let stream = guard("open stream", client.open_stream())
+        .await
+        .expect("stream");
     let (mut r, mut w) = tokio::io::split(stream);
     let reader = tokio::spawn(async move {
         let mut got = Vec::new();
@@ -84,11 +88,17 @@ async fn session_survives_moving_to_a_second_websocket_mid_transfer() {
     // has consumed most of it), the proxy goes away and another one
     // carries the session on.
     let third = up.len() / 3;
-    guard("first third", w.write_all(&up[..third])).await.expect("write");
-    let second = websocket(addr, Some("192.0.2.2")).await.expect("second WebSocket");
+    guard("first third", w.write_all(&up[..third]))
+        .await
+        .expect("write");
+    let second = websocket(addr, Some("192.0.2.2"))
+        .await
+        .expect("second WebSocket");
     client.paths().add_path(second);
     client.paths().remove_path(0);
-    guard("rest", w.write_all(&up[third..])).await.expect("write");
+    guard("rest", w.write_all(&up[third..]))
+        .await
+        .expect("write");
     let got = guard("download", reader).await.expect("reader");
     assert_eq!(got.len(), down.len());
     let first_diff = got.iter().zip(down.iter()).position(|(a, b)| a != b);
@@ -105,8 +115,15 @@ async fn session_survives_moving_to_a_second_websocket_mid_transfer() {
     );
     let stats = client.paths().stats();
     assert_eq!(stats.len(), 2);
-    assert!(stats.iter().all(|s| s.sent > 0 && s.received > 0), "{stats:?}");
-    assert_eq!(server.metrics().sessions_total.get(), 1, "one session throughout");
+    assert!(
+        stats.iter().all(|s| s.sent > 0 && s.received > 0),
+        "{stats:?}"
+    );
+    assert_eq!(
+        server.metrics().sessions_total.get(),
+        1,
+        "one session throughout"
+    );
     assert_eq!(server.metrics().streams_total.get(), 1);
     assert_eq!(
         server.client_addr(client.client_id()),
@@ -125,7 +142,9 @@ async fn two_websockets_of_one_client_at_once_both_carry_data() {
     client
         .paths()
         .add_path(websocket(addr, None).await.expect("second WebSocket"));
-    let stream = guard("open stream", client.open_stream()).await.expect("stream");
+    let stream = guard("open stream", client.open_stream())
+        .await
+        .expect("stream");
     let got = guard("exchange", exchange(stream, up.clone())).await;
     assert_eq!(sha256(&got), sha256(&down));
     let _ = tor.next_connection().await;
@@ -134,7 +153,10 @@ async fn two_websockets_of_one_client_at_once_both_carry_data() {
     assert_eq!(stats.len(), 2);
     for path in &stats {
         assert!(path.sent > 100, "client striped over both: {stats:?}");
-        assert!(path.received > 100, "server sent on both connections: {stats:?}");
+        assert!(
+            path.received > 100,
+            "server sent on both connections: {stats:?}"
+        );
     }
     assert_eq!(server.metrics().connections_active.get(), 2);
     server.shutdown().await;
@@ -145,7 +167,9 @@ async fn connection_without_the_token_is_closed() {
     let tor = FakeTor::ext_tcp(Behavior::Hold).await;
     let (server, addr) = start_server(&tor.target, |_| {}).await;
     let mut ws = websocket(addr, None).await.expect("WebSocket");
-    ws.write_all(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n").await.expect("write");
+    ws.write_all(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+        .await
+        .expect("write");
     let mut buf = [0u8; 64];
     let n = guard("close", ws.read(&mut buf)).await.unwrap_or(0);
     assert_eq!(n, 0, "the server closed the connection");
@@ -170,20 +194,34 @@ async fn useraddr_follows_the_newest_client_ip() {
     let (server, addr) = start_server(&tor.target, |_| {}).await;
     let client = client(addr, Some("192.0.2.10")).await;
     let first = guard("stream", client.open_stream()).await.expect("stream");
-    assert_eq!(guard("exchange", exchange(first, b"1".to_vec())).await, b"ok");
+    assert_eq!(
+        guard("exchange", exchange(first, b"1".to_vec())).await,
+        b"ok"
+    );
     let (ext, _) = tor.next_connection().await;
-    assert_eq!(ext.and_then(|e| e.user_addr).as_deref(), Some("192.0.2.10:1"));
+    assert_eq!(
+        ext.and_then(|e| e.user_addr).as_deref(),
+        Some("192.0.2.10:1")
+    );
     let _ = tor.next_event().await;
 
     // The client moves to a proxy that reports an IPv6 address.
-    client
-        .paths()
-        .add_path(websocket(addr, Some("2001:db8::7")).await.expect("WebSocket"));
+    client.paths().add_path(
+        websocket(addr, Some("2001:db8::7"))
+            .await
+            .expect("WebSocket"),
+    );
     client.paths().remove_path(0);
     let second = guard("stream", client.open_stream()).await.expect("stream");
-    assert_eq!(guard("exchange", exchange(second, b"2".to_vec())).await, b"ok");
+    assert_eq!(
+        guard("exchange", exchange(second, b"2".to_vec())).await,
+        b"ok"
+    );
     let (ext, _) = tor.next_connection().await;
-    assert_eq!(ext.and_then(|e| e.user_addr).as_deref(), Some("[2001:db8::7]:1"));
+    assert_eq!(
+        ext.and_then(|e| e.user_addr).as_deref(),
+        Some("[2001:db8::7]:1")
+    );
     let _ = tor.next_event().await;
 
     // A proxy that reports nothing usable keeps the last known address.
@@ -192,15 +230,26 @@ async fn useraddr_follows_the_newest_client_ip() {
         .add_path(websocket(addr, Some("0.0.0.0")).await.expect("WebSocket"));
     client.paths().remove_path(1);
     let third = guard("stream", client.open_stream()).await.expect("stream");
-    assert_eq!(guard("exchange", exchange(third, b"3".to_vec())).await, b"ok");
+    assert_eq!(
+        guard("exchange", exchange(third, b"3".to_vec())).await,
+        b"ok"
+    );
     let (ext, _) = tor.next_connection().await;
-    assert_eq!(ext.and_then(|e| e.user_addr).as_deref(), Some("[2001:db8::7]:1"));
+    assert_eq!(
+        ext.and_then(|e| e.user_addr).as_deref(),
+        Some("[2001:db8::7]:1")
+    );
     let _ = tor.next_event().await;
 
     // A client never seen with an address sends no USERADDR.
     let anonymous = common::client(addr, Some("not-an-ip")).await;
-    let stream = guard("stream", anonymous.open_stream()).await.expect("stream");
-    assert_eq!(guard("exchange", exchange(stream, b"4".to_vec())).await, b"ok");
+    let stream = guard("stream", anonymous.open_stream())
+        .await
+        .expect("stream");
+    assert_eq!(
+        guard("exchange", exchange(stream, b"4".to_vec())).await,
+        b"ok"
+    );
     let (ext, _) = tor.next_connection().await;
     let ext = ext.expect("ExtORPort report");
     assert_eq!(ext.user_addr, None);
@@ -217,7 +266,10 @@ async fn plain_orport_mode() {
     let (server, addr) = start_server(&tor.target, |_| {}).await;
     let client = client(addr, Some("192.0.2.1")).await;
     let stream = guard("stream", client.open_stream()).await.expect("stream");
-    assert_eq!(sha256(&guard("exchange", exchange(stream, up.clone())).await), sha256(&down));
+    assert_eq!(
+        sha256(&guard("exchange", exchange(stream, up.clone())).await),
+        sha256(&down)
+    );
     let (ext, _) = tor.next_connection().await;
     assert!(ext.is_none(), "no ExtORPort handshake on the plain ORPort");
     assert!(matches!(tor.next_event().await, TorEvent::Finished { sha, .. } if sha == sha256(&up)));
@@ -233,7 +285,10 @@ async fn extended_orport_over_a_unix_socket() {
     let (server, addr) = start_server(&tor.target, |_| {}).await;
     let client = client(addr, Some("198.51.100.4")).await;
     let stream = guard("stream", client.open_stream()).await.expect("stream");
-    assert_eq!(sha256(&guard("exchange", exchange(stream, up.clone())).await), sha256(&down));
+    assert_eq!(
+        sha256(&guard("exchange", exchange(stream, up.clone())).await),
+        sha256(&down)
+    );
     let (ext, peer) = tor.next_connection().await;
     assert!(peer.is_none());
     let ext = ext.expect("ExtORPort report");
@@ -260,7 +315,10 @@ async fn orport_srcaddr_spreads_source_addresses() {
         let IpAddr::V4(v4) = ip else { panic!("{ip}") };
         let last = v4.octets()[3];
         assert_eq!(v4.octets()[..3], [127, 0, 0], "{ip} in 127.0.0.0/24");
-        assert!((1..=254).contains(&last), "{ip}: neither network nor broadcast");
+        assert!(
+            (1..=254).contains(&last),
+            "{ip}: neither network nor broadcast"
+        );
         sources.insert(ip);
         let _ = tor.next_event().await;
     }
@@ -311,7 +369,12 @@ async fn orport_connection_closes_promptly_when_the_session_ends() {
     while !events.contains(&TorEvent::Closed) {
         events.push(tor.next_event().await);
     }
-    assert!(events.iter().any(|e| matches!(e, TorEvent::Connected { .. })), "{events:?}");
+    assert!(
+        events
+            .iter()
+            .any(|e| matches!(e, TorEvent::Connected { .. })),
+        "{events:?}"
+    );
     let eof = events.iter().position(|e| *e == TorEvent::Eof);
     let closed = events.iter().position(|e| *e == TorEvent::Closed);
     assert!(eof < closed, "{events:?}");
@@ -328,7 +391,10 @@ async fn several_turbotunnel_instances() {
         let client = client(addr, None).await;
         shards.insert(client.client_id().shard(4));
         let stream = guard("stream", client.open_stream()).await.expect("stream");
-        assert_eq!(guard("exchange", exchange(stream, b"ping".to_vec())).await, b"pong");
+        assert_eq!(
+            guard("exchange", exchange(stream, b"ping".to_vec())).await,
+            b"pong"
+        );
         let _ = tor.next_connection().await;
         let _ = tor.next_event().await;
     }

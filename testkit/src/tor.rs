@@ -71,7 +71,11 @@ impl TempDir {
     /// Creates a fresh directory under the system temporary directory,
     /// readable only by us (tor insists on that for its DataDirectory).
     pub fn new(prefix: &str) -> io::Result<Self> {
-        let name = format!("{prefix}-{}-{:016x}", std::process::id(), rand::random::<u64>());
+        let name = format!(
+            "{prefix}-{}-{:016x}",
+            std::process::id(),
+            rand::random::<u64>()
+        );
         let path = std::env::temp_dir().join(name);
         std::fs::create_dir(&path)?;
         #[cfg(unix)]
@@ -123,7 +127,10 @@ impl TorConfig {
     /// `ORPort 127.0.0.1:auto` and `ExtORPort auto`, and nothing that
     /// reaches beyond the machine.
     pub fn bridge(transport: &Path, args: &[&str], listen: SocketAddr) -> Self {
-        let mut exec = format!("ServerTransportPlugin snowflake exec {}", transport.display());
+        let mut exec = format!(
+            "ServerTransportPlugin snowflake exec {}",
+            transport.display()
+        );
         for arg in args {
             let _ = write!(exec, " {arg}");
         }
@@ -213,7 +220,11 @@ impl TorProcess {
 
     /// Waits until a log line contains `needle` and returns that line;
     /// fails if tor exits first or `timeout` passes (a hang guard).
-    pub async fn wait_for_log(&mut self, needle: &str, timeout: Duration) -> Result<String, TorError> {
+    pub async fn wait_for_log(
+        &mut self,
+        needle: &str,
+        timeout: Duration,
+    ) -> Result<String, TorError> {
         let deadline = tokio::time::Instant::now() + timeout;
         loop {
             let log = self.log();
@@ -239,7 +250,11 @@ impl TorProcess {
 
     /// Waits for tor to log that a listener of `kind` is open (e.g. `"OR"`,
     /// `"Extended OR"`) and returns its address; for `auto` ports.
-    pub async fn listener_addr(&mut self, kind: &str, timeout: Duration) -> Result<SocketAddr, TorError> {
+    pub async fn listener_addr(
+        &mut self,
+        kind: &str,
+        timeout: Duration,
+    ) -> Result<SocketAddr, TorError> {
         let needle = format!("Opened {kind} listener connection (ready) on ");
         let line = self.wait_for_log(&needle, timeout).await?;
         line.split(&needle)
@@ -278,7 +293,9 @@ mod tests {
             "127.0.0.1:8080".parse().expect("addr"),
         )
         .render();
-        assert!(torrc.contains("ServerTransportPlugin snowflake exec /usr/bin/snowflake-server --disable-tls\n"));
+        assert!(torrc.contains(
+            "ServerTransportPlugin snowflake exec /usr/bin/snowflake-server --disable-tls\n"
+        ));
         assert!(torrc.contains("ServerTransportListenAddr snowflake 127.0.0.1:8080\n"));
         assert!(torrc.contains("ORPort 127.0.0.1:auto\n"));
         assert!(torrc.contains("PublishServerDescriptor 0\n"));

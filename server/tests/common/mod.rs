@@ -211,7 +211,9 @@ impl FakeTor {
             // backpressure reaches the server quickly.
             socket.set_recv_buffer_size(4096).expect("SO_RCVBUF");
         }
-        socket.bind("127.0.0.1:0".parse().expect("addr")).expect("bind");
+        socket
+            .bind("127.0.0.1:0".parse().expect("addr"))
+            .expect("bind");
         let listener = socket.listen(1024).expect("listen");
         let addr = listener.local_addr().expect("addr");
         let cookie = AuthCookie::random();
@@ -260,7 +262,13 @@ impl FakeTor {
         let (tx, events) = mpsc::unbounded_channel();
         let task = tokio::spawn(async move {
             while let Ok((stream, _)) = listener.accept().await {
-                tokio::spawn(handle(stream, None, Some(cookie.clone()), behavior.clone(), tx.clone()));
+                tokio::spawn(handle(
+                    stream,
+                    None,
+                    Some(cookie.clone()),
+                    behavior.clone(),
+                    tx.clone(),
+                ));
             }
         });
         Self {
@@ -294,13 +302,22 @@ async fn accept_tcp(
     tx: mpsc::UnboundedSender<TorEvent>,
 ) {
     while let Ok((stream, peer)) = listener.accept().await {
-        tokio::spawn(handle(stream, Some(peer), cookie.clone(), behavior.clone(), tx.clone()));
+        tokio::spawn(handle(
+            stream,
+            Some(peer),
+            cookie.clone(),
+            behavior.clone(),
+            tx.clone(),
+        ));
     }
 }
 
 /// A server forwarding to `target`, listening on 127.0.0.1:0, after
 /// `tweak` adjusted its configuration.
-pub async fn start_server(target: &TorTarget, tweak: impl FnOnce(&mut ServerConfig)) -> (Server, SocketAddr) {
+pub async fn start_server(
+    target: &TorTarget,
+    tweak: impl FnOnce(&mut ServerConfig),
+) -> (Server, SocketAddr) {
     init_logs();
     let mut config = ServerConfig::new(target.clone());
     tweak(&mut config);
@@ -318,7 +335,11 @@ pub async fn client(addr: SocketAddr, client_ip: Option<&str>) -> TunnelClient {
 }
 
 /// A client session with a given ClientId and one path.
-pub async fn client_with_id(addr: SocketAddr, client_ip: Option<&str>, id: ClientId) -> TunnelClient {
+pub async fn client_with_id(
+    addr: SocketAddr,
+    client_ip: Option<&str>,
+    id: ClientId,
+) -> TunnelClient {
     let client = TunnelClient::new(id).expect("client");
     let ws = websocket(addr, client_ip).await.expect("WebSocket");
     client.paths().add_path(ws);
