@@ -368,9 +368,10 @@ async fn coordinator() -> Result<(), BoxError> {
     }
     let baseline = rss_bytes()?;
     let heap_baseline = heap_in_use();
-    let mut open = 1u64;
+    // Sessions opened after the baseline (the warm-up one is not counted).
+    let mut open = 0u64;
     for &target in &requested {
-        let n = target.min(max_sessions);
+        let n = target.min(max_sessions.saturating_sub(1));
         if n < target {
             println!(
                 "note: {target} sessions need {} open files here (2 per session); the limit is \
@@ -383,24 +384,21 @@ async fn coordinator() -> Result<(), BoxError> {
         }
         client.command(&format!("sessions {}", n - open)).await?;
         open = n;
-        wait_for_streams(&server, i64::try_from(open)?).await?;
+        wait_for_streams(&server, i64::try_from(open + 1)?).await?;
         // Let KCP acknowledgements and smux window updates finish.
         tokio::time::sleep(Duration::from_secs(3)).await;
         let rss = rss_bytes()?;
-        let per_session = rss.saturating_sub(baseline) as f64 / (open - 1).max(1) as f64;
-        let heap_per_session =
-            heap_in_use().saturating_sub(heap_baseline) as f64 / (open - 1).max(1) as f64;
+        let grown = rss.saturating_sub(baseline);
+        let heap = heap_in_use().saturating_sub(heap_baseline);
         println!(
-            "idle sessions: {:>6}  server RSS {:>7.1} MiB  (+{:.1} MiB)  {:.1} KiB per session \
-             (heap in use {:.1} KiB per session)",
-            open - 1,
+            "idle sessions: {open:>6}  server RSS {:>7.1} MiB (+{:.1} MiB): {:.1} KiB per session \
+             (heap allocated {:.1} KiB per session)",
             rss as f64 / 1048576.0,
-            rss.saturating_sub(baseline) as f64 / 1048576.0,
-            per_session / 1024.0,
-            heap_per_session / 1024.0
+            grown as f64 / 1048576.0,
+            grown as f64 / open as f64 / 1024.0,
+            heap as f64 / open as f64 / 1024.0
         );
     }
-
     drop(client);
     drop(sink);
     Ok(())
