@@ -252,4 +252,38 @@ mod tests {
         }
         assert_eq!(out, b"connection from [scrubbed]\n");
     }
+
+    #[test]
+    fn make_writer_scrubs_unless_disabled() {
+        use std::io::Write;
+        use std::sync::{Arc, Mutex};
+        #[derive(Clone, Default)]
+        struct Shared(Arc<Mutex<Vec<u8>>>);
+        impl Write for Shared {
+            fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+                self.0.lock().expect("lock").extend_from_slice(buf);
+                Ok(buf.len())
+            }
+            fn flush(&mut self) -> io::Result<()> {
+                Ok(())
+            }
+        }
+        for (enabled, expected) in [(true, "from [scrubbed]"), (false, "from 192.0.2.1")] {
+            let sink = Shared::default();
+            let make = ScrubbingMakeWriter::new(
+                {
+                    let sink = sink.clone();
+                    move || sink.clone()
+                },
+                enabled,
+            );
+            make.make_writer()
+                .write_all(b"from 192.0.2.1")
+                .expect("write");
+            assert_eq!(
+                String::from_utf8_lossy(&sink.0.lock().expect("lock")),
+                expected
+            );
+        }
+    }
 }

@@ -344,10 +344,15 @@ async fn serve_tcp(tcp: TcpStream, shared: Weak<Shared>, _permit: OwnedSemaphore
     }
     let handshake = shared.config.timeouts.handshake;
     let deadline = Instant::now() + handshake;
+    // Each branch is boxed so that a connection's task holds only the
+    // state of its own kind: TLS state is ~8 KiB, which plain connections
+    // should not carry.
     match &shared.tls {
         Some((_, acceptor)) => {
-            match tokio::time::timeout_at(deadline, acceptor.accept(tcp)).await {
-                Ok(Ok(stream)) => serve_websocket(stream, shared, deadline).await,
+            let acceptor = acceptor.clone();
+            let handshake = Box::pin(tokio::time::timeout_at(deadline, acceptor.accept(tcp)));
+            match handshake.await {
+                Ok(Ok(stream)) => Box::pin(serve_websocket(stream, shared, deadline)).await,
                 Ok(Err(e)) => {
                     shared.metrics.reject(RejectReason::Handshake);
                     tracing::debug!("TLS handshake failed: {e}");
@@ -358,7 +363,7 @@ async fn serve_tcp(tcp: TcpStream, shared: Weak<Shared>, _permit: OwnedSemaphore
                 }
             }
         }
-        None => serve_websocket(tcp, shared, deadline).await,
+        None => Box::pin(serve_websocket(tcp, shared, deadline)).await,
     }
 }
 
@@ -422,6 +427,8 @@ where
 {
     let mut query: Option<String> = None;
     let ws_config = server_config(shared.config.limits.max_message_size);
+    // The error type is tungstenite's `Callback` signature, not ours.
+    #[allow(clippy::result_large_err)]
     let callback = |request: &Request, response: Response| {
         query = request.uri().query().map(str::to_owned);
         Ok(response)

@@ -188,17 +188,18 @@ pub async fn connect_from(addr: SocketAddr, source: Option<&SourceRange>) -> io:
         return TcpStream::connect(addr).await;
     };
     let local = range.random();
-    let socket =
-        match (local, addr) {
-            (IpAddr::V4(_), SocketAddr::V4(_)) => TcpSocket::new_v4()?,
-            (IpAddr::V6(_), SocketAddr::V6(_)) => TcpSocket::new_v6()?,
-            _ => return Err(io::Error::new(
+    let socket = match (local, addr) {
+        (IpAddr::V4(_), SocketAddr::V4(_)) => TcpSocket::new_v4()?,
+        (IpAddr::V6(_), SocketAddr::V6(_)) => TcpSocket::new_v6()?,
+        _ => {
+            return Err(io::Error::new(
                 io::ErrorKind::InvalidInput,
                 format!(
                     "orport-srcaddr {range} and ORPort {addr} are of different address families"
                 ),
-            )),
-        };
+            ))
+        }
+    };
     if let Err(e) = set_bind_address_no_port(&socket) {
         tracing::debug!("IP_BIND_ADDRESS_NO_PORT: {e}");
     }
@@ -256,5 +257,39 @@ mod tests {
             assert!(v6.contains(ip) && ip != v6.network());
         }
         assert!(!v6.contains("127.0.0.1".parse().unwrap()));
+    }
+
+    #[cfg(target_os = "linux")]
+    #[tokio::test]
+    async fn connections_come_from_the_range_without_reserving_a_port_at_bind() {
+        use std::os::fd::AsRawFd;
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let addr = listener.local_addr().expect("addr");
+        let range: SourceRange = "127.0.0.0/8".parse().expect("range");
+        let stream = connect_from(addr, Some(&range)).await.expect("connect");
+        let local = stream.local_addr().expect("local");
+        assert!(range.contains(local.ip()));
+        let (_, peer) = listener.accept().await.expect("accept");
+        assert_eq!(peer, local);
+        let mut value: libc::c_int = 0;
+        let mut len = std::mem::size_of::<libc::c_int>() as libc::socklen_t;
+        // SAFETY: reading an int option of a live socket into a live int.
+        let rc = unsafe {
+            libc::getsockopt(
+                stream.as_raw_fd(),
+                libc::IPPROTO_IP,
+                libc::IP_BIND_ADDRESS_NO_PORT,
+                std::ptr::from_mut(&mut value).cast::<libc::c_void>(),
+                &mut len,
+            )
+        };
+        assert_eq!((rc, value), (0, 1), "IP_BIND_ADDRESS_NO_PORT is set");
+        let v6: SourceRange = "::1".parse().expect("range");
+        assert!(
+            connect_from(addr, Some(&v6)).await.is_err(),
+            "family mismatch"
+        );
     }
 }

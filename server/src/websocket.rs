@@ -23,7 +23,7 @@ use tokio_tungstenite::WebSocketStream;
 /// Read buffer per connection. tungstenite zero-fills its whole read buffer
 /// on every read, so a big one costs memory and time on every connection;
 /// larger messages still work (the buffer grows to the message size).
-const READ_BUFFER: usize = 8 * 1024;
+const READ_BUFFER: usize = 4 * 1024;
 
 /// The WebSocket settings of the server: messages and frames up to
 /// `max_message_size`, small read buffer, writes go out at once.

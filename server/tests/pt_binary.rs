@@ -103,8 +103,15 @@ async fn managed_mode_registers_serves_and_exits_when_stdin_closes() {
     env.insert("TOR_PT_EXTENDED_SERVER_PORT", addr.to_string());
     env.insert("TOR_PT_AUTH_COOKIE_FILE", cookie_file.display().to_string());
     env.insert("TOR_PT_ORPORT", "127.0.0.1:9".to_owned());
+    env.insert("RUST_LOG", "debug".to_owned());
+    let logs = TempDir::new("snowflake-pt-log").expect("temp dir");
+    let log_file = logs.path().join("server.log");
+    let log_arg = log_file.display().to_string();
     // Single-dash flags, as in existing torrc lines.
-    let mut server = Running::start(&["-disable-tls", "-num-turbotunnel", "2"], &env);
+    let mut server = Running::start(
+        &["-disable-tls", "-num-turbotunnel", "2", "-log", &log_arg],
+        &env,
+    );
     let lines = server.lines_until("SMETHODS DONE").await;
     assert_eq!(
         lines,
@@ -136,11 +143,19 @@ async fn managed_mode_registers_serves_and_exits_when_stdin_closes() {
     // tor goes away: stdin closes, the transport exits.
     drop(server.stdin.take());
     assert_eq!(server.exit_code().await, Some(0));
+
+    // The client's address never reached the log (no --unsafe-logging).
+    let log = std::fs::read_to_string(&log_file).expect("log file");
+    assert!(log.contains("client_ip=Some([scrubbed])"), "{log}");
+    assert!(!log.contains("203.0.113.9"), "{log}");
+    assert!(log.contains("stdin closed, shutting down"), "{log}");
 }
 
 #[tokio::test]
 async fn smethod_errors_name_the_problem() {
-    let cases: Vec<(&str, Vec<(&str, &str)>, &str)> = vec![
+    /// Bind address, extra environment, expected line.
+    type Case<'a> = (&'a str, Vec<(&'a str, &'a str)>, &'a str);
+    let cases: Vec<Case> = vec![
         (
             "snowflake-127.0.0.1:0",
             vec![("TOR_PT_ORPORT", "127.0.0.1:9001")],

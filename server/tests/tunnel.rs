@@ -411,3 +411,114 @@ async fn connection_cap_refuses_extra_connections() {
     assert!(websocket(addr, None).await.is_err(), "second refused");
     assert_eq!(server.metrics().rejected(RejectReason::ConnectionLimit), 1);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn websocket_upgrade_at_any_path_and_metrics_endpoint() {
+    let mut tor = FakeTor::ext_tcp(exchange_behavior(b"ok", 1)).await;
+    let (server, addr) = start_server(&tor.target, |_| {}).await;
+    let tcp = tokio::net::TcpStream::connect(addr).await.expect("connect");
+    let ws = snowflake_server::tunnel_client::websocket_over(
+        tcp,
+        &format!("ws://{addr}/some/relay/path?foo=bar&client_ip=192.0.2.200"),
+    )
+    .await
+    .expect("upgrade at a non-root path");
+    let client =
+        snowflake_server::tunnel_client::TunnelClient::new(ClientId::random()).expect("client");
+    client.paths().add_path(ws);
+    let stream = guard("stream", client.open_stream()).await.expect("stream");
+    assert_eq!(
+        guard("exchange", exchange(stream, b"x".to_vec())).await,
+        b"ok"
+    );
+    let (ext, _) = tor.next_connection().await;
+    assert_eq!(
+        ext.and_then(|e| e.user_addr).as_deref(),
+        Some("192.0.2.200:1")
+    );
+
+    let metrics_addr = server
+        .serve_metrics("127.0.0.1:0".parse().expect("addr"))
+        .await
+        .expect("metrics endpoint");
+    let mut http = tokio::net::TcpStream::connect(metrics_addr)
+        .await
+        .expect("connect");
+    http.write_all(b"GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n")
+        .await
+        .expect("request");
+    let mut response = String::new();
+    guard("metrics", http.read_to_string(&mut response))
+        .await
+        .expect("response");
+    assert!(response.starts_with("HTTP/1.1 200 OK"), "{response}");
+    assert!(
+        response.contains("snowflake_server_streams_total 1"),
+        "{response}"
+    );
+    server.shutdown().await;
+}
+
+#[tokio::test]
+async fn idle_connection_is_closed() {
+    let tor = FakeTor::ext_tcp(Behavior::Hold).await;
+    let (server, addr) = start_server(&tor.target, |c| {
+        c.timeouts.idle = Duration::from_millis(300);
+    })
+    .await;
+    let mut ws = websocket(addr, None).await.expect("WebSocket");
+    ws.write_all(&snowflake_common::turbotunnel::preamble(ClientId::random()))
+        .await
+        .expect("preamble");
+    // Nothing more in either direction: the server closes the connection.
+    let mut buf = [0u8; 16];
+    let n = guard("idle close", ws.read(&mut buf)).await.unwrap_or(0);
+    assert_eq!(n, 0);
+    assert_eq!(server.metrics().connections_active.get(), 0);
+}
+
+#[tokio::test]
+async fn oversized_websocket_message_ends_the_connection() {
+    let tor = FakeTor::ext_tcp(Behavior::Hold).await;
+    let (server, addr) = start_server(&tor.target, |c| c.limits.max_message_size = 4096).await;
+    let mut ws = websocket(addr, None).await.expect("WebSocket");
+    ws.write_all(&snowflake_common::turbotunnel::preamble(ClientId::random()))
+        .await
+        .expect("preamble");
+    // One 8 KiB message (padding chunks: harmless content, too big a message).
+    let mut big = bytes::BytesMut::new();
+    snowflake_common::encapsulation::encode_padding(8192, &mut big);
+    let _ = ws.write_all(&big).await;
+    let mut buf = [0u8; 16];
+    let n = guard("close", ws.read(&mut buf)).await.unwrap_or(0);
+    assert_eq!(n, 0, "the server closed the connection");
+    assert_eq!(server.metrics().connections_active.get(), 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn session_cap_refuses_new_clients() {
+    let mut tor = FakeTor::ext_tcp(exchange_behavior(b"ok", 1)).await;
+    let (server, addr) = start_server(&tor.target, |c| c.limits.max_sessions = 1).await;
+    let first = client(addr, None).await;
+    let stream = guard("stream", first.open_stream()).await.expect("stream");
+    assert_eq!(
+        guard("exchange", exchange(stream, b"1".to_vec())).await,
+        b"ok"
+    );
+    let _ = tor.next_connection().await;
+    // A second client's packets are dropped while the first session lives.
+    let second = client(addr, None).await;
+    let mut stream = guard("stream", second.open_stream()).await.expect("stream");
+    stream.write_all(b"2").await.expect("write");
+    guard("drops counted", async {
+        while !server.metrics().render().lines().any(|l| {
+            l.starts_with("snowflake_server_packets_dropped_total{reason=\"session_cap\"}")
+                && !l.ends_with(" 0")
+        }) {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    })
+    .await;
+    assert_eq!(server.metrics().sessions_total.get(), 1);
+    server.shutdown().await;
+}
