@@ -40,6 +40,11 @@ pub struct Limits {
     pub max_message_size: usize,
     /// ClientIds whose client address is remembered for `USERADDR`.
     pub useraddr_entries: usize,
+    /// smux streams open at once in one client session. Each stream is a
+    /// connection to tor, and a Snowflake client opens exactly one per
+    /// session, so a client opening many is refused beyond this (the extra
+    /// streams are closed at once).
+    pub max_streams_per_session: usize,
 }
 
 impl Default for Limits {
@@ -51,6 +56,7 @@ impl Default for Limits {
             session_queue_packets: snowflake_common::kcp::SESSION_QUEUE,
             max_message_size: 1024 * 1024,
             useraddr_entries: useraddr::DEFAULT_CAPACITY,
+            max_streams_per_session: 16,
         }
     }
 }

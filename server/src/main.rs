@@ -67,6 +67,10 @@ struct Args {
     /// Maximum concurrent client sessions.
     #[arg(long, value_name = "N", default_value_t = Limits::default().max_sessions)]
     max_sessions: usize,
+    /// Maximum concurrent streams (tor connections) in one client session;
+    /// Snowflake clients open one.
+    #[arg(long, value_name = "N", default_value_t = Limits::default().max_streams_per_session)]
+    max_streams_per_session: usize,
     /// Maximum concurrent WebSocket connections.
     #[arg(long, value_name = "N", default_value_t = Limits::default().max_connections)]
     max_connections: usize,
@@ -149,6 +153,7 @@ fn main() -> ExitCode {
         num_turbotunnel: args.num_turbotunnel,
         limits: Limits {
             max_sessions: args.max_sessions,
+            max_streams_per_session: args.max_streams_per_session,
             max_connections: args.max_connections,
             queue_packets: args.queue_size,
             max_message_size: args.max_message_size,

@@ -32,6 +32,9 @@ pub enum RejectReason {
     NoPreamble,
     /// The client table of the ClientId's Turbo Tunnel shard is full.
     ClientTableFull,
+    /// A session opened more streams than `max_streams_per_session` (the
+    /// stream, not the connection, is refused).
+    StreamLimit,
 }
 
 impl RejectReason {
@@ -42,6 +45,7 @@ impl RejectReason {
             Self::BadToken => "bad_token",
             Self::NoPreamble => "no_preamble",
             Self::ClientTableFull => "client_table_full",
+            Self::StreamLimit => "stream_limit",
         }
     }
 }

@@ -624,13 +624,26 @@ async fn run_session(shared: Weak<Shared>, accepted: Accepted) {
     shared.metrics.sessions_total.inc();
     shared.metrics.sessions_active.inc();
     tracing::debug!(%client_id, conv = format_args!("{conv:#010x}"), "session started");
+    let stream_slots = Arc::new(Semaphore::new(shared.config.limits.max_streams_per_session));
     match smux::Session::server(stream, smux::Config::snowflake_server()) {
         Ok(session) => loop {
             match session.accept_stream().await {
-                Ok(stream) => {
-                    let weak = Arc::downgrade(&shared);
-                    shared.spawn(run_stream(weak, client_id, stream));
-                }
+                Ok(stream) => match Arc::clone(&stream_slots).try_acquire_owned() {
+                    Ok(slot) => {
+                        let weak = Arc::downgrade(&shared);
+                        shared.spawn(async move {
+                            run_stream(weak, client_id, stream).await;
+                            drop(slot);
+                        });
+                    }
+                    Err(_) => {
+                        // Dropping the stream sends FIN: the client sees it
+                        // closed, the session and its other streams go on.
+                        shared.metrics.reject(RejectReason::StreamLimit);
+                        tracing::debug!(%client_id, "stream refused: too many streams in one session");
+                        drop(stream);
+                    }
+                },
                 Err(e) => {
                     tracing::debug!(%client_id, "session ended: {e}");
                     break;

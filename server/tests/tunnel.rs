@@ -522,3 +522,33 @@ async fn session_cap_refuses_new_clients() {
     assert_eq!(server.metrics().sessions_total.get(), 1);
     server.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn streams_beyond_the_per_session_cap_are_refused() {
+    let mut tor = FakeTor::ext_tcp(Behavior::Hold).await;
+    let (server, addr) = start_server(&tor.target, |c| c.limits.max_streams_per_session = 2).await;
+    let client = client(addr, None).await;
+    let mut kept = Vec::new();
+    for _ in 0..2 {
+        kept.push(guard("stream", client.open_stream()).await.expect("stream"));
+        tor.next_connection().await;
+    }
+    // A third stream in the same session is closed at once, without a
+    // connection to tor.
+    let mut extra = guard("stream", client.open_stream()).await.expect("stream");
+    let mut buf = [0u8; 16];
+    let n = guard("refused stream ends", extra.read(&mut buf))
+        .await
+        .expect("clean end");
+    assert_eq!(n, 0, "the refused stream reads EOF");
+    assert_eq!(server.metrics().rejected(RejectReason::StreamLimit), 1);
+    // The streams within the cap still reach tor.
+    guard("write", kept[0].write_all(b"still carried"))
+        .await
+        .expect("write");
+    guard("shutdown", kept[0].shutdown())
+        .await
+        .expect("shutdown");
+    assert_eq!(tor.next_event().await, TorEvent::Eof);
+    server.shutdown().await;
+}
