@@ -1,0 +1,447 @@
+//! Backend on webrtc-rs 0.17 (the Pion port). Data channels are detached
+//! (`detach()`), so we read and write SCTP messages directly.
+
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::sync::Arc;
+
+use bytes::Bytes;
+use snowflake_common::messages::{SdpType, SessionDescription};
+use tokio::sync::{mpsc, oneshot, Notify};
+
+use w::api::setting_engine::SettingEngine;
+use w::api::{APIBuilder, API};
+use w::data_channel::data_channel_init::RTCDataChannelInit;
+use w::data_channel::RTCDataChannel;
+use w::ice::mdns::MulticastDnsMode;
+use w::ice::network_type::NetworkType;
+use w::ice::udp_network::{EphemeralUDP, UDPNetwork};
+use w::ice_transport::ice_connection_state::RTCIceConnectionState;
+use w::ice_transport::ice_server::RTCIceServer;
+use w::peer_connection::configuration::RTCConfiguration;
+use w::peer_connection::sdp::session_description::RTCSessionDescription;
+use w::peer_connection::RTCPeerConnection;
+use webrtc17 as w;
+
+use crate::backend::{expect_type, AnswerPeer, OfferPeer, RtcBackend, RtcError};
+use crate::channel::{
+    BoxFuture, IceState, LinkEvents, MessageChannel, RtcChannel, StatusSender, BUFFERED_AMOUNT_LOW,
+};
+use crate::config::RtcConfig;
+use crate::sdp::{is_non_public_address, new_channel_label, strip_local_addresses};
+
+/// The webrtc-rs 0.17 backend.
+pub struct Webrtc17Backend {
+    config: RtcConfig,
+    api: API,
+}
+
+impl Webrtc17Backend {
+    /// A backend making peers with `config`.
+    pub fn new(config: RtcConfig) -> Result<Self, RtcError> {
+        let api = APIBuilder::new()
+            .with_setting_engine(setting_engine(&config)?)
+            .build();
+        Ok(Webrtc17Backend { config, api })
+    }
+
+    /// A new peer connection with its status wired up.
+    async fn new_peer(&self) -> Result<(PeerGuard, StatusSender), RtcError> {
+        let ice_servers = if self.config.ice_servers().is_empty() {
+            Vec::new()
+        } else {
+            vec![RTCIceServer {
+                urls: self.config.ice_servers().to_vec(),
+                ..Default::default()
+            }]
+        };
+        let pc = self
+            .api
+            .new_peer_connection(RTCConfiguration {
+                ice_servers,
+                ..Default::default()
+            })
+            .await
+            .map_err(RtcError::backend)?;
+        let pc = Arc::new(pc);
+        let status = StatusSender::new();
+        let for_ice = status.clone();
+        pc.on_ice_connection_state_change(Box::new(move |state| {
+            tracing::debug!(%state, "ICE connection state");
+            if let Some(state) = ice_state(state) {
+                for_ice.set_ice(state);
+            }
+            Box::pin(async {})
+        }));
+        Ok((PeerGuard::new(pc), status))
+    }
+
+    /// Sets `desc` as local description, waits for gathering (capped by the
+    /// configured timeout) and returns the local SDP, stripped if configured.
+    async fn gather(
+        &self,
+        pc: &RTCPeerConnection,
+        desc: RTCSessionDescription,
+    ) -> Result<String, RtcError> {
+        let mut gathered = pc.gathering_complete_promise().await;
+        pc.set_local_description(desc)
+            .await
+            .map_err(RtcError::backend)?;
+        match self.config.gathering_timeout() {
+            Some(limit) => {
+                if tokio::time::timeout(limit, gathered.recv()).await.is_err() {
+                    tracing::info!("ICE gathering not complete, sending what we have");
+                }
+            }
+            None => {
+                let _ = gathered.recv().await;
+            }
+        }
+        let local = pc
+            .local_description()
+            .await
+            .ok_or_else(|| RtcError::Backend("no local description".into()))?;
+        Ok(if self.config.strips_local_addresses() {
+            strip_local_addresses(&local.sdp)
+        } else {
+            local.sdp
+        })
+    }
+}
+
+/// Gathering-time settings: detached channels, no mDNS, the address filter
+/// (loopback only, or no local addresses) and the port range.
+fn setting_engine(config: &RtcConfig) -> Result<SettingEngine, RtcError> {
+    let mut s = SettingEngine::default();
+    s.detach_data_channels();
+    s.set_ice_multicast_dns_mode(MulticastDnsMode::Disabled);
+    if config.loopback_only() {
+        s.set_include_loopback_candidate(true);
+        s.set_network_types(vec![NetworkType::Udp4]);
+        s.set_ip_filter(Box::new(|ip| ip == IpAddr::V4(Ipv4Addr::LOCALHOST)));
+    } else if config.strips_local_addresses() {
+        s.set_ip_filter(Box::new(|ip| !is_non_public_address(ip)));
+    }
+    if let Some((min, max)) = config.port_range() {
+        if min == 0 || max < min {
+            return Err(RtcError::BadPortRange(min, max));
+        }
+        let ports = EphemeralUDP::new(min, max).map_err(|_| RtcError::BadPortRange(min, max))?;
+        s.set_udp_network(UDPNetwork::Ephemeral(ports));
+    }
+    Ok(s)
+}
+
+fn ice_state(state: RTCIceConnectionState) -> Option<IceState> {
+    Some(match state {
+        RTCIceConnectionState::Unspecified => return None,
+        RTCIceConnectionState::New => IceState::New,
+        RTCIceConnectionState::Checking => IceState::Checking,
+        RTCIceConnectionState::Connected => IceState::Connected,
+        RTCIceConnectionState::Completed => IceState::Completed,
+        RTCIceConnectionState::Disconnected => IceState::Disconnected,
+        RTCIceConnectionState::Failed => IceState::Failed,
+        RTCIceConnectionState::Closed => IceState::Closed,
+    })
+}
+
+impl RtcBackend for Webrtc17Backend {
+    fn name(&self) -> &'static str {
+        "webrtc-0.17"
+    }
+
+    fn config(&self) -> &RtcConfig {
+        &self.config
+    }
+
+    fn create_offer(&self) -> BoxFuture<'_, Result<Box<dyn OfferPeer>, RtcError>> {
+        Box::pin(async move {
+            let (pc, status) = self.new_peer().await?;
+            let label = new_channel_label();
+            let dc = pc
+                .get()
+                .create_data_channel(
+                    &label,
+                    Some(RTCDataChannelInit {
+                        ordered: Some(true),
+                        ..Default::default()
+                    }),
+                )
+                .await
+                .map_err(RtcError::backend)?;
+            let (open_tx, open_rx) = oneshot::channel();
+            dc.on_open(Box::new(move || {
+                let _ = open_tx.send(());
+                Box::pin(async {})
+            }));
+            let offer = pc
+                .get()
+                .create_offer(None)
+                .await
+                .map_err(RtcError::backend)?;
+            let sdp = self.gather(pc.get(), offer).await?;
+            Ok(Box::new(Offer17 {
+                pc,
+                status,
+                label,
+                dc,
+                offer: SessionDescription::new(SdpType::Offer, sdp),
+                open: open_rx,
+            }) as Box<dyn OfferPeer>)
+        })
+    }
+
+    fn answer_offer<'a>(
+        &'a self,
+        offer: &'a SessionDescription,
+    ) -> BoxFuture<'a, Result<Box<dyn AnswerPeer>, RtcError>> {
+        Box::pin(async move {
+            expect_type(offer, SdpType::Offer)?;
+            let (pc, status) = self.new_peer().await?;
+            // The first channel the client opens is ours; Snowflake clients
+            // open exactly one.
+            let (open_tx, open_rx) = mpsc::channel(1);
+            pc.get()
+                .on_data_channel(Box::new(move |dc: Arc<RTCDataChannel>| {
+                    tracing::debug!(label = dc.label(), "client opened a data channel");
+                    let open_tx = open_tx.clone();
+                    // Weak: the handler is stored in the channel itself.
+                    let opened = Arc::downgrade(&dc);
+                    dc.on_open(Box::new(move || {
+                        if let Some(dc) = opened.upgrade() {
+                            let _ = open_tx.try_send(dc);
+                        }
+                        Box::pin(async {})
+                    }));
+                    Box::pin(async {})
+                }));
+            let remote =
+                RTCSessionDescription::offer(offer.sdp.clone()).map_err(RtcError::backend)?;
+            pc.get()
+                .set_remote_description(remote)
+                .await
+                .map_err(RtcError::backend)?;
+            let answer = pc
+                .get()
+                .create_answer(None)
+                .await
+                .map_err(RtcError::backend)?;
+            let sdp = self.gather(pc.get(), answer).await?;
+            Ok(Box::new(Answer17 {
+                pc,
+                status,
+                answer: SessionDescription::new(SdpType::Answer, sdp),
+                open: open_rx,
+            }) as Box<dyn AnswerPeer>)
+        })
+    }
+}
+
+/// Owns a peer connection until it is handed to an open channel; closes it
+/// when dropped before that (failed or abandoned negotiation).
+struct PeerGuard {
+    pc: Arc<RTCPeerConnection>,
+    armed: bool,
+}
+
+impl PeerGuard {
+    fn new(pc: Arc<RTCPeerConnection>) -> Self {
+        PeerGuard { pc, armed: true }
+    }
+
+    fn get(&self) -> &RTCPeerConnection {
+        &self.pc
+    }
+
+    /// Hands the connection over; the guard no longer closes it.
+    fn disarm(mut self) -> Arc<RTCPeerConnection> {
+        self.armed = false;
+        self.pc.clone()
+    }
+}
+
+impl Drop for PeerGuard {
+    fn drop(&mut self) {
+        if self.armed {
+            close_in_background(self.pc.clone());
+        }
+    }
+}
+
+/// Closes a peer connection without blocking the caller (used from `Drop`).
+fn close_in_background(pc: Arc<RTCPeerConnection>) {
+    if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+        runtime.spawn(async move {
+            if let Err(error) = pc.close().await {
+                tracing::debug!(%error, "closing peer connection");
+            }
+        });
+    }
+}
+
+struct Offer17 {
+    pc: PeerGuard,
+    status: StatusSender,
+    label: String,
+    dc: Arc<RTCDataChannel>,
+    offer: SessionDescription,
+    open: oneshot::Receiver<()>,
+}
+
+impl OfferPeer for Offer17 {
+    fn offer(&self) -> &SessionDescription {
+        &self.offer
+    }
+
+    fn label(&self) -> &str {
+        &self.label
+    }
+
+    fn events(&self) -> LinkEvents {
+        self.status.subscribe()
+    }
+
+    fn connect(
+        self: Box<Self>,
+        answer: SessionDescription,
+    ) -> BoxFuture<'static, Result<RtcChannel, RtcError>> {
+        Box::pin(async move {
+            let this = *self;
+            expect_type(&answer, SdpType::Answer)?;
+            let remote = RTCSessionDescription::answer(answer.sdp).map_err(RtcError::backend)?;
+            this.pc
+                .get()
+                .set_remote_description(remote)
+                .await
+                .map_err(RtcError::backend)?;
+            let mut events = this.status.subscribe();
+            tokio::select! {
+                opened = this.open => opened.map_err(|_| RtcError::FailedBeforeOpen)?,
+                _ = events.closed() => return Err(RtcError::FailedBeforeOpen),
+            };
+            open_channel(this.pc, this.status, this.dc).await
+        })
+    }
+}
+
+struct Answer17 {
+    pc: PeerGuard,
+    status: StatusSender,
+    answer: SessionDescription,
+    open: mpsc::Receiver<Arc<RTCDataChannel>>,
+}
+
+impl AnswerPeer for Answer17 {
+    fn answer(&self) -> &SessionDescription {
+        &self.answer
+    }
+
+    fn events(&self) -> LinkEvents {
+        self.status.subscribe()
+    }
+
+    fn connect(self: Box<Self>) -> BoxFuture<'static, Result<RtcChannel, RtcError>> {
+        Box::pin(async move {
+            let mut this = *self;
+            let mut events = this.status.subscribe();
+            let dc = tokio::select! {
+                dc = this.open.recv() => dc.ok_or(RtcError::FailedBeforeOpen)?,
+                _ = events.closed() => return Err(RtcError::FailedBeforeOpen),
+            };
+            open_channel(this.pc, this.status, dc).await
+        })
+    }
+}
+
+/// Detaches the open channel and starts the byte stream over it.
+async fn open_channel(
+    pc: PeerGuard,
+    status: StatusSender,
+    dc: Arc<RTCDataChannel>,
+) -> Result<RtcChannel, RtcError> {
+    let raw = dc.detach().await.map_err(RtcError::backend)?;
+    let remote_addr = selected_remote_addr(pc.get()).await;
+    let low = Arc::new(Notify::new());
+    raw.set_buffered_amount_low_threshold(BUFFERED_AMOUNT_LOW);
+    let on_low = low.clone();
+    raw.on_buffered_amount_low(Box::new(move || {
+        on_low.notify_one();
+        Box::pin(async {})
+    }));
+    let label = dc.label().to_owned();
+    let pc = pc.disarm();
+    let channel = Channel17 { pc, dc, raw, low };
+    Ok(RtcChannel::spawn(
+        Arc::new(channel),
+        label,
+        remote_addr,
+        status,
+    ))
+}
+
+/// The remote side of the selected ICE candidate pair.
+async fn selected_remote_addr(pc: &RTCPeerConnection) -> Option<SocketAddr> {
+    let pair = pc
+        .sctp()
+        .transport()
+        .ice_transport()
+        .get_selected_candidate_pair()
+        .await?;
+    let ip: IpAddr = pair.remote.address.parse().ok()?;
+    Some(SocketAddr::new(ip, pair.remote.port))
+}
+
+/// An open, detached data channel.
+struct Channel17 {
+    pc: Arc<RTCPeerConnection>,
+    dc: Arc<RTCDataChannel>,
+    raw: Arc<w::data::data_channel::DataChannel>,
+    low: Arc<Notify>,
+}
+
+impl MessageChannel for Channel17 {
+    fn recv<'a>(&'a self, buf: &'a mut [u8]) -> BoxFuture<'a, Result<Option<usize>, RtcError>> {
+        Box::pin(async move {
+            match self.raw.read(buf).await {
+                // The detached API reports a reset stream as a zero-length
+                // read, which an empty message also gives; Snowflake peers
+                // never send empty messages, so take it as the close.
+                Ok(0) => Ok(None),
+                Ok(n) => Ok(Some(n)),
+                Err(w::data::Error::Sctp(w::sctp::Error::ErrShortBuffer { size })) => {
+                    Err(RtcError::MessageTooLarge(size))
+                }
+                Err(w::data::Error::Sctp(w::sctp::Error::ErrEof)) => Ok(None),
+                Err(error) => Err(RtcError::backend(error)),
+            }
+        })
+    }
+
+    fn send(&self, message: Bytes) -> BoxFuture<'_, Result<(), RtcError>> {
+        Box::pin(async move {
+            self.raw
+                .write(&message)
+                .await
+                .map(|_| ())
+                .map_err(RtcError::backend)
+        })
+    }
+
+    fn buffered_amount(&self) -> BoxFuture<'_, usize> {
+        Box::pin(async move { self.raw.buffered_amount() })
+    }
+
+    fn buffered_amount_low(&self) -> BoxFuture<'_, ()> {
+        Box::pin(self.low.notified())
+    }
+
+    fn close(&self) -> BoxFuture<'_, ()> {
+        Box::pin(async move {
+            if let Err(error) = self.dc.close().await {
+                tracing::debug!(%error, "closing data channel");
+            }
+            if let Err(error) = self.pc.close().await {
+                tracing::debug!(%error, "closing peer connection");
+            }
+        })
+    }
+}
