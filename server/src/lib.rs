@@ -1,3 +1,35 @@
-//! Snowflake server: tor's ServerTransportPlugin (WebSocket listener, Turbo
-//! Tunnel demultiplexing, KCP + smux sessions to the Extended ORPort).
-//! Built on `snowflake-common`; see issue 3 for its scope.
+//! Snowflake server: the bridge side of Snowflake, run by tor as its
+//! `ServerTransportPlugin` (or beside several tor instances on a large
+//! bridge).
+//!
+//! WebSocket connections from proxies ([`websocket`]) carry the Turbo Tunnel
+//! byte stream: a token, the client's ClientId, then encapsulated KCP
+//! packets. Packets go to one of `num-turbotunnel` KCP listeners chosen by
+//! ClientId; each KCP session runs smux, and each smux stream is relayed to
+//! tor's Extended ORPort or ORPort ([`orport`], [`relay`]). See the protocol
+//! reference §7.
+//!
+//! * [`Server`]: the running server, started in process with a
+//!   [`ServerConfig`] (tests and the benchmark do this on 127.0.0.1:0);
+//! * [`pt`]: the managed-transport entry point the binary uses (reads
+//!   `TOR_PT_*`, prints `SMETHOD` lines);
+//! * [`safelog`]: log scrubbing of client addresses;
+//! * [`tunnel_client`]: a minimal Turbo Tunnel client for tests and the
+//!   benchmark.
+
+pub mod config;
+pub mod metrics;
+pub mod orport;
+pub mod pt;
+pub mod relay;
+pub mod safelog;
+mod server;
+pub mod srcaddr;
+pub mod tls;
+pub mod tunnel_client;
+pub mod useraddr;
+pub mod websocket;
+
+pub use config::{Limits, ServerConfig, Timeouts};
+pub use orport::{TorConn, TorTarget};
+pub use server::{Server, ServerError, SessionInfo, MAX_ENCAPSULATED_PACKET};

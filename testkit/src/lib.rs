@@ -8,10 +8,12 @@
 //!   external programs.
 //! * [`webrtc`]: a fixed SDP offer that Go's pion accepts, and SDP checks.
 //! * [`go_proxy`]: command lines for Debian's Go `snowflake-proxy`.
+//! * [`tor`]: a tor bridge harness for the server's tests.
 
 pub mod go_proxy;
 pub mod http;
 pub mod netns;
 pub mod process;
 pub mod stun;
+pub mod tor;
 pub mod webrtc;

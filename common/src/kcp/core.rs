@@ -8,7 +8,10 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use bytes::{Bytes, BytesMut};
 
-use super::segment::{walk_packet, SegmentError, SegmentHeader, CMD_ACK, CMD_PUSH, HEADER_LEN};
+use super::receive_limit::{PushVerdict, ReceiveLimiter};
+use super::segment::{
+    validate_packet, walk_packet, SegmentError, SegmentHeader, CMD_ACK, CMD_PUSH, HEADER_LEN,
+};
 
 /// KCP MTU (`IKCP_MTU_DEF`; Snowflake never calls `SetMtu`). Every packet
 /// we send is at most this long.
@@ -186,6 +189,9 @@ pub struct KcpCore {
     staged_pos: usize,
     /// Packets refused by [`input`](Self::input).
     rejected: u64,
+    /// Mirror of the crate's receive buffers; drops PUSH segments that
+    /// would exceed the per-session receive bounds.
+    receive: ReceiveLimiter,
 }
 
 impl std::fmt::Debug for KcpCore {
@@ -227,6 +233,7 @@ impl KcpCore {
             staged: Vec::new(),
             staged_pos: 0,
             rejected: 0,
+            receive: ReceiveLimiter::new(),
         };
         // C-style KCP does nothing until its first update.
         core.advance(now_ms);
@@ -302,6 +309,17 @@ impl KcpCore {
         {
             return Err(InputError::Backlogged);
         }
+        let filtered = if summary.pushes > 0 {
+            self.limit_pushes(packet)
+        } else {
+            None
+        };
+        let (packet, summary) = match &filtered {
+            None => (packet, summary),
+            Some(kept) if kept.is_empty() => return Ok(()),
+            // Removing whole segments keeps the packet well-formed.
+            Some(kept) => (kept.as_slice(), validate_packet(kept, self.conv())?),
+        };
         self.advance(now_ms);
         let waiting = self.kcp.wait_snd();
         self.kcp
@@ -315,6 +333,56 @@ impl KcpCore {
             self.window_slid = true;
         }
         Ok(())
+    }
+
+    /// Applies the receive bounds to the PUSH segments of a validated
+    /// packet. Returns `None` when every segment may go to the crate, else
+    /// the packet without the dropped segments (possibly empty).
+    fn limit_pushes(&mut self, packet: &[u8]) -> Option<Vec<u8>> {
+        let mut kept: Option<Vec<u8>> = None;
+        let mut offset = 0;
+        while let Some(header) = packet.get(offset..).and_then(SegmentHeader::parse) {
+            let end = usize::try_from(header.len)
+                .ok()
+                .and_then(|len| len.checked_add(HEADER_LEN))
+                .and_then(|len| len.checked_add(offset))
+                .unwrap_or(packet.len())
+                .min(packet.len());
+            let verdict = if header.cmd == CMD_PUSH {
+                self.receive.on_push(header.sn, header.len)
+            } else {
+                PushVerdict::Accept
+            };
+            match (verdict, kept.as_mut()) {
+                (PushVerdict::Accept, Some(out)) => {
+                    out.extend_from_slice(packet.get(offset..end).unwrap_or_default());
+                }
+                (PushVerdict::Accept, None) => {}
+                (PushVerdict::Drop, Some(_)) => {}
+                (PushVerdict::Drop, None) => {
+                    kept = Some(packet.get(..offset).unwrap_or_default().to_vec());
+                }
+            }
+            offset = end;
+        }
+        kept
+    }
+
+    /// Payload bytes this conversation holds on the receive side: segments
+    /// waiting for an earlier one, segments not yet read, and the part of a
+    /// segment staged for a short read. Bounded by
+    /// [`RECV_AHEAD_BYTES`](super::RECV_AHEAD_BYTES) +
+    /// [`RECV_UNREAD_BYTES`](super::RECV_UNREAD_BYTES) + [`MSS`] whatever
+    /// the peer sends.
+    pub fn receive_buffered_bytes(&self) -> usize {
+        self.receive
+            .buffered_bytes()
+            .saturating_add(self.staged.len().saturating_sub(self.staged_pos))
+    }
+
+    /// Incoming PUSH segments dropped by the receive bounds so far.
+    pub fn receive_dropped_segments(&self) -> u64 {
+        self.receive.dropped()
     }
 
     /// Call once after a batch of [`input`](Self::input)s: flushes at once
@@ -390,7 +458,10 @@ impl KcpCore {
             };
             if size <= room.len() {
                 match self.kcp.recv(room) {
-                    Ok(n) => filled += n,
+                    Ok(n) => {
+                        self.receive.on_read(n);
+                        filled += n;
+                    }
                     Err(e) => {
                         tracing::debug!("KCP recv: {e}");
                         break;
@@ -402,6 +473,7 @@ impl KcpCore {
                 self.staged.resize(size, 0);
                 match self.kcp.recv(&mut self.staged) {
                     Ok(n) => {
+                        self.receive.on_read(n);
                         self.staged.truncate(n);
                         let part = room.len().min(n);
                         if let (Some(dst), Some(src)) =

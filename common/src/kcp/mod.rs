@@ -10,6 +10,9 @@
 //! * [`KcpCore`]: one conversation as a sans-IO state machine over the
 //!   `kcp` crate (explicit millisecond clock, bounded queues, validated
 //!   input, packets out);
+//! * [`ReceiveLimiter`]: the per-session receive bounds the core applies
+//!   (out-of-order and unread data), without changing the advertised
+//!   window;
 //! * [`connect`] / [`KcpStream`]: a client conversation over any
 //!   [`PacketConn`](crate::turbotunnel::PacketConn), as a tokio byte stream
 //!   for smux;
@@ -25,6 +28,7 @@
 
 mod core;
 mod listener;
+mod receive_limit;
 pub mod segment;
 mod session;
 
@@ -35,5 +39,9 @@ pub use self::listener::{
     Accepted, KcpListener, ListenerConfig, ListenerStats, ACCEPT_BACKLOG, DEFAULT_MAX_SESSIONS,
     SESSION_QUEUE,
 };
+pub use self::receive_limit::{
+    PushVerdict, ReceiveLimiter, RECV_AHEAD_BYTES, RECV_AHEAD_SEGMENTS, RECV_UNREAD_BYTES,
+    RECV_UNREAD_SEGMENTS,
+};
 pub use self::segment::{validate_packet, SegmentError, SegmentHeader};
-pub use self::session::{connect, connect_with_conv, KcpError, KcpStream};
+pub use self::session::{connect, connect_with_conv, KcpError, KcpMonitor, KcpStream};

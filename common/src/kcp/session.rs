@@ -8,7 +8,7 @@ use std::fmt;
 use std::future::Future;
 use std::io;
 use std::pin::Pin;
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError, Weak};
 use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 
@@ -249,6 +249,53 @@ impl KcpStream {
     /// Packets refused by input validation so far (diagnostics).
     pub fn rejected_packets(&self) -> u64 {
         self.shared.lock().core.rejected_packets()
+    }
+
+    /// Payload bytes the session holds on its receive side (see
+    /// [`KcpCore::receive_buffered_bytes`]).
+    pub fn receive_buffered_bytes(&self) -> usize {
+        self.shared.lock().core.receive_buffered_bytes()
+    }
+
+    /// A handle that observes this session's buffers from elsewhere (for
+    /// metrics and tests, once the stream itself belongs to smux) without
+    /// keeping the session alive.
+    pub fn monitor(&self) -> KcpMonitor {
+        KcpMonitor {
+            shared: Arc::downgrade(&self.shared),
+        }
+    }
+}
+
+/// Observes one session's receive buffers; see [`KcpStream::monitor`].
+#[derive(Clone)]
+pub struct KcpMonitor {
+    shared: Weak<Shared>,
+}
+
+impl fmt::Debug for KcpMonitor {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("KcpMonitor")
+            .field("receive_buffered_bytes", &self.receive_buffered_bytes())
+            .finish()
+    }
+}
+
+impl KcpMonitor {
+    /// Payload bytes held on the receive side, or `None` once the session
+    /// is gone.
+    pub fn receive_buffered_bytes(&self) -> Option<usize> {
+        let shared = self.shared.upgrade()?;
+        let bytes = shared.lock().core.receive_buffered_bytes();
+        Some(bytes)
+    }
+
+    /// Incoming PUSH segments dropped by the receive bounds, or `None` once
+    /// the session is gone.
+    pub fn receive_dropped_segments(&self) -> Option<u64> {
+        let shared = self.shared.upgrade()?;
+        let dropped = shared.lock().core.receive_dropped_segments();
+        Some(dropped)
     }
 }
 
