@@ -8,8 +8,11 @@
 //!   external programs.
 //! * [`webrtc`]: a fixed SDP offer that Go's pion accepts, and SDP checks.
 //! * [`go_proxy`]: command lines for Debian's Go `snowflake-proxy`.
+//! * [`go_client`]: Debian's Go `snowflake-client` as a managed PT, and a
+//!   SOCKS5 client for it.
 //! * [`tor`]: a tor bridge harness for the server's tests.
 
+pub mod go_client;
 pub mod go_proxy;
 pub mod http;
 pub mod netns;
