@@ -299,3 +299,55 @@ async fn clients_still_active_after_the_drain_time_are_closed() {
     guard("WebSocket ends", drain_websocket(&mut connection.socket)).await;
     broker.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_client_that_never_connects_is_given_up() {
+    init_logs();
+    let mut relay = FakeRelay::start().await;
+    let broker = start_broker(&relay.url()).await;
+    let mut config = proxy_config(broker.local_addr());
+    config.data_channel_timeout = Duration::from_secs(1);
+    let proxy = Proxy::start(config).await.expect("proxy starts");
+    wait_for_proxy_poll(&broker).await;
+    let backend = loopback_backend();
+    let (peer, outcome) = guard("rendezvous", rendezvous(&*backend, broker.local_addr())).await;
+    assert!(matches!(outcome, Rendezvous::Answer(_)), "{outcome:?}");
+    // The client vanishes without ever connecting.
+    drop(peer);
+    wait_until("client given up", || {
+        proxy.stats().connection_timeouts.get() == 1 && proxy.active_clients() == 0
+    })
+    .await;
+    assert_eq!(proxy.stats().connections.get(), 0);
+    assert!(relay.connections.try_recv().is_err());
+    proxy.shutdown().await;
+    broker.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ice_uses_the_ephemeral_port_range() {
+    init_logs();
+    let relay = FakeRelay::start().await;
+    let broker = start_broker(&relay.url()).await;
+    let mut config = proxy_config(broker.local_addr());
+    let (min, max) = (47100, 47199);
+    config.ephemeral_ports = Some((min, max));
+    let proxy = Proxy::start(config).await.expect("proxy starts");
+    wait_for_proxy_poll(&broker).await;
+    let backend = loopback_backend();
+    let (peer, outcome) = guard("rendezvous", rendezvous(&*backend, broker.local_addr())).await;
+    let Rendezvous::Answer(answer) = outcome else {
+        panic!("no answer: {outcome:?}");
+    };
+    let candidates = snowflake_testkit::webrtc::candidate_lines(&answer.sdp);
+    assert!(!candidates.is_empty(), "{}", answer.sdp);
+    for line in candidates {
+        let parsed = snowflake_rtc::sdp::parse_candidate_line(line).expect("candidate line");
+        assert_eq!(parsed.address, "127.0.0.1", "{line}");
+        assert!((min..=max).contains(&parsed.port), "{line}");
+    }
+    drop(peer);
+    drop(relay);
+    proxy.shutdown().await;
+    broker.shutdown().await;
+}
