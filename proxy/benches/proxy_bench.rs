@@ -208,8 +208,17 @@ async fn run(clients: usize, volume: usize) {
         .args(["-broker", &format!("http://{broker_addr}/")])
         .args(["-relay", &relay_url])
         .args(["-allowed-relay-hostname-pattern", "^127.0.0.1$"])
-        .args(["-allow-non-tls-relay", "-allow-proxying-to-private-addresses"])
-        .args(["-loopback-only", "-nat-probe-server", "", "-summary-interval", "0s"])
+        .args([
+            "-allow-non-tls-relay",
+            "-allow-proxying-to-private-addresses",
+        ])
+        .args([
+            "-loopback-only",
+            "-nat-probe-server",
+            "",
+            "-summary-interval",
+            "0s",
+        ])
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::null());
@@ -236,7 +245,11 @@ async fn run(clients: usize, volume: usize) {
     tokio::time::sleep(Duration::from_secs(3)).await;
     let rss_loaded = rss_bytes(pid);
     let per_client = rss_loaded.saturating_sub(rss_idle) as f64 / clients.max(1) as f64;
-    println!("proxy memory: idle RSS {:.1} MiB, with {clients} active clients {:.1} MiB", rss_idle as f64 / MB as f64, rss_loaded as f64 / MB as f64);
+    println!(
+        "proxy memory: idle RSS {:.1} MiB, with {clients} active clients {:.1} MiB",
+        rss_idle as f64 / MB as f64,
+        rss_loaded as f64 / MB as f64
+    );
     println!("memory per active client: {:.0} KiB (RSS delta / clients; {clients} clients connected in {connect_time:.1?})", per_client / 1024.0);
     drop(writers);
     tokio::time::sleep(Duration::from_secs(2)).await;

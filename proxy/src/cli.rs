@@ -283,7 +283,16 @@ mod tests {
         assert_eq!(ok("500ms"), Duration::from_millis(500));
         assert_eq!(ok("2us"), Duration::from_micros(2));
         assert_eq!(ok(".5m"), Duration::from_secs(30));
-        for bad in ["", "5", "s", "-1s", "1x", "1..5s", "99999999999999999999999h", "."] {
+        for bad in [
+            "",
+            "5",
+            "s",
+            "-1s",
+            "1x",
+            "1..5s",
+            "99999999999999999999999h",
+            ".",
+        ] {
             assert!(parse_go_duration(bad).is_err(), "{bad}");
         }
     }

@@ -266,7 +266,8 @@ impl Drop for ProxyHandle {
 /// proxy runs and has room.
 async fn poll_loop(shared: Arc<Shared>, clients: TaskTracker) {
     let stop = shared.stop_polling.clone();
-    let capacity = (shared.config.capacity > 0).then(|| Arc::new(Semaphore::new(shared.config.capacity)));
+    let capacity =
+        (shared.config.capacity > 0).then(|| Arc::new(Semaphore::new(shared.config.capacity)));
     let mut schedule = PollSchedule::new(shared.config.poll_interval);
     loop {
         // Take a client slot before polling: a full proxy does not poll.
@@ -284,7 +285,9 @@ async fn poll_loop(shared: Arc<Shared>, clients: TaskTracker) {
             sid: new_session_id(),
             proxy_type: shared.config.proxy_type,
             nat: *shared.nat.borrow(),
-            clients: reported_clients(usize::try_from(shared.stats.active_clients.get()).unwrap_or(0)),
+            clients: reported_clients(
+                usize::try_from(shared.stats.active_clients.get()).unwrap_or(0),
+            ),
             accepted_relay_pattern: shared.config.allowed_relay_pattern.to_string(),
         };
         let result = tokio::select! {
@@ -404,17 +407,18 @@ async fn serve_client_inner(
         ProxyAnswerResponse::Success => {}
         ProxyAnswerResponse::ClientGone => return Err(ClientError::ClientGone),
     }
-    let channel = match tokio::time::timeout(shared.config.data_channel_timeout, peer.connect()).await {
-        Ok(Ok(channel)) => channel,
-        Ok(Err(e)) => {
-            shared.stats.connection_timeouts.inc();
-            return Err(ClientError::Channel(e));
-        }
-        Err(_) => {
-            shared.stats.connection_timeouts.inc();
-            return Err(ClientError::ChannelTimeout);
-        }
-    };
+    let channel =
+        match tokio::time::timeout(shared.config.data_channel_timeout, peer.connect()).await {
+            Ok(Ok(channel)) => channel,
+            Ok(Err(e)) => {
+                shared.stats.connection_timeouts.inc();
+                return Err(ClientError::Channel(e));
+            }
+            Err(_) => {
+                shared.stats.connection_timeouts.inc();
+                return Err(ClientError::ChannelTimeout);
+            }
+        };
     let client_ip: Option<IpAddr> = channel
         .remote_addr()
         .map(|addr| addr.ip())

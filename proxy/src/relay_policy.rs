@@ -90,7 +90,7 @@ impl RelayPolicy {
         };
         let (host, literal_ip) = match parsed.host() {
             None => return Err(RelayUrlError::NoHost),
-            Some(Host::Domain(domain)) if domain.is_empty() => return Err(RelayUrlError::NoHost),
+            Some(Host::Domain("")) => return Err(RelayUrlError::NoHost),
             Some(Host::Domain(domain)) => (domain.to_string(), None),
             Some(Host::Ipv4(ip)) => (ip.to_string(), Some(IpAddr::V4(ip))),
             Some(Host::Ipv6(ip)) => (ip.to_string(), Some(IpAddr::V6(ip))),

@@ -56,7 +56,10 @@ fn address_len(run: &str) -> Option<usize> {
     let trimmed = run.trim_end_matches(['.', ':']);
     if trimmed.parse::<IpAddr>().is_ok() {
         // "::" alone (Rust paths, "a :: b") is not worth scrubbing.
-        return trimmed.bytes().any(|b| b.is_ascii_hexdigit()).then_some(trimmed.len());
+        return trimmed
+            .bytes()
+            .any(|b| b.is_ascii_hexdigit())
+            .then_some(trimmed.len());
     }
     if let Ok(SocketAddr::V4(addr)) = trimmed.parse::<SocketAddr>() {
         return Some(addr.ip().to_string().len());
@@ -86,7 +89,10 @@ pub fn scrub(text: &str) -> Cow<'_, str> {
             prev = Some(next);
             iter.next();
         }
-        let followed_by_word = text.get(end..).and_then(|r| r.chars().next()).is_some_and(is_word);
+        let followed_by_word = text
+            .get(end..)
+            .and_then(|r| r.chars().next())
+            .is_some_and(is_word);
         let Some(run) = text.get(start..end) else {
             continue;
         };
@@ -169,9 +175,18 @@ mod tests {
         let cases = [
             ("client 1.2.3.4 connected", "client [scrubbed] connected"),
             ("from 1.2.3.4:5678.", "from [scrubbed]:5678."),
-            ("relay ws://127.0.0.1:9/?client_ip=10.0.0.7 ok", "relay ws://[scrubbed]:9/?client_ip=[scrubbed] ok"),
-            ("v6 [2001:db8::1]:443 and fe80::1%eth0", "v6 [[scrubbed]]:443 and [scrubbed]%eth0"),
-            ("snowflake_proxy::relay: done", "snowflake_proxy::relay: done"),
+            (
+                "relay ws://127.0.0.1:9/?client_ip=10.0.0.7 ok",
+                "relay ws://[scrubbed]:9/?client_ip=[scrubbed] ok",
+            ),
+            (
+                "v6 [2001:db8::1]:443 and fe80::1%eth0",
+                "v6 [[scrubbed]]:443 and [scrubbed]%eth0",
+            ),
+            (
+                "snowflake_proxy::relay: done",
+                "snowflake_proxy::relay: done",
+            ),
             ("at 12:34:56.789 took 1.5s", "at 12:34:56.789 took 1.5s"),
             ("version 2.5.1, id deadbeef", "version 2.5.1, id deadbeef"),
             ("abc1.2.3.4", "abc1.2.3.4"),

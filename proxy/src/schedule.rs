@@ -157,7 +157,10 @@ mod tests {
         for _ in 0..1000 {
             assert_eq!(s.next_delay(PollOutcome::Failed), MAX_BACKOFF);
         }
-        assert_eq!(s.next_delay(PollOutcome::Answered { next_poll: None }), S(5));
+        assert_eq!(
+            s.next_delay(PollOutcome::Answered { next_poll: None }),
+            S(5)
+        );
         assert_eq!(s.failures(), 0);
         assert_eq!(s.next_delay(PollOutcome::Failed), S(5));
     }

@@ -61,8 +61,11 @@ impl ProxyStats {
         .expect("constant metric definitions are valid");
         let _ = registry.register(Box::new(active_clients.clone()));
         let nat_type = IntGaugeVec::new(
-            Opts::new("nat_type", "The proxy's current NAT type (1 for the current one)")
-                .namespace(METRICS_NAMESPACE),
+            Opts::new(
+                "nat_type",
+                "The proxy's current NAT type (1 for the current one)",
+            )
+            .namespace(METRICS_NAMESPACE),
             &["type"],
         )
         .expect("constant metric definitions are valid");

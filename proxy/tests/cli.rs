@@ -13,7 +13,9 @@ use snowflake_proxy::config::{DEFAULT_BROKER_URL, DEFAULT_NAT_PROBE_URL, DEFAULT
 fn settings(args: &[&str]) -> Result<snowflake_proxy::cli::Settings, CliError> {
     let mut all = vec!["snowflake-proxy"];
     all.extend_from_slice(args);
-    Args::parse_go_style(all).expect("flags parse").into_settings()
+    Args::parse_go_style(all)
+        .expect("flags parse")
+        .into_settings()
 }
 
 #[test]
@@ -24,7 +26,10 @@ fn defaults_are_upstreams() {
     assert_eq!(c.default_relay_url, DEFAULT_RELAY_URL);
     assert_eq!(c.stun_urls, ["stun:stun.l.google.com:19302"]);
     assert_eq!(c.capacity, 0);
-    assert_eq!(c.allowed_relay_pattern.to_string(), "snowflake.torproject.net$");
+    assert_eq!(
+        c.allowed_relay_pattern.to_string(),
+        "snowflake.torproject.net$"
+    );
     assert!(!c.allow_non_tls_relay && !c.allow_proxying_to_private_addresses);
     assert!(!c.keep_local_addresses && !c.loopback_only && !c.unsafe_logging);
     assert_eq!(c.nat_probe_url.as_deref(), Some(DEFAULT_NAT_PROBE_URL));
@@ -87,11 +92,17 @@ fn every_flag_in_both_spellings() {
         assert_eq!(c.ephemeral_ports, Some((10000, 10100)));
         assert_eq!(c.allowed_relay_pattern.to_string(), "^127.0.0.1$");
         assert!(c.allow_non_tls_relay && c.allow_proxying_to_private_addresses);
-        assert_eq!(c.nat_probe_url.as_deref(), Some("http://127.0.0.1:8443/probe"));
+        assert_eq!(
+            c.nat_probe_url.as_deref(),
+            Some("http://127.0.0.1:8443/probe")
+        );
         assert_eq!(c.nat_retest_interval, Duration::ZERO);
         assert_eq!(c.summary_interval, Duration::from_secs(90));
         assert!(c.unsafe_logging && c.loopback_only);
-        assert_eq!(s.log_file.as_deref(), Some(std::path::Path::new("/tmp/proxy.log")));
+        assert_eq!(
+            s.log_file.as_deref(),
+            Some(std::path::Path::new("/tmp/proxy.log"))
+        );
         assert!(s.verbose);
         assert_eq!(c.metrics_addr, Some("127.0.0.1:9123".parse().unwrap()));
         assert_eq!(c.poll_interval, Duration::from_secs(3));
@@ -120,7 +131,10 @@ fn bad_values_are_refused() {
         Err(CliError::PortRange(_))
     ));
     assert!(matches!(
-        settings(&["-allowed-relay-hostname-pattern", "snowflake.torproject.net"]),
+        settings(&[
+            "-allowed-relay-hostname-pattern",
+            "snowflake.torproject.net"
+        ]),
         Err(CliError::Pattern(_))
     ));
     assert_eq!(settings(&["-stun", ""]).unwrap_err(), CliError::NoStun);

@@ -105,17 +105,15 @@ async fn exchange() {
         ("max", "1"),
     ]);
     let result = guard("Go client exchange", async {
-        let stream = socks5_connect(
-            client.socks_addr(),
-            &args,
-            "192.0.2.3:80".parse().unwrap(),
-        )
-        .await
-        .expect("SOCKS connect");
+        let stream = socks5_connect(client.socks_addr(), &args, "192.0.2.3:80".parse().unwrap())
+            .await
+            .expect("SOCKS connect");
         let (mut rd, mut wr) = stream.into_split();
         let sent = upload.clone();
         let writer = tokio::spawn(async move {
-            wr.write_all(&sent).await.expect("upload through the Go client");
+            wr.write_all(&sent)
+                .await
+                .expect("upload through the Go client");
             wr
         });
         let mut received = vec![0u8; download.len()];

@@ -77,7 +77,10 @@ async fn polls_carry_what_the_broker_needs() {
         assert_eq!(poll.proxy_type, ProxyType::Standalone);
         assert_eq!(poll.nat, NatType::Unknown);
         assert_eq!(poll.clients, 0);
-        assert_eq!(poll.accepted_relay_pattern.as_deref(), Some(LOOPBACK_PATTERN));
+        assert_eq!(
+            poll.accepted_relay_pattern.as_deref(),
+            Some(LOOPBACK_PATTERN)
+        );
         assert_eq!(poll.sid.len(), 22);
         sids.push(poll.sid);
     }
@@ -94,7 +97,10 @@ async fn a_failing_broker_is_retried_and_counted() {
     for _ in 0..2 {
         guard("poll", polls.recv()).await.unwrap();
     }
-    wait_until("failures counted", || proxy.stats().poll_failures.get() >= 1).await;
+    wait_until("failures counted", || {
+        proxy.stats().poll_failures.get() >= 1
+    })
+    .await;
     proxy.shutdown().await;
 }
 
@@ -180,7 +186,10 @@ async fn nat_type_is_probed_again_periodically() {
     guard("restricted", nat.wait_for(|n| *n == NatType::Restricted))
         .await
         .unwrap();
-    wait_until("a second probe", || probe.probes.load(Ordering::SeqCst) >= 2).await;
+    wait_until("a second probe", || {
+        probe.probes.load(Ordering::SeqCst) >= 2
+    })
+    .await;
     proxy.shutdown().await;
 }
 
@@ -218,7 +227,10 @@ async fn metrics_are_served() {
     let backend = loopback_backend();
     let _channel = connect_client(&*backend, broker.local_addr()).await;
     let _connection = relay.accept().await;
-    wait_until("connection counted", || proxy.stats().connections.get() == 1).await;
+    wait_until("connection counted", || {
+        proxy.stats().connections.get() == 1
+    })
+    .await;
     let page = snowflake_testkit::http::get(metrics, "/internal/metrics")
         .await
         .unwrap();

@@ -93,7 +93,9 @@ async fn assert_relay_refused(
     let (_peer, outcome) = guard("rendezvous", rendezvous(&*backend, broker.local_addr())).await;
     match outcome {
         Rendezvous::Error(error) => assert_eq!(error, "timed out waiting for answer!"),
-        Rendezvous::Answer(_) => panic!("the proxy answered a client for refused relay {relay_url}"),
+        Rendezvous::Answer(_) => {
+            panic!("the proxy answered a client for refused relay {relay_url}")
+        }
     }
     assert_eq!(proxy.stats().relays_refused.get(), 1);
     assert_eq!(proxy.stats().connections.get(), 0);
@@ -161,7 +163,10 @@ async fn capacity_is_respected() {
     drop(first);
     let _second = connect_client_retrying(&*backend, broker.local_addr()).await;
     let _second_relay = relay.accept().await;
-    wait_until("second client relayed", || proxy.stats().connections.get() == 2).await;
+    wait_until("second client relayed", || {
+        proxy.stats().connections.get() == 2
+    })
+    .await;
     proxy.shutdown().await;
     broker.shutdown().await;
 }
@@ -276,7 +281,10 @@ async fn shutdown_stops_polling_and_drains_active_clients() {
         .await
         .unwrap();
     assert_eq!(&buf, b"still served");
-    assert!(!shutdown.is_finished(), "shutdown did not wait for the client");
+    assert!(
+        !shutdown.is_finished(),
+        "shutdown did not wait for the client"
+    );
     // No new clients: nothing polls any more.
     wait_until("no proxy polling", || broker.stats().waiting_proxies == 0).await;
     drop(channel);

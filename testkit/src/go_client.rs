@@ -154,7 +154,8 @@ pub async fn socks5_connect(
 ) -> io::Result<TcpStream> {
     let bad = |what: &str| io::Error::new(io::ErrorKind::InvalidData, what.to_string());
     let user = args.as_bytes();
-    let user_len = u8::try_from(user.len()).map_err(|_| bad("SOCKS arguments longer than 255 bytes"))?;
+    let user_len =
+        u8::try_from(user.len()).map_err(|_| bad("SOCKS arguments longer than 255 bytes"))?;
     let mut stream = TcpStream::connect(proxy).await?;
     stream.write_all(&[5, 1, 2]).await?;
     let mut reply = [0u8; 2];

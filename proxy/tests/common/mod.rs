@@ -22,11 +22,11 @@ use sha2::{Digest, Sha256};
 use snowflake_broker::bridges::BridgeList;
 use snowflake_broker::poll_interval::PollIntervals;
 use snowflake_broker::{Broker, BrokerConfig, BrokerHandle};
+use snowflake_common::messages::proxy::PROBE_STUB_SID;
 use snowflake_common::messages::{
     BridgeFingerprint, ClientPollRequest, ClientPollResponse, NatType, ProxyAnswerRequest,
     ProxyPollResponse, SessionDescription,
 };
-use snowflake_common::messages::proxy::PROBE_STUB_SID;
 use snowflake_common::namematcher::NameMatcher;
 use snowflake_proxy::ProxyConfig;
 use snowflake_rtc::{RtcBackend, RtcChannel, RtcConfig};
@@ -221,8 +221,12 @@ pub async fn rendezvous(
     broker: SocketAddr,
 ) -> (Box<dyn snowflake_rtc::OfferPeer>, Rendezvous) {
     let peer = backend.create_offer().await.expect("offer");
-    let body = ClientPollRequest::new(peer.offer(), NatType::Unrestricted, BridgeFingerprint::default())
-        .encode();
+    let body = ClientPollRequest::new(
+        peer.offer(),
+        NatType::Unrestricted,
+        BridgeFingerprint::default(),
+    )
+    .encode();
     let response = snowflake_testkit::http::post(broker, "/client", body)
         .await
         .expect("client poll");
@@ -296,11 +300,15 @@ impl FakeRelay {
                 let tx = tx.clone();
                 tokio::spawn(async move {
                     let mut uri = String::new();
+                    // The error type is fixed by tungstenite's callback
+                    // signature.
+                    #[allow(clippy::result_large_err)]
                     let callback = |request: &Request, response: Response| {
                         uri = request.uri().to_string();
                         Ok(response)
                     };
-                    if let Ok(socket) = tokio_tungstenite::accept_hdr_async(stream, callback).await {
+                    if let Ok(socket) = tokio_tungstenite::accept_hdr_async(stream, callback).await
+                    {
                         let _ = tx.send(RelayConnection { uri, socket }).await;
                     }
                 });
@@ -396,11 +404,7 @@ impl ProbeServer {
                 });
             }
         });
-        ProbeServer {
-            addr,
-            probes,
-            task,
-        }
+        ProbeServer { addr, probes, task }
     }
 
     /// `http://127.0.0.1:PORT/probe`.
