@@ -1,3 +1,45 @@
-//! Snowflake proxy: the standalone volunteer that answers a client's WebRTC
-//! offer and pipes the data channel to the server's WebSocket.
-//! Built on `snowflake-common`; see issue 5 for its scope.
+//! Snowflake proxy: the standalone volunteer. It polls the broker for
+//! clients, answers a client's WebRTC offer, and copies the client's data
+//! channel to the Snowflake server's WebSocket (protocol reference §4.3,
+//! §4.4, §5, §6).
+//!
+//! A volunteer runs it on a spare machine, so it must be light and must
+//! never become a way into the volunteer's own network: relay URLs are
+//! checked against the operator's rules before a client is answered
+//! ([`relay_policy`]).
+//!
+//! Layers:
+//!
+//! * pure logic, unit-tested: [`relay_policy`] (which relays, `client_ip`),
+//!   [`schedule`] (when to poll, backoff), [`stats`] (counters, summary
+//!   line), [`safelog`] (address scrubbing), [`cli`] (flags);
+//! * I/O: [`broker`] and [`http_client`] (HTTP(S) to the broker and the
+//!   probe server), [`nat_probe`], [`relay`] (WebSocket and byte copying),
+//!   [`metrics_http`];
+//! * [`Proxy::start`] ties them together and returns a [`ProxyHandle`].
+//!
+//! ```no_run
+//! # async fn run() -> Result<(), snowflake_proxy::ProxyError> {
+//! use snowflake_proxy::{Proxy, ProxyConfig};
+//! let proxy = Proxy::start(ProxyConfig::default()).await?;
+//! // … until SIGTERM …
+//! proxy.shutdown().await;
+//! # Ok(())
+//! # }
+//! ```
+
+pub mod broker;
+pub mod cli;
+pub mod config;
+pub mod http_client;
+pub mod metrics_http;
+pub mod nat_probe;
+mod proxy;
+pub mod relay;
+pub mod relay_policy;
+pub mod safelog;
+pub mod schedule;
+pub mod stats;
+
+pub use config::ProxyConfig;
+pub use proxy::{Proxy, ProxyError, ProxyHandle};

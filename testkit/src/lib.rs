@@ -10,7 +10,10 @@
 //! * [`go_proxy`]: command lines for Debian's Go `snowflake-proxy`.
 //! * [`tor`]: launching Debian's tor (e.g. a bridge running our server) on
 //!   127.0.0.1 with a private data directory.
+//! * [`go_client`]: Debian's Go `snowflake-client` as a managed PT, and a
+//!   SOCKS5 client for it.
 
+pub mod go_client;
 pub mod go_proxy;
 pub mod http;
 pub mod netns;

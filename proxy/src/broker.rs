@@ -1,0 +1,115 @@
+//! Talking to the broker (protocol reference §4.3, §4.4): `/proxy` polls
+//! and `/answer` posts.
+
+use std::time::Duration;
+
+use snowflake_common::messages::{
+    NatType, ProxyAnswerRequest, ProxyAnswerResponse, ProxyAnswerResponseError, ProxyPollRequest,
+    ProxyPollResponse, ProxyPollResponseError, ProxyType, SessionDescription, READ_LIMIT,
+};
+use url::Url;
+
+use crate::http_client::{self, HttpError};
+
+/// How long a broker request may take in all. The broker holds a poll for
+/// up to 10 s; Go's proxy allows 30 s for the response headers.
+pub const BROKER_REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Why a broker exchange failed.
+#[derive(Debug, thiserror::Error)]
+pub enum BrokerError {
+    /// The HTTP exchange failed.
+    #[error("broker request: {0}")]
+    Http(#[from] HttpError),
+    /// The poll response is unusable.
+    #[error("broker poll response: {0}")]
+    Poll(#[from] ProxyPollResponseError),
+    /// The answer response is unusable.
+    #[error("broker answer response: {0}")]
+    Answer(#[from] ProxyAnswerResponseError),
+    /// The configured broker URL cannot be extended with a path.
+    #[error("bad broker URL: {0}")]
+    Url(#[from] url::ParseError),
+}
+
+/// What a proxy says about itself in each poll.
+#[derive(Debug, Clone)]
+pub struct PollParams {
+    /// Its session id for this poll.
+    pub sid: String,
+    /// Its kind.
+    pub proxy_type: ProxyType,
+    /// Its NAT type.
+    pub nat: NatType,
+    /// Its client count, already rounded.
+    pub clients: u64,
+    /// Its relay hostname pattern.
+    pub accepted_relay_pattern: String,
+}
+
+/// A broker at one base URL.
+#[derive(Debug, Clone)]
+pub struct BrokerClient {
+    proxy_url: Url,
+    answer_url: Url,
+    timeout: Duration,
+}
+
+impl BrokerClient {
+    /// A client for the broker at `base` (e.g.
+    /// `https://snowflake-broker.torproject.net/`).
+    pub fn new(base: &Url) -> Result<Self, BrokerError> {
+        // `join` replaces the last path segment unless the base ends in '/'.
+        let mut base = base.clone();
+        if !base.path().ends_with('/') {
+            let path = format!("{}/", base.path());
+            base.set_path(&path);
+        }
+        Ok(BrokerClient {
+            proxy_url: base.join("proxy")?,
+            answer_url: base.join("answer")?,
+            timeout: BROKER_REQUEST_TIMEOUT,
+        })
+    }
+
+    /// One `/proxy` poll.
+    pub async fn poll(&self, params: &PollParams) -> Result<ProxyPollResponse, BrokerError> {
+        let body = ProxyPollRequest {
+            sid: params.sid.clone(),
+            proxy_type: params.proxy_type,
+            nat: params.nat,
+            clients: params.clients,
+            accepted_relay_pattern: Some(params.accepted_relay_pattern.clone()),
+        }
+        .encode();
+        let response = http_client::post(&self.proxy_url, body, READ_LIMIT, self.timeout).await?;
+        Ok(ProxyPollResponse::decode(&response)?)
+    }
+
+    /// Posts the answer for session `sid`; `Ok(ClientGone)` when the client
+    /// has already left.
+    pub async fn answer(
+        &self,
+        sid: &str,
+        answer: &SessionDescription,
+    ) -> Result<ProxyAnswerResponse, BrokerError> {
+        let body = ProxyAnswerRequest::new(sid, answer).encode();
+        let response = http_client::post(&self.answer_url, body, READ_LIMIT, self.timeout).await?;
+        Ok(ProxyAnswerResponse::decode(&response)?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn endpoint_urls() {
+        let b = BrokerClient::new(&Url::parse("https://broker.example/").unwrap()).unwrap();
+        assert_eq!(b.proxy_url.as_str(), "https://broker.example/proxy");
+        assert_eq!(b.answer_url.as_str(), "https://broker.example/answer");
+        let b = BrokerClient::new(&Url::parse("http://127.0.0.1:8080/sub").unwrap()).unwrap();
+        assert_eq!(b.proxy_url.as_str(), "http://127.0.0.1:8080/sub/proxy");
+        assert_eq!(b.answer_url.as_str(), "http://127.0.0.1:8080/sub/answer");
+    }
+}

@@ -1,0 +1,308 @@
+//! The command line: upstream's flag names (single or double dash, via
+//! [`snowflake_common::cli::go_style_args`]), turned into a
+//! [`ProxyConfig`].
+
+use std::net::{SocketAddr, ToSocketAddrs};
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::Parser;
+use snowflake_common::namematcher::NameMatcher;
+
+use crate::config::{
+    ProxyConfig, DEFAULT_BROKER_URL, DEFAULT_NAT_PROBE_URL, DEFAULT_RELAY_PATTERN,
+    DEFAULT_RELAY_URL, DEFAULT_STUN_URL,
+};
+use crate::schedule::MIN_CLI_POLL_INTERVAL;
+
+/// Snowflake standalone proxy: helps censored users reach Tor by relaying
+/// their WebRTC connections to a Snowflake bridge.
+#[derive(Debug, Clone, Parser)]
+#[command(name = "snowflake-proxy", disable_version_flag = true)]
+pub struct Args {
+    /// The URL of the broker server the proxy polls for clients.
+    #[arg(long, default_value = DEFAULT_BROKER_URL)]
+    pub broker: String,
+    /// The relay (server) URL used when the broker names none.
+    #[arg(long, default_value = DEFAULT_RELAY_URL)]
+    pub relay: String,
+    /// Comma-separated STUN server URLs.
+    #[arg(long, default_value = DEFAULT_STUN_URL)]
+    pub stun: String,
+    /// Maximum concurrent clients (0: unlimited).
+    #[arg(long, default_value_t = 0)]
+    pub capacity: usize,
+    /// Keep local LAN address ICE candidates.
+    #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "true", default_value = "false")]
+    pub keep_local_addresses: bool,
+    /// UDP port range for client connections, "<min>:<max>".
+    #[arg(long)]
+    pub ephemeral_ports_range: Option<String>,
+    /// Relays whose hostname matches this pattern are allowed ("example.com$"
+    /// also matches "other-example.com"; "^example.com$" only that name).
+    #[arg(long, default_value = DEFAULT_RELAY_PATTERN)]
+    pub allowed_relay_hostname_pattern: String,
+    /// Allow relays without TLS (ws://); for testing.
+    #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "true", default_value = "false")]
+    pub allow_non_tls_relay: bool,
+    /// Allow relays on private, loopback or link-local addresses.
+    #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "true", default_value = "false")]
+    pub allow_proxying_to_private_addresses: bool,
+    /// The URL of the NAT type probe server ("" disables probing).
+    #[arg(long, default_value = DEFAULT_NAT_PROBE_URL)]
+    pub nat_probe_server: String,
+    /// Interval between NAT type tests; 0s tests only once.
+    #[arg(long, default_value = "24h", value_parser = parse_go_duration)]
+    pub nat_retest_interval: Duration,
+    /// Interval between summary log lines; 0s disables them.
+    #[arg(long, default_value = "1h", value_parser = parse_go_duration)]
+    pub summary_interval: Duration,
+    /// Keep IP addresses in the logs.
+    #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "true", default_value = "false")]
+    pub unsafe_logging: bool,
+    /// Log file (default: stderr).
+    #[arg(long)]
+    pub log: Option<PathBuf>,
+    /// More detailed logs.
+    #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "true", default_value = "false")]
+    pub verbose: bool,
+    /// Serve Prometheus metrics at /internal/metrics.
+    #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "true", default_value = "false")]
+    pub metrics: bool,
+    /// Listen address for the metrics.
+    #[arg(long, default_value = "localhost")]
+    pub metrics_address: String,
+    /// Port for the metrics.
+    #[arg(long, default_value_t = 9999)]
+    pub metrics_port: u16,
+    /// How often to poll the broker when it does not say (minimum 2s).
+    #[arg(long, default_value = "5s", value_parser = parse_go_duration)]
+    pub poll_interval: Duration,
+    /// How long active clients may continue after SIGINT/SIGTERM.
+    #[arg(long, default_value = "30s", value_parser = parse_go_duration)]
+    pub drain_timeout: Duration,
+    /// Tests and demos only: use 127.0.0.1 ICE candidates only, no STUN.
+    #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "true", default_value = "false")]
+    pub loopback_only: bool,
+    /// Print the version to stderr and exit.
+    #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "true", default_value = "false")]
+    pub version: bool,
+}
+
+/// A flag value that makes no sense.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CliError {
+    /// `-ephemeral-ports-range` is not `<min>:<max>` with 0 < min ≤ max.
+    #[error("bad -ephemeral-ports-range {0:?}: want \"<min>:<max>\" with 0 < min <= max")]
+    PortRange(String),
+    /// `-allowed-relay-hostname-pattern` does not end with `$`.
+    #[error("bad -allowed-relay-hostname-pattern {0:?}: must end with '$'")]
+    Pattern(String),
+    /// `-poll-interval` below the minimum.
+    #[error("-poll-interval must be at least {MIN_CLI_POLL_INTERVAL:?}")]
+    PollInterval,
+    /// The metrics address does not resolve.
+    #[error("bad metrics address {0:?}")]
+    MetricsAddress(String),
+    /// No STUN server (and not loopback-only).
+    #[error("-stun lists no STUN server")]
+    NoStun,
+}
+
+/// Parses Go `time.ParseDuration` syntax: a sequence of decimal numbers
+/// (with optional fraction) each followed by a unit (`ns`, `us`, `µs`,
+/// `ms`, `s`, `m`, `h`), e.g. `1h30m`, `1.5s`, `500ms`; a bare `0` is
+/// zero. Negative durations are refused.
+pub fn parse_go_duration(text: &str) -> Result<Duration, String> {
+    let bad = || format!("invalid duration {text:?}");
+    let mut rest = text.trim();
+    if rest == "0" {
+        return Ok(Duration::ZERO);
+    }
+    if rest.is_empty() {
+        return Err(bad());
+    }
+    let mut total_nanos: u128 = 0;
+    while !rest.is_empty() {
+        let number_len = rest
+            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+            .ok_or_else(bad)?;
+        let (number, tail) = rest.split_at(number_len);
+        if number.is_empty() || number == "." {
+            return Err(bad());
+        }
+        let unit_len = tail
+            .find(|c: char| c.is_ascii_digit() || c == '.')
+            .unwrap_or(tail.len());
+        let (unit, tail) = tail.split_at(unit_len);
+        let unit_nanos: u128 = match unit {
+            "ns" => 1,
+            "us" | "µs" | "μs" => 1_000,
+            "ms" => 1_000_000,
+            "s" => 1_000_000_000,
+            "m" => 60_000_000_000,
+            "h" => 3_600_000_000_000,
+            _ => return Err(bad()),
+        };
+        let (whole, fraction) = number.split_once('.').unwrap_or((number, ""));
+        if !fraction.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(bad());
+        }
+        let whole: u128 = if whole.is_empty() {
+            0
+        } else {
+            whole.parse().map_err(|_| bad())?
+        };
+        let mut part = whole.checked_mul(unit_nanos).ok_or_else(bad)?;
+        let mut scale = unit_nanos;
+        for digit in fraction.bytes() {
+            scale /= 10;
+            part = part
+                .checked_add(u128::from(digit.saturating_sub(b'0')) * scale)
+                .ok_or_else(bad)?;
+        }
+        total_nanos = total_nanos.checked_add(part).ok_or_else(bad)?;
+        rest = tail;
+    }
+    let secs = u64::try_from(total_nanos / 1_000_000_000).map_err(|_| bad())?;
+    let nanos = u32::try_from(total_nanos % 1_000_000_000).map_err(|_| bad())?;
+    Ok(Duration::new(secs, nanos))
+}
+
+/// Parses `"<min>:<max>"`.
+fn parse_port_range(text: &str) -> Result<(u16, u16), CliError> {
+    let bad = || CliError::PortRange(text.to_string());
+    let (min, max) = text.split_once(':').ok_or_else(bad)?;
+    let min: u16 = min.trim().parse().map_err(|_| bad())?;
+    let max: u16 = max.trim().parse().map_err(|_| bad())?;
+    if min == 0 || max < min {
+        return Err(bad());
+    }
+    Ok((min, max))
+}
+
+/// What the binary needs besides the proxy's configuration.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// The proxy's configuration.
+    pub config: ProxyConfig,
+    /// Log file, or stderr.
+    pub log_file: Option<PathBuf>,
+    /// Debug-level logs.
+    pub verbose: bool,
+    /// Print the version and exit.
+    pub version: bool,
+}
+
+impl Args {
+    /// Parses `args` (program name first) in either dash style.
+    pub fn parse_go_style<I>(args: I) -> Result<Args, clap::Error>
+    where
+        I: IntoIterator,
+        I::Item: Into<std::ffi::OsString>,
+    {
+        Args::try_parse_from(snowflake_common::cli::go_style_args(args))
+    }
+
+    /// Checks the flags and builds the settings.
+    pub fn into_settings(self) -> Result<Settings, CliError> {
+        if self.poll_interval < MIN_CLI_POLL_INTERVAL {
+            return Err(CliError::PollInterval);
+        }
+        let allowed_relay_pattern = NameMatcher::new(&self.allowed_relay_hostname_pattern)
+            .map_err(|_| CliError::Pattern(self.allowed_relay_hostname_pattern.clone()))?;
+        let ephemeral_ports = self
+            .ephemeral_ports_range
+            .as_deref()
+            .filter(|s| !s.is_empty())
+            .map(parse_port_range)
+            .transpose()?;
+        let stun_urls: Vec<String> = self
+            .stun
+            .split(',')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_string)
+            .collect();
+        if stun_urls.is_empty() && !self.loopback_only {
+            return Err(CliError::NoStun);
+        }
+        let metrics_addr = if self.metrics {
+            let text = format!("{}:{}", self.metrics_address, self.metrics_port);
+            let addr = (self.metrics_address.as_str(), self.metrics_port)
+                .to_socket_addrs()
+                .ok()
+                .and_then(|mut addrs| addrs.next())
+                .ok_or(CliError::MetricsAddress(text))?;
+            Some::<SocketAddr>(addr)
+        } else {
+            None
+        };
+        let config = ProxyConfig {
+            broker_url: self.broker,
+            default_relay_url: self.relay,
+            stun_urls,
+            capacity: self.capacity,
+            keep_local_addresses: self.keep_local_addresses,
+            ephemeral_ports,
+            loopback_only: self.loopback_only,
+            allowed_relay_pattern,
+            allow_non_tls_relay: self.allow_non_tls_relay,
+            allow_proxying_to_private_addresses: self.allow_proxying_to_private_addresses,
+            nat_probe_url: Some(self.nat_probe_server).filter(|s| !s.is_empty()),
+            nat_retest_interval: self.nat_retest_interval,
+            summary_interval: self.summary_interval,
+            unsafe_logging: self.unsafe_logging,
+            metrics_addr,
+            poll_interval: self.poll_interval,
+            drain_timeout: self.drain_timeout,
+            ..ProxyConfig::default()
+        };
+        Ok(Settings {
+            config,
+            log_file: self.log,
+            verbose: self.verbose,
+            version: self.version,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn go_durations() {
+        let ok = |s: &str| parse_go_duration(s).unwrap();
+        assert_eq!(ok("0"), Duration::ZERO);
+        assert_eq!(ok("0s"), Duration::ZERO);
+        assert_eq!(ok("24h"), Duration::from_secs(86400));
+        assert_eq!(ok("24h0m0s"), Duration::from_secs(86400));
+        assert_eq!(ok("1h30m"), Duration::from_secs(5400));
+        assert_eq!(ok("1.5s"), Duration::from_millis(1500));
+        assert_eq!(ok("500ms"), Duration::from_millis(500));
+        assert_eq!(ok("2us"), Duration::from_micros(2));
+        assert_eq!(ok(".5m"), Duration::from_secs(30));
+        for bad in [
+            "",
+            "5",
+            "s",
+            "-1s",
+            "1x",
+            "1..5s",
+            "99999999999999999999999h",
+            ".",
+        ] {
+            assert!(parse_go_duration(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn port_ranges() {
+        assert_eq!(parse_port_range("10000:20000"), Ok((10000, 20000)));
+        assert_eq!(parse_port_range("5:5"), Ok((5, 5)));
+        for bad in ["0:10", "10:5", "10", "a:b", "1:70000"] {
+            assert!(parse_port_range(bad).is_err(), "{bad}");
+        }
+    }
+}

@@ -1,0 +1,229 @@
+//! The relay side of a client (protocol reference §6.2, §6.3): resolve and
+//! check the relay's addresses, open the WebSocket, then copy bytes between
+//! the client's data channel and the WebSocket until either ends.
+//!
+//! The proxy never looks inside the byte stream. Memory per client is
+//! bounded in both directions: toward the relay we read at most
+//! [`COPY_BUFFER`] bytes from the data channel and wait for each WebSocket
+//! send; toward the client each WebSocket message (at most
+//! [`MAX_RELAY_MESSAGE`] bytes) is written into the data channel's bounded
+//! byte stream before the next one is read, so a slow client makes the
+//! relay's TCP window close.
+
+use std::io;
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use bytes::Bytes;
+use futures_util::{SinkExt, StreamExt};
+use snowflake_rtc::RtcChannel;
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use tokio::net::TcpStream;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::WebSocketStream;
+use url::Url;
+
+use crate::http_client::tls_connect;
+use crate::relay_policy::{RelayPolicy, RelayTarget, RelayUrlError};
+use crate::stats::ProxyStats;
+
+/// Bytes read from the data channel per WebSocket message.
+pub const COPY_BUFFER: usize = 16 * 1024;
+
+/// Largest WebSocket message accepted from a relay. Servers send one
+/// encapsulated packet (≈1.4 KB) or a few per message; a bigger message
+/// ends the client rather than growing memory.
+pub const MAX_RELAY_MESSAGE: usize = 256 * 1024;
+
+/// Time allowed for DNS, TCP, TLS and the WebSocket handshake together.
+pub const RELAY_CONNECT_TIMEOUT: Duration = Duration::from_secs(15);
+
+/// How long the closing handshake toward the relay may take.
+const CLOSE_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Why the relay could not be reached.
+#[derive(Debug, thiserror::Error)]
+pub enum RelayError {
+    /// The URL or an address is refused by the policy.
+    #[error(transparent)]
+    Refused(#[from] RelayUrlError),
+    /// DNS failed.
+    #[error("resolving the relay host: {0}")]
+    Resolve(io::Error),
+    /// TCP or TLS failed.
+    #[error("connecting to the relay: {0}")]
+    Connect(io::Error),
+    /// The WebSocket handshake failed.
+    #[error("WebSocket handshake with the relay: {0}")]
+    Handshake(String),
+    /// Everything together took too long.
+    #[error("connecting to the relay timed out")]
+    Timeout,
+}
+
+/// Anything the WebSocket can run over (TCP, or TLS over TCP).
+pub trait RelayIo: AsyncRead + AsyncWrite + Unpin + Send {}
+impl<T: AsyncRead + AsyncWrite + Unpin + Send> RelayIo for T {}
+
+/// An open WebSocket to a relay.
+pub type RelaySocket = WebSocketStream<Box<dyn RelayIo>>;
+
+/// The addresses to dial for `target`, every one of them allowed by
+/// `policy`: the literal IP, or everything the hostname resolves to.
+pub async fn resolve(
+    policy: &RelayPolicy,
+    target: &RelayTarget,
+) -> Result<Vec<SocketAddr>, RelayError> {
+    let addrs: Vec<SocketAddr> = match target.literal_ip {
+        Some(ip) => vec![SocketAddr::new(ip, target.port)],
+        None => {
+            let lookup = tokio::net::lookup_host((target.host.as_str(), target.port));
+            let mut addrs: Vec<SocketAddr> = tokio::time::timeout(RELAY_CONNECT_TIMEOUT, lookup)
+                .await
+                .map_err(|_| RelayError::Timeout)?
+                .map_err(RelayError::Resolve)?
+                .collect();
+            addrs.sort();
+            addrs.dedup();
+            addrs
+        }
+    };
+    policy.check_resolved(&addrs)?;
+    Ok(addrs)
+}
+
+/// The WebSocket settings toward relays: bounded messages and frames, a
+/// small read buffer, writes sent at once.
+fn websocket_config() -> WebSocketConfig {
+    WebSocketConfig::default()
+        .read_buffer_size(8 * 1024)
+        .write_buffer_size(0)
+        .max_write_buffer_size(4 * MAX_RELAY_MESSAGE)
+        .max_message_size(Some(MAX_RELAY_MESSAGE))
+        .max_frame_size(Some(MAX_RELAY_MESSAGE))
+}
+
+/// Opens the WebSocket for `url` (the relay URL with `client_ip`) to one of
+/// `addrs` (already checked), trying them in order.
+pub async fn connect(
+    target: &RelayTarget,
+    addrs: &[SocketAddr],
+    url: &Url,
+) -> Result<RelaySocket, RelayError> {
+    tokio::time::timeout(RELAY_CONNECT_TIMEOUT, connect_inner(target, addrs, url))
+        .await
+        .map_err(|_| RelayError::Timeout)?
+}
+
+async fn connect_inner(
+    target: &RelayTarget,
+    addrs: &[SocketAddr],
+    url: &Url,
+) -> Result<RelaySocket, RelayError> {
+    let mut last_error = io::Error::new(io::ErrorKind::NotFound, "no address to connect to");
+    let mut tcp = None;
+    for addr in addrs {
+        match TcpStream::connect(addr).await {
+            Ok(stream) => {
+                tcp = Some(stream);
+                break;
+            }
+            Err(e) => last_error = e,
+        }
+    }
+    let tcp = tcp.ok_or(RelayError::Connect(last_error))?;
+    let _ = tcp.set_nodelay(true);
+    let io: Box<dyn RelayIo> = if target.tls {
+        Box::new(
+            tls_connect(tcp, &target.host)
+                .await
+                .map_err(RelayError::Connect)?,
+        )
+    } else {
+        Box::new(tcp)
+    };
+    let request = url
+        .as_str()
+        .into_client_request()
+        .map_err(|e| RelayError::Handshake(e.to_string()))?;
+    let (socket, _response) =
+        tokio_tungstenite::client_async_with_config(request, io, Some(websocket_config()))
+            .await
+            .map_err(|e| RelayError::Handshake(e.to_string()))?;
+    Ok(socket)
+}
+
+/// How a relayed client ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RelayEnd {
+    /// The client closed its data channel (or it died).
+    ClientClosed,
+    /// The relay closed the WebSocket (or it failed).
+    RelayClosed,
+    /// Nothing came from the relay for the inactivity timeout.
+    RelayInactive,
+    /// The proxy is shutting down.
+    Stopped,
+}
+
+/// Copies bytes both ways between `channel` and `socket` until one side
+/// ends, the relay is silent for `inactivity`, or `stop` resolves; then
+/// closes both sides.
+pub async fn run(
+    channel: RtcChannel,
+    mut socket: RelaySocket,
+    stats: &ProxyStats,
+    inactivity: Duration,
+    stop: impl std::future::Future<Output = ()>,
+) -> RelayEnd {
+    let (mut from_client, mut to_client) = tokio::io::split(channel);
+    let end = {
+        let (mut ws_out, mut ws_in) = (&mut socket).split();
+        let upstream = async {
+            let mut buffer = vec![0u8; COPY_BUFFER];
+            loop {
+                let n = match from_client.read(&mut buffer).await {
+                    Ok(0) | Err(_) => return RelayEnd::ClientClosed,
+                    Ok(n) => n,
+                };
+                let chunk = Bytes::copy_from_slice(buffer.get(..n).unwrap_or_default());
+                if ws_out.send(Message::Binary(chunk)).await.is_err() {
+                    return RelayEnd::RelayClosed;
+                }
+                stats.bytes_from_clients.inc_by(n as u64);
+            }
+        };
+        let downstream = async {
+            loop {
+                let message = match tokio::time::timeout(inactivity, ws_in.next()).await {
+                    Err(_) => return RelayEnd::RelayInactive,
+                    Ok(None) | Ok(Some(Err(_))) => return RelayEnd::RelayClosed,
+                    Ok(Some(Ok(message))) => message,
+                };
+                let data = match message {
+                    Message::Binary(data) => data,
+                    Message::Text(text) => Bytes::from(text),
+                    Message::Close(_) => return RelayEnd::RelayClosed,
+                    Message::Ping(_) | Message::Pong(_) | Message::Frame(_) => continue,
+                };
+                if to_client.write_all(&data).await.is_err() {
+                    return RelayEnd::ClientClosed;
+                }
+                stats.bytes_to_clients.inc_by(data.len() as u64);
+            }
+        };
+        tokio::select! {
+            end = upstream => end,
+            end = downstream => end,
+            () = stop => RelayEnd::Stopped,
+        }
+    };
+    // Close both sides: the WebSocket with a close frame (bounded wait), the
+    // data channel by shutting its write side (which closes the channel and
+    // the peer connection once written bytes are delivered).
+    let _ = tokio::time::timeout(CLOSE_TIMEOUT, socket.close(None)).await;
+    let _ = tokio::time::timeout(CLOSE_TIMEOUT, to_client.shutdown()).await;
+    end
+}

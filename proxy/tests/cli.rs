@@ -1,0 +1,231 @@
+//! The command line: upstream's flag names in single- and double-dash
+//! spelling, validation, `-version`, and the binary stopping on SIGTERM.
+
+use std::io::Read;
+use std::net::TcpListener;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use snowflake_common::messages::ProxyType;
+use snowflake_proxy::cli::{Args, CliError};
+use snowflake_proxy::config::{DEFAULT_BROKER_URL, DEFAULT_NAT_PROBE_URL, DEFAULT_RELAY_URL};
+
+fn settings(args: &[&str]) -> Result<snowflake_proxy::cli::Settings, CliError> {
+    let mut all = vec!["snowflake-proxy"];
+    all.extend_from_slice(args);
+    Args::parse_go_style(all)
+        .expect("flags parse")
+        .into_settings()
+}
+
+#[test]
+fn defaults_are_upstreams() {
+    let s = settings(&[]).unwrap();
+    let c = &s.config;
+    assert_eq!(c.broker_url, DEFAULT_BROKER_URL);
+    assert_eq!(c.default_relay_url, DEFAULT_RELAY_URL);
+    assert_eq!(c.stun_urls, ["stun:stun.l.google.com:19302"]);
+    assert_eq!(c.capacity, 0);
+    assert_eq!(
+        c.allowed_relay_pattern.to_string(),
+        "snowflake.torproject.net$"
+    );
+    assert!(!c.allow_non_tls_relay && !c.allow_proxying_to_private_addresses);
+    assert!(!c.keep_local_addresses && !c.loopback_only && !c.unsafe_logging);
+    assert_eq!(c.nat_probe_url.as_deref(), Some(DEFAULT_NAT_PROBE_URL));
+    assert_eq!(c.nat_retest_interval, Duration::from_secs(86400));
+    assert_eq!(c.summary_interval, Duration::from_secs(3600));
+    assert_eq!(c.poll_interval, Duration::from_secs(5));
+    assert_eq!(c.metrics_addr, None);
+    assert_eq!(c.proxy_type, ProxyType::Standalone);
+    assert!(!s.verbose && !s.version && s.log_file.is_none());
+}
+
+#[test]
+fn every_flag_in_both_spellings() {
+    for dash in ["-", "--"] {
+        let f = |name: &str| format!("{dash}{name}");
+        let owned = [
+            f("broker"),
+            "http://127.0.0.1:8080/".into(),
+            f("relay"),
+            "ws://127.0.0.1:9000/".into(),
+            f("stun"),
+            "stun:127.0.0.1:3478, stun:127.0.0.1:3479".into(),
+            f("capacity"),
+            "7".into(),
+            f("keep-local-addresses"),
+            f("ephemeral-ports-range"),
+            "10000:10100".into(),
+            f("allowed-relay-hostname-pattern"),
+            "^127.0.0.1$".into(),
+            f("allow-non-tls-relay"),
+            f("allow-proxying-to-private-addresses"),
+            f("nat-probe-server"),
+            "http://127.0.0.1:8443/probe".into(),
+            format!("{}=0s", f("nat-retest-interval")),
+            f("summary-interval"),
+            "90s".into(),
+            f("unsafe-logging=true"),
+            f("log"),
+            "/tmp/proxy.log".into(),
+            f("verbose"),
+            f("metrics"),
+            f("metrics-address"),
+            "127.0.0.1".into(),
+            f("metrics-port"),
+            "9123".into(),
+            f("poll-interval"),
+            "3s".into(),
+            f("loopback-only"),
+            f("drain-timeout"),
+            "1m".into(),
+        ];
+        let args: Vec<&str> = owned.iter().map(String::as_str).collect();
+        let s = settings(&args).unwrap_or_else(|e| panic!("{dash}: {e}"));
+        let c = &s.config;
+        assert_eq!(c.broker_url, "http://127.0.0.1:8080/");
+        assert_eq!(c.default_relay_url, "ws://127.0.0.1:9000/");
+        assert_eq!(c.stun_urls, ["stun:127.0.0.1:3478", "stun:127.0.0.1:3479"]);
+        assert_eq!(c.capacity, 7);
+        assert!(c.keep_local_addresses);
+        assert_eq!(c.ephemeral_ports, Some((10000, 10100)));
+        assert_eq!(c.allowed_relay_pattern.to_string(), "^127.0.0.1$");
+        assert!(c.allow_non_tls_relay && c.allow_proxying_to_private_addresses);
+        assert_eq!(
+            c.nat_probe_url.as_deref(),
+            Some("http://127.0.0.1:8443/probe")
+        );
+        assert_eq!(c.nat_retest_interval, Duration::ZERO);
+        assert_eq!(c.summary_interval, Duration::from_secs(90));
+        assert!(c.unsafe_logging && c.loopback_only);
+        assert_eq!(
+            s.log_file.as_deref(),
+            Some(std::path::Path::new("/tmp/proxy.log"))
+        );
+        assert!(s.verbose);
+        assert_eq!(c.metrics_addr, Some("127.0.0.1:9123".parse().unwrap()));
+        assert_eq!(c.poll_interval, Duration::from_secs(3));
+        assert_eq!(c.drain_timeout, Duration::from_secs(60));
+    }
+}
+
+#[test]
+fn go_style_boolean_values() {
+    let s = settings(&["-unsafe-logging=false", "-allow-non-tls-relay=true"]).unwrap();
+    assert!(!s.config.unsafe_logging);
+    assert!(s.config.allow_non_tls_relay);
+    // An empty probe URL disables probing.
+    let s = settings(&["-nat-probe-server", ""]).unwrap();
+    assert_eq!(s.config.nat_probe_url, None);
+}
+
+#[test]
+fn bad_values_are_refused() {
+    assert_eq!(
+        settings(&["-poll-interval", "1s"]).unwrap_err(),
+        CliError::PollInterval
+    );
+    assert!(matches!(
+        settings(&["-ephemeral-ports-range", "200:100"]),
+        Err(CliError::PortRange(_))
+    ));
+    assert!(matches!(
+        settings(&[
+            "-allowed-relay-hostname-pattern",
+            "snowflake.torproject.net"
+        ]),
+        Err(CliError::Pattern(_))
+    ));
+    assert_eq!(settings(&["-stun", ""]).unwrap_err(), CliError::NoStun);
+    assert!(Args::parse_go_style(["snowflake-proxy", "-capacity", "many"]).is_err());
+    assert!(Args::parse_go_style(["snowflake-proxy", "-no-such-flag"]).is_err());
+}
+
+const BINARY: &str = env!("CARGO_BIN_EXE_snowflake-proxy");
+
+#[test]
+fn version_flag() {
+    let output = Command::new(BINARY).arg("-version").output().unwrap();
+    assert!(output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.starts_with("snowflake-proxy "), "{stderr}");
+}
+
+#[test]
+fn bad_flag_value_exits_with_an_error() {
+    let output = Command::new(BINARY)
+        .args(["-poll-interval", "100ms"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("poll-interval"));
+}
+
+/// Runs the binary against a broker address where nothing listens, waits
+/// for it to start, sends SIGTERM, and returns its exit status and stderr.
+fn run_and_terminate(extra: &[&str]) -> (std::process::ExitStatus, String) {
+    // A port that was free a moment ago: polls fail, which is fine here.
+    let port = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let broker = format!("http://127.0.0.1:{port}/");
+    let mut child = Command::new(BINARY)
+        .args([
+            "-broker",
+            &broker,
+            "-loopback-only",
+            "-nat-probe-server",
+            "",
+            "-summary-interval",
+            "0s",
+        ])
+        .args(extra)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stderr = child.stderr.take().unwrap();
+    let reader = std::thread::spawn(move || {
+        let mut text = String::new();
+        let _ = stderr.read_to_string(&mut text);
+        text
+    });
+    // Let it start and fail a poll or two (no timing is asserted).
+    std::thread::sleep(Duration::from_millis(1500));
+    // SAFETY: kill has no memory-safety preconditions; the pid is our child.
+    unsafe {
+        libc::kill(child.id() as i32, libc::SIGTERM);
+    }
+    let started = Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if started.elapsed() > Duration::from_secs(60) {
+            let _ = child.kill();
+            panic!("the proxy did not exit after SIGTERM");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    (status, reader.join().unwrap())
+}
+
+#[test]
+fn sigterm_stops_the_binary_and_logs_are_scrubbed() {
+    let (status, stderr) = run_and_terminate(&[]);
+    assert!(status.success(), "{status}\n{stderr}");
+    assert!(stderr.contains("Proxy starting"), "{stderr}");
+    assert!(stderr.contains("shutting down"), "{stderr}");
+    assert!(stderr.contains("proxy stopped"), "{stderr}");
+    // The log writer scrubs every address, the broker's included.
+    assert!(!stderr.contains("127.0.0.1"), "{stderr}");
+    assert!(stderr.contains("[scrubbed]"), "{stderr}");
+
+    let (status, stderr) = run_and_terminate(&["-unsafe-logging"]);
+    assert!(status.success(), "{status}\n{stderr}");
+    assert!(stderr.contains("127.0.0.1"), "{stderr}");
+}

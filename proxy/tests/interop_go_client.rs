@@ -1,0 +1,143 @@
+//! Interop: Debian's Go `snowflake-client` 2.5.1 reaches our server through
+//! our broker and our proxy, and a few MB move both ways intact.
+//!
+//! Needs root (to create a network namespace) and the Debian package
+//! `snowflake-client`. The test re-runs itself inside a fresh namespace with
+//! only `lo`: broker, server, fake ORPort, STUN responder, NAT probe server,
+//! proxy and the Go client all live there, so nothing can leave the
+//! machine. Go's WebRTC never offers loopback host candidates, so the client
+//! gets a STUN responder on 127.0.0.1 (`ice=stun:127.0.0.1:PORT`) and offers
+//! a server-reflexive 127.0.0.1 candidate, which our loopback-only proxy
+//! accepts.
+
+mod common;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use common::*;
+use snowflake_common::messages::NatType;
+use snowflake_proxy::Proxy;
+use snowflake_testkit::go_client::{self, socks5_connect, socks_args, GoClient};
+use snowflake_testkit::netns::{self, RerunOptions};
+use snowflake_testkit::stun::StunServer;
+use snowflake_testkit::tor::TempDir;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+const TEST_NAME: &str = "go_snowflake_client_reaches_our_server_through_our_proxy";
+const MB: usize = 1024 * 1024;
+
+#[test]
+fn go_snowflake_client_reaches_our_server_through_our_proxy() {
+    if netns::inside() {
+        return inside_namespace();
+    }
+    go_client::program().unwrap_or_else(|e| panic!("{e}"));
+    let options = RerunOptions {
+        timeout: Duration::from_secs(300),
+        ..RerunOptions::default()
+    };
+    match netns::rerun_test_in_netns(TEST_NAME, &options) {
+        Ok(output) => eprintln!("{output}"),
+        Err(error) => panic!("{error}"),
+    }
+}
+
+fn inside_namespace() {
+    assert_eq!(
+        netns::interfaces().expect("list interfaces"),
+        ["lo"],
+        "the namespace must have only lo"
+    );
+    init_logs();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("tokio runtime");
+    runtime.block_on(exchange());
+}
+
+async fn exchange() {
+    let stun = StunServer::start("127.0.0.1".parse().unwrap())
+        .await
+        .expect("STUN responder");
+    let upload = pattern(4 * MB, 11);
+    let download = Arc::new(pattern(4 * MB, 12));
+    let mut orport = FakeOrPort::start(download.clone(), upload.len()).await;
+    let (server, server_addr) = start_server(orport.addr).await;
+    let broker = start_broker(&format!("ws://{server_addr}/")).await;
+    // A probe server that lets the proxy connect, so the proxy reports
+    // "unrestricted" and any client NAT type matches it.
+    let probe = ProbeServer::start(ProbeBehavior::Connect).await;
+    let mut config = proxy_config(broker.local_addr());
+    config.nat_probe_url = Some(probe.url());
+    config.nat_retest_interval = Duration::ZERO;
+    let proxy = Proxy::start(config).await.expect("proxy starts");
+    let mut nat = proxy.nat_type_updates();
+    guard(
+        "NAT probe",
+        nat.wait_for(|nat| *nat == NatType::Unrestricted),
+    )
+    .await
+    .expect("proxy running");
+    wait_until("an unrestricted proxy poll", || {
+        broker.stats().waiting_proxies > 0
+    })
+    .await;
+
+    let state = TempDir::new("sf-go-client").expect("state dir");
+    let log = state.path().join("client.log");
+    let client = GoClient::start(
+        state.path(),
+        &[
+            "-log".to_string(),
+            log.display().to_string(),
+            "-unsafe-logging".to_string(),
+            "-keep-local-addresses".to_string(),
+        ],
+        Duration::from_secs(30),
+    )
+    .expect("snowflake-client starts");
+    let args = socks_args(&[
+        ("url", &format!("http://{}/", broker.local_addr())),
+        ("ice", &stun.url()),
+        ("max", "1"),
+    ]);
+    let result = guard("Go client exchange", async {
+        let stream = socks5_connect(client.socks_addr(), &args, "192.0.2.3:80".parse().unwrap())
+            .await
+            .expect("SOCKS connect");
+        let (mut rd, mut wr) = stream.into_split();
+        let sent = upload.clone();
+        let writer = tokio::spawn(async move {
+            wr.write_all(&sent)
+                .await
+                .expect("upload through the Go client");
+            wr
+        });
+        let mut received = vec![0u8; download.len()];
+        rd.read_exact(&mut received)
+            .await
+            .expect("download through the Go client");
+        let _wr = writer.await.expect("writer");
+        let uploaded = orport.hashes.recv().await.expect("ORPort reports");
+        (received, uploaded)
+    })
+    .await;
+    let (received, uploaded) = result;
+    if let Ok(text) = std::fs::read_to_string(&log) {
+        eprintln!("--- snowflake-client log ---\n{text}");
+    }
+    assert_eq!(sha256(&received), sha256(&download), "download corrupted");
+    assert_eq!(uploaded, sha256(&upload), "upload corrupted");
+    assert_eq!(proxy.stats().connections.get(), 1);
+    assert!(proxy.stats().bytes_from_clients.get() >= upload.len() as u64);
+    assert!(proxy.stats().bytes_to_clients.get() >= download.len() as u64);
+    assert!(probe.probes.load(std::sync::atomic::Ordering::SeqCst) >= 1);
+
+    drop(client);
+    proxy.shutdown().await;
+    broker.shutdown().await;
+    server.shutdown().await;
+}
