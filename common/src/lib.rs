@@ -12,5 +12,6 @@ pub mod kcp;
 pub mod messages;
 pub mod namematcher;
 pub mod pt;
+pub mod safelog;
 pub mod smux;
 pub mod turbotunnel;
