@@ -187,6 +187,25 @@ impl ChannelPacketConn {
         }
     }
 
+    /// Queues `packet` if there is room now, without waiting. `Err` gives
+    /// the packet back with whether the connection is closed for good.
+    pub fn try_send(&self, packet: Bytes) -> Result<(), (Bytes, bool)> {
+        self.tx.try_send(packet).map_err(|e| match e {
+            mpsc::error::TrySendError::Full(p) => (p, false),
+            mpsc::error::TrySendError::Closed(p) => (p, true),
+        })
+    }
+
+    /// Whether the outgoing queue can take a packet now.
+    pub fn has_send_room(&self) -> bool {
+        self.tx.capacity() > 0
+    }
+
+    /// Whether the outgoing side is closed (the writer task ended).
+    pub fn is_send_closed(&self) -> bool {
+        self.tx.is_closed()
+    }
+
     /// Two connected ends, each with `capacity` packets of queue per
     /// direction.
     pub fn pair(capacity: usize) -> (Self, Self) {

@@ -1,1 +1,9 @@
-//! Tests and demos across the whole Snowflake stack; see issue 7.
+//! The whole Snowflake system, shown and proved: an in-process stack of
+//! our broker, server, proxies and client on 127.0.0.1 ([`stack`]), a
+//! stand-in for tor's Extended ORPort that checks the data it carries
+//! ([`standin`]), and the client side of that check ([`transfer`]). The
+//! demo, the benchmark and the cross-component tests are built on them.
+
+pub mod stack;
+pub mod standin;
+pub mod transfer;

@@ -1,0 +1,308 @@
+//! The client's settings: command-line flags give the base, and the
+//! arguments of each SOCKS connection (tor's bridge line) override them
+//! for that connection only (§8.3).
+
+use std::time::Duration;
+
+use snowflake_common::messages::BridgeFingerprint;
+use snowflake_common::pt::args::PtArgs;
+use snowflake_rtc::config::stun_urls_only;
+use snowflake_rtc::RtcConfig;
+
+/// Upstream's default number of proxies (`DefaultSnowflakeCapacity`).
+pub const DEFAULT_MAX_PROXIES: usize = 1;
+/// Upper bound on `max`: each proxy is a WebRTC peer connection.
+pub const MAX_PROXIES_LIMIT: usize = 16;
+/// How long a data channel may take to open after the answer arrives
+/// (upstream's `DataChannelTimeout`).
+pub const DATA_CHANNEL_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Bridge-line arguments upstream knows that this client does not
+/// implement; each is reported to tor and the log, then ignored.
+pub const UNSUPPORTED_ARGS: &[&str] = &[
+    "utls-imitate",
+    "utls-nosni",
+    "sqsqueue",
+    "sqscreds",
+    "covertdtls-config",
+    "covertdtls-fingerprint",
+];
+
+/// Everything one client session needs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClientConfig {
+    /// Broker URL (`-url`, `url=`). Required to reach any proxy.
+    pub broker_url: Option<String>,
+    /// Front domains for domain fronting (`-front`, `front=`, `fronts=`);
+    /// one is picked at random per broker request.
+    pub fronts: Vec<String>,
+    /// AMP cache URL (`-ampcache`, `ampcache=`).
+    pub amp_cache: Option<String>,
+    /// STUN servers (`-ice`, `ice=`); only `stun:` URLs are kept.
+    pub ice_servers: Vec<String>,
+    /// Proxies to keep connected (`-max`, `max=`).
+    pub max_proxies: usize,
+    /// Stripe packets over all connected proxies instead of using one at a
+    /// time (`-striping`, `striping=`).
+    pub striping: bool,
+    /// The bridge asked of the broker (`fingerprint=`).
+    pub fingerprint: BridgeFingerprint,
+    /// Keep local addresses in the offer (`-keep-local-addresses`).
+    pub keep_local_addresses: bool,
+    /// ICE over 127.0.0.1 only (tests and demos; `-loopback-only`).
+    pub loopback_only: bool,
+    /// Log client addresses unscrubbed (`-unsafe-logging`).
+    pub unsafe_logging: bool,
+    /// How long a data channel may take to open.
+    pub data_channel_timeout: Duration,
+}
+
+impl Default for ClientConfig {
+    fn default() -> Self {
+        Self {
+            broker_url: None,
+            fronts: Vec::new(),
+            amp_cache: None,
+            ice_servers: Vec::new(),
+            max_proxies: DEFAULT_MAX_PROXIES,
+            striping: false,
+            fingerprint: BridgeFingerprint::default(),
+            keep_local_addresses: false,
+            loopback_only: false,
+            unsafe_logging: false,
+            data_channel_timeout: DATA_CHANNEL_TIMEOUT,
+        }
+    }
+}
+
+/// A bridge-line argument that cannot be used; the SOCKS connection is
+/// refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ArgError {
+    /// `max` is not a number in 1..=[`MAX_PROXIES_LIMIT`].
+    #[error("max={0:?}: expected a number of proxies from 1 to {MAX_PROXIES_LIMIT}")]
+    BadMax(String),
+    /// `fingerprint` is not 40 (or 64) hex digits.
+    #[error("fingerprint={0:?}: expected 40 hex digits")]
+    BadFingerprint(String),
+    /// A boolean argument with a value other than true/false/1/0/yes/no.
+    #[error("{key}={value:?}: expected true or false")]
+    BadBool {
+        /// The argument.
+        key: String,
+        /// Its value.
+        value: String,
+    },
+    /// SQS rendezvous was asked for without a broker URL: this client has
+    /// no SQS support, so it would have no way to reach the broker.
+    #[error("SQS rendezvous (sqsqueue/sqscreds) is not supported; give a broker url")]
+    SqsOnly,
+    /// No broker URL from the flags or the bridge line.
+    #[error("no broker URL: pass -url or a url= bridge-line argument")]
+    NoBroker,
+}
+
+/// Parses the boolean spellings Go's `strconv.ParseBool` and upstream's
+/// `utls-nosni` accept.
+pub fn parse_bool(key: &str, value: &str) -> Result<bool, ArgError> {
+    match value.to_ascii_lowercase().as_str() {
+        "1" | "t" | "true" | "yes" => Ok(true),
+        "0" | "f" | "false" | "no" => Ok(false),
+        _ => Err(ArgError::BadBool {
+            key: key.to_string(),
+            value: value.to_string(),
+        }),
+    }
+}
+
+fn split_list(value: &str) -> Vec<String> {
+    value
+        .split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
+impl ClientConfig {
+    /// This configuration with one SOCKS connection's arguments applied.
+    /// Returns the warnings to report (arguments known to upstream that
+    /// this client does not implement, and unknown arguments).
+    pub fn with_args(&self, args: &PtArgs) -> Result<(ClientConfig, Vec<String>), ArgError> {
+        let mut config = self.clone();
+        let mut warnings = Vec::new();
+        let mut sqs = false;
+        let mut seen: Vec<&str> = Vec::new();
+        for (key, value) in args.iter() {
+            // Repeated keys: the first value counts (goptlib's Get).
+            if seen.contains(&key) {
+                continue;
+            }
+            seen.push(key);
+            match key {
+                "url" => config.broker_url = Some(value.to_string()),
+                "front" => {
+                    if args.get("fronts").is_none() {
+                        config.fronts = split_list(value);
+                    }
+                }
+                "fronts" => config.fronts = split_list(value),
+                "ampcache" => config.amp_cache = Some(value.to_string()),
+                "ice" => config.ice_servers = stun_urls_only(split_list(value)),
+                "max" => {
+                    config.max_proxies = value
+                        .trim()
+                        .parse::<usize>()
+                        .ok()
+                        .filter(|n| (1..=MAX_PROXIES_LIMIT).contains(n))
+                        .ok_or_else(|| ArgError::BadMax(value.to_string()))?;
+                }
+                "fingerprint" => {
+                    config.fingerprint = BridgeFingerprint::from_hex(value)
+                        .map_err(|_| ArgError::BadFingerprint(value.to_string()))?;
+                }
+                "striping" => config.striping = parse_bool(key, value)?,
+                _ if UNSUPPORTED_ARGS.contains(&key) => {
+                    sqs |= key.starts_with("sqs");
+                    warnings.push(format!(
+                        "bridge-line argument {key} is not supported by this client; ignored"
+                    ));
+                }
+                _ => warnings.push(format!("unknown bridge-line argument {key}; ignored")),
+            }
+        }
+        if sqs && config.broker_url.is_none() {
+            return Err(ArgError::SqsOnly);
+        }
+        if config.broker_url.is_none() {
+            return Err(ArgError::NoBroker);
+        }
+        Ok((config, warnings))
+    }
+
+    /// The WebRTC settings for this configuration.
+    pub fn rtc_config(&self) -> RtcConfig {
+        let base = if self.loopback_only {
+            RtcConfig::loopback()
+        } else {
+            RtcConfig::default().with_keep_local_addresses(self.keep_local_addresses)
+        };
+        base.with_ice_servers(self.ice_servers.iter())
+    }
+
+    /// The ICE servers actually used: upstream shuffles the list and, when
+    /// it has more than two entries, keeps half of it (rounded up), so that
+    /// one client does not contact every server.
+    pub fn pick_ice_servers(&self) -> Vec<String> {
+        use rand::seq::SliceRandom;
+        let mut servers = self.ice_servers.clone();
+        servers.shuffle(&mut rand::rng());
+        if servers.len() > 2 {
+            servers.truncate(servers.len().div_ceil(2));
+        }
+        servers
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use snowflake_common::pt::args::parse_client_args;
+
+    fn base() -> ClientConfig {
+        ClientConfig {
+            broker_url: Some("https://flag.example/".into()),
+            fronts: vec!["flagfront.example".into()],
+            ice_servers: vec!["stun:flag.example:3478".into()],
+            ..ClientConfig::default()
+        }
+    }
+
+    fn apply(args: &str) -> Result<(ClientConfig, Vec<String>), ArgError> {
+        base().with_args(&parse_client_args(args.as_bytes()).expect("args parse"))
+    }
+
+    #[test]
+    fn no_arguments_keep_the_flags() {
+        let (config, warnings) = apply("").unwrap();
+        assert_eq!(config, base());
+        assert!(warnings.is_empty());
+    }
+
+    #[test]
+    fn bridge_line_arguments_override_flags() {
+        let (config, warnings) = apply(
+            "url=https://broker.example/;front=a.example,b.example;ice=stun:s1.example:3478,turn:t.example,stun:s2.example;max=3;fingerprint=8838024498816A039FCBBAB14E6F40A0843051FA;ampcache=https://cdn.ampproject.org/;striping=true",
+        )
+        .unwrap();
+        assert!(warnings.is_empty(), "{warnings:?}");
+        assert_eq!(
+            config.broker_url.as_deref(),
+            Some("https://broker.example/")
+        );
+        assert_eq!(config.fronts, ["a.example", "b.example"]);
+        assert_eq!(
+            config.ice_servers,
+            ["stun:s1.example:3478", "stun:s2.example"]
+        );
+        assert_eq!(config.max_proxies, 3);
+        assert_eq!(
+            config.fingerprint.to_hex().to_ascii_uppercase(),
+            "8838024498816A039FCBBAB14E6F40A0843051FA"
+        );
+        assert_eq!(
+            config.amp_cache.as_deref(),
+            Some("https://cdn.ampproject.org/")
+        );
+        assert!(config.striping);
+        // The base is untouched (upstream 2.5.1 leaked args into later
+        // connections).
+        assert_eq!(base().max_proxies, 1);
+    }
+
+    #[test]
+    fn fronts_take_precedence_over_front() {
+        let (config, _) = apply("front=old.example;fronts=x.example,y.example").unwrap();
+        assert_eq!(config.fronts, ["x.example", "y.example"]);
+        let (config, _) = apply("fronts=x.example;front=old.example").unwrap();
+        assert_eq!(config.fronts, ["x.example"]);
+    }
+
+    #[test]
+    fn unsupported_and_unknown_arguments_are_reported() {
+        let (_, warnings) = apply("utls-imitate=hellorandomizedalpn;frobnicate=1").unwrap();
+        assert_eq!(warnings.len(), 2);
+        assert!(warnings[0].contains("utls-imitate") && warnings[0].contains("not supported"));
+        assert!(warnings[1].contains("frobnicate") && warnings[1].contains("unknown"));
+    }
+
+    #[test]
+    fn bad_values_are_refused() {
+        assert_eq!(apply("max=abc"), Err(ArgError::BadMax("abc".into())));
+        assert_eq!(apply("max=0"), Err(ArgError::BadMax("0".into())));
+        assert_eq!(apply("max=1000"), Err(ArgError::BadMax("1000".into())));
+        assert!(matches!(
+            apply("fingerprint=zz"),
+            Err(ArgError::BadFingerprint(_))
+        ));
+        assert!(matches!(
+            apply("striping=maybe"),
+            Err(ArgError::BadBool { .. })
+        ));
+        let no_url = ClientConfig::default();
+        let sqs = parse_client_args(b"sqsqueue=https://sqs.example/q").unwrap();
+        assert_eq!(no_url.with_args(&sqs), Err(ArgError::SqsOnly));
+        assert_eq!(no_url.with_args(&PtArgs::new()), Err(ArgError::NoBroker));
+    }
+
+    #[test]
+    fn ice_servers_are_halved_when_more_than_two() {
+        let mut config = base();
+        config.ice_servers = (0..8).map(|i| format!("stun:s{i}.example")).collect();
+        let picked = config.pick_ice_servers();
+        assert_eq!(picked.len(), 4);
+        assert!(picked.iter().all(|s| config.ice_servers.contains(s)));
+        config.ice_servers.truncate(2);
+        assert_eq!(config.pick_ice_servers().len(), 2);
+    }
+}

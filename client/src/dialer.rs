@@ -1,0 +1,218 @@
+//! Getting one proxy: a WebRTC offer, the broker rendezvous, and the data
+//! channel opening (§4.2, §5).
+
+use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
+
+use snowflake_common::messages::NatType;
+use snowflake_rtc::channel::BoxFuture;
+use snowflake_rtc::{LinkEvents, RtcBackend, RtcChannel, RtcError};
+use tokio::io::{AsyncRead, AsyncWrite};
+
+use crate::config::ClientConfig;
+use crate::nat::detect_nat_type;
+use crate::rendezvous::{BrokerChannel, RendezvousConfig, RendezvousError};
+
+/// How long each STUN round trip of the NAT check may take (upstream: 10 s).
+const NAT_CHECK_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// A byte stream to the server through one proxy.
+pub trait ProxyStream: AsyncRead + AsyncWrite + Send + 'static {}
+impl<T: AsyncRead + AsyncWrite + Send + 'static> ProxyStream for T {}
+
+/// An open connection to the server through a proxy.
+pub struct DialedProxy {
+    /// The byte stream (a WebRTC data channel in real use).
+    pub stream: Pin<Box<dyn ProxyStream>>,
+    /// The link's status, when the stream has one: lets a dead proxy be
+    /// dropped the moment its channel closes or ICE fails.
+    pub events: Option<LinkEvents>,
+    /// What to call it in logs (the channel label; never an address).
+    pub description: String,
+}
+
+impl std::fmt::Debug for DialedProxy {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DialedProxy")
+            .field("description", &self.description)
+            .finish_non_exhaustive()
+    }
+}
+
+impl DialedProxy {
+    /// A proxy reached over a WebRTC data channel.
+    pub fn from_channel(channel: RtcChannel, description: String) -> Self {
+        let events = Some(channel.events());
+        Self {
+            stream: Box::pin(channel),
+            events,
+            description,
+        }
+    }
+}
+
+/// Why getting a proxy failed. The collector retries with backoff.
+#[derive(Debug, thiserror::Error)]
+pub enum DialError {
+    /// Making the offer or opening the channel failed.
+    #[error("WebRTC: {0}")]
+    Rtc(#[from] RtcError),
+    /// The broker gave no answer.
+    #[error("broker: {0}")]
+    Rendezvous(#[from] RendezvousError),
+    /// The answer came but the data channel did not open in time.
+    #[error("data channel did not open within {0:?}")]
+    OpenTimeout(Duration),
+}
+
+/// Something that produces proxies: the real one talks to the broker; tests
+/// may substitute their own.
+pub trait ProxyDialer: Send + Sync + 'static {
+    /// Gets one proxy.
+    fn dial(&self) -> BoxFuture<'_, Result<DialedProxy, DialError>>;
+}
+
+/// The NAT type the client reports: the detected one once known; before
+/// that, `unrestricted` until a data channel has failed to open (so the
+/// broker may match any proxy), then `unknown` (upstream's policy since
+/// 2.11.0).
+#[derive(Debug, Default)]
+pub struct NatPolicy {
+    detected: Mutex<Option<NatType>>,
+    open_failed: AtomicBool,
+}
+
+impl NatPolicy {
+    /// The type to put in the next broker request.
+    pub fn to_report(&self) -> NatType {
+        let detected = *self.detected.lock().unwrap_or_else(PoisonError::into_inner);
+        match detected {
+            Some(nat) if nat != NatType::Unknown => nat,
+            _ if self.open_failed.load(Ordering::Relaxed) => NatType::Unknown,
+            _ => NatType::Unrestricted,
+        }
+    }
+
+    /// Records the result of the NAT check.
+    pub fn set_detected(&self, nat: NatType) {
+        *self.detected.lock().unwrap_or_else(PoisonError::into_inner) = Some(nat);
+    }
+
+    /// Records that a data channel did not open.
+    pub fn note_open_failure(&self) {
+        self.open_failed.store(true, Ordering::Relaxed);
+    }
+}
+
+/// The real dialer: offer, broker, answer, channel.
+pub struct SnowflakeDialer {
+    backend: Arc<dyn RtcBackend>,
+    broker: BrokerChannel,
+    nat: Arc<NatPolicy>,
+    open_timeout: Duration,
+}
+
+impl std::fmt::Debug for SnowflakeDialer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SnowflakeDialer")
+            .field("backend", &self.backend.name())
+            .finish_non_exhaustive()
+    }
+}
+
+/// Why a dialer could not be built from a configuration.
+#[derive(Debug, thiserror::Error)]
+pub enum DialerSetupError {
+    /// The broker settings are unusable.
+    #[error("broker settings: {0}")]
+    Rendezvous(#[from] RendezvousError),
+    /// The WebRTC stack could not be set up.
+    #[error("WebRTC setup: {0}")]
+    Rtc(#[from] RtcError),
+    /// No broker URL.
+    #[error("no broker URL")]
+    NoBroker,
+}
+
+impl SnowflakeDialer {
+    /// A dialer for `config`. Starts the NAT check in the background when
+    /// STUN servers are configured (must be called within a tokio runtime).
+    pub fn new(config: &ClientConfig) -> Result<Self, DialerSetupError> {
+        let broker_url = config
+            .broker_url
+            .clone()
+            .ok_or(DialerSetupError::NoBroker)?;
+        let broker = BrokerChannel::new(RendezvousConfig {
+            broker_url,
+            fronts: config.fronts.clone(),
+            amp_cache: config.amp_cache.clone(),
+            fingerprint: config.fingerprint.clone(),
+        })?;
+        let ice = config.pick_ice_servers();
+        let rtc = config.rtc_config().with_ice_servers(ice.iter());
+        let backend = snowflake_rtc::default_backend(rtc)?;
+        let nat = Arc::new(NatPolicy::default());
+        if !ice.is_empty() && !config.loopback_only {
+            let nat = Arc::clone(&nat);
+            tokio::spawn(async move {
+                let detected = detect_nat_type(&ice, NAT_CHECK_TIMEOUT).await;
+                tracing::info!(?detected, "NAT type");
+                nat.set_detected(detected);
+            });
+        }
+        Ok(Self {
+            backend,
+            broker,
+            nat,
+            open_timeout: config.data_channel_timeout,
+        })
+    }
+
+    async fn dial_once(&self) -> Result<DialedProxy, DialError> {
+        let peer = self.backend.create_offer().await?;
+        let label = peer.label().to_string();
+        tracing::debug!(%label, "offer created");
+        let answer = self
+            .broker
+            .exchange(peer.offer(), self.nat.to_report())
+            .await?;
+        tracing::debug!(%label, "broker rendezvous peer received");
+        match tokio::time::timeout(self.open_timeout, peer.connect(answer)).await {
+            Ok(Ok(channel)) => Ok(DialedProxy::from_channel(channel, label)),
+            Ok(Err(e)) => {
+                self.nat.note_open_failure();
+                Err(e.into())
+            }
+            Err(_) => {
+                self.nat.note_open_failure();
+                Err(DialError::OpenTimeout(self.open_timeout))
+            }
+        }
+    }
+}
+
+impl ProxyDialer for SnowflakeDialer {
+    fn dial(&self) -> BoxFuture<'_, Result<DialedProxy, DialError>> {
+        Box::pin(self.dial_once())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nat_policy_claims_unrestricted_until_an_open_fails() {
+        let policy = NatPolicy::default();
+        assert_eq!(policy.to_report(), NatType::Unrestricted);
+        policy.note_open_failure();
+        assert_eq!(policy.to_report(), NatType::Unknown);
+        policy.set_detected(NatType::Restricted);
+        assert_eq!(policy.to_report(), NatType::Restricted);
+        let policy = NatPolicy::default();
+        policy.set_detected(NatType::Unknown);
+        assert_eq!(policy.to_report(), NatType::Unrestricted);
+    }
+}
