@@ -1,0 +1,99 @@
+//! Our client reaches our server through Debian's Go `snowflake-proxy`
+//! 2.5.1, brokered by our broker: the Go proxy answers our client's offer,
+//! opens the data channel and relays it to our server's WebSocket, and a
+//! transfer checked by the stand-in tor goes through intact both ways.
+//!
+//! Go's WebRTC never offers loopback candidates, so the test re-runs
+//! itself inside a network namespace that has only `lo`, with a STUN
+//! responder on 127.0.0.1 (the Go proxy learns a 127.0.0.1 server-reflexive
+//! candidate from it). Needs root and the Debian package `snowflake-proxy`.
+
+use std::sync::atomic::Ordering;
+use std::time::Duration;
+
+use snowflake_integration::stack::{Stack, StackOptions};
+use snowflake_integration::standin::TransferHeader;
+use snowflake_integration::transfer::{run_transfer, socks_connect, Progress};
+use snowflake_testkit::go_proxy::{self, GoProxyOptions};
+use snowflake_testkit::netns::{self, RerunOptions};
+use snowflake_testkit::process::ChildGuard;
+use snowflake_testkit::stun::StunServer;
+
+const TEST_NAME: &str = "our_client_through_go_snowflake_proxy";
+const MB: u64 = 1_000_000;
+
+#[test]
+fn our_client_through_go_snowflake_proxy() {
+    if netns::inside() {
+        return inside_namespace();
+    }
+    go_proxy::program().unwrap_or_else(|e| panic!("{e}"));
+    let options = RerunOptions {
+        timeout: Duration::from_secs(240),
+        ..RerunOptions::default()
+    };
+    match netns::rerun_test_in_netns(TEST_NAME, &options) {
+        Ok(output) => eprintln!("{output}"),
+        Err(error) => panic!("{error}"),
+    }
+}
+
+fn inside_namespace() {
+    assert_eq!(netns::interfaces().expect("interfaces"), ["lo"]);
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
+        .with_test_writer()
+        .try_init();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("runtime");
+    runtime.block_on(async {
+        match tokio::time::timeout(Duration::from_secs(200), transfer()).await {
+            Ok(()) => {}
+            Err(_) => panic!("hang guard: the transfer through the Go proxy did not finish"),
+        }
+    });
+}
+
+async fn transfer() {
+    let stun = StunServer::start("127.0.0.1".parse().unwrap())
+        .await
+        .expect("STUN responder");
+    // No proxies of ours: the Go proxy is the only one.
+    let stack = Stack::start(&StackOptions {
+        proxies: 0,
+        ..StackOptions::default()
+    })
+    .await
+    .expect("stack");
+    let command = go_proxy::command(&GoProxyOptions {
+        broker_url: format!("http://{}/", stack.broker_addr()),
+        stun_url: stun.url(),
+        relay_url: format!("ws://{}/", stack.server_addr()),
+        allowed_relay_hostname_pattern: "^127.0.0.1$".to_string(),
+    })
+    .unwrap_or_else(|e| panic!("{e}"));
+    let _go_proxy = ChildGuard::spawn(command, "snowflake-proxy").expect("start snowflake-proxy");
+
+    let stream = socks_connect(stack.socks_addr(), "")
+        .await
+        .expect("SOCKS connect");
+    let header = TransferHeader {
+        upload: 4 * MB,
+        download: 4 * MB,
+        seed: 40,
+    };
+    let report = run_transfer(stream, header, Progress::new())
+        .await
+        .expect("transfer through the Go proxy");
+    eprintln!("through the Go proxy: {report:?}");
+    assert!(report.download_intact && report.upload_intact, "{report:?}");
+    assert_eq!(
+        stack.tor.stats().uploads_intact.load(Ordering::Relaxed),
+        1,
+        "the stand-in tor checked the upload"
+    );
+    stack.shutdown().await;
+}
