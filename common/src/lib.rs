@@ -8,6 +8,8 @@
 pub mod amp;
 pub mod cli;
 pub mod encapsulation;
+#[cfg(feature = "http")]
+pub mod http_client;
 pub mod kcp;
 pub mod messages;
 pub mod namematcher;
