@@ -7,29 +7,25 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use rand::Rng;
 use tokio::task::JoinSet;
 use tokio::time::Instant;
 
 use crate::dialer::{DialError, DialedProxy, ProxyDialer};
 use crate::paths::ProxyPaths;
+use crate::rendezvous::{backoff, BACKOFF_MAX};
 
-/// First delay after a failed dial.
-const RETRY_FIRST: Duration = Duration::from_millis(500);
-/// Longest delay between dials.
-const RETRY_MAX: Duration = Duration::from_secs(10);
-
-/// Delay before the next dial after `failures` failures in a row: 0 for
-/// none, then 0.5 s doubling up to 10 s, each with ±25 % jitter so many
-/// clients do not poll the broker in step.
-pub fn retry_delay(failures: u32) -> Duration {
+/// Delay before the next dial after `failures` failures in a row: none
+/// after a success, then [`backoff`] (0.5 s doubling to 10 s, jittered).
+/// An error that retrying cannot fix (the broker does not know the bridge)
+/// waits the longest.
+fn retry_delay(failures: u32, error: Option<&DialError>) -> Duration {
     if failures == 0 {
         return Duration::ZERO;
     }
-    let exponent = failures.saturating_sub(1).min(8);
-    let base = RETRY_FIRST.saturating_mul(1 << exponent).min(RETRY_MAX);
-    let jitter = rand::rng().random_range(0.75..1.25);
-    base.mul_f64(jitter).min(RETRY_MAX)
+    match error {
+        Some(DialError::Rendezvous(e)) if !e.is_retryable() => BACKOFF_MAX,
+        _ => backoff(failures - 1),
+    }
 }
 
 /// Something that wants to hear about proxies (for tor's log).
@@ -76,7 +72,7 @@ pub async fn keep_filled(
                 }
                 Ok(Err(error)) => {
                     failures = failures.saturating_add(1);
-                    let delay = retry_delay(failures);
+                    let delay = retry_delay(failures, Some(&error));
                     next_dial = Instant::now() + delay;
                     tracing::info!(%error, retry_in = ?delay, "no proxy this time");
                     if let Some(report) = &reporter {
@@ -86,7 +82,7 @@ pub async fn keep_filled(
                 Err(join_error) => {
                     tracing::warn!(%join_error, "proxy dial task failed");
                     failures = failures.saturating_add(1);
-                    next_dial = Instant::now() + retry_delay(failures);
+                    next_dial = Instant::now() + retry_delay(failures, None);
                 }
             },
             () = vacancy => {}
@@ -99,15 +95,14 @@ mod tests {
     use super::*;
 
     #[test]
-    fn retry_delay_grows_and_is_capped() {
-        assert_eq!(retry_delay(0), Duration::ZERO);
-        let first = retry_delay(1);
-        assert!(first >= Duration::from_millis(375) && first <= Duration::from_millis(625));
-        let third = retry_delay(3);
-        assert!(third >= Duration::from_millis(1500) && third <= Duration::from_millis(2500));
-        for n in [10, 100, u32::MAX] {
-            assert!(retry_delay(n) <= RETRY_MAX);
-            assert!(retry_delay(n) >= RETRY_MAX.mul_f64(0.75));
-        }
+    fn retry_delay_backs_off_and_waits_longest_for_hopeless_errors() {
+        use crate::rendezvous::RendezvousError;
+        assert_eq!(retry_delay(0, None), Duration::ZERO);
+        assert!(retry_delay(1, None) <= Duration::from_millis(500));
+        let no_proxies = DialError::Rendezvous(RendezvousError::NoProxies);
+        assert!(retry_delay(2, Some(&no_proxies)) <= Duration::from_secs(1));
+        let unknown = DialError::Rendezvous(RendezvousError::UnknownBridge);
+        assert_eq!(retry_delay(1, Some(&unknown)), BACKOFF_MAX);
+        assert!(retry_delay(u32::MAX, None) <= BACKOFF_MAX);
     }
 }

@@ -44,10 +44,10 @@ pub const RESPONSE_LIMIT: usize = READ_LIMIT;
 const AMP_CONTENT_TYPE: &str = "c";
 
 /// First retry delay of [`backoff`].
-pub const BACKOFF_INITIAL: Duration = Duration::from_secs(1);
+pub const BACKOFF_INITIAL: Duration = Duration::from_millis(500);
 
 /// Longest retry delay of [`backoff`].
-pub const BACKOFF_MAX: Duration = Duration::from_secs(30);
+pub const BACKOFF_MAX: Duration = Duration::from_secs(10);
 
 /// How to reach the broker (the `url`, `front`/`fronts`, `ampcache` and
 /// `fingerprint` bridge-line arguments).
@@ -129,7 +129,8 @@ impl RendezvousError {
 }
 
 /// The retry delay after `attempt` consecutive failures (0 for the
-/// first): 1 s doubling to a 30 s cap, with random "equal jitter" (a
+/// first): 0.5 s doubling to a 10 s cap (upstream waits a fixed 10 s),
+/// with random "equal jitter" (a
 /// uniformly chosen delay between half the step and the step) so that many
 /// clients do not retry in lockstep.
 pub fn backoff(attempt: u32) -> Duration {
@@ -466,26 +467,26 @@ mod tests {
     #[test]
     fn backoff_doubles_to_the_cap() {
         let steps: Vec<Duration> = (0..8).map(|a| backoff_with_jitter(a, 1.0)).collect();
-        let secs = |s: u64| Duration::from_secs(s);
+        let ms = |n: u64| Duration::from_millis(n);
         assert_eq!(
             steps,
             [
-                secs(1),
-                secs(2),
-                secs(4),
-                secs(8),
-                secs(16),
-                secs(30),
-                secs(30),
-                secs(30)
+                ms(500),
+                ms(1000),
+                ms(2000),
+                ms(4000),
+                ms(8000),
+                ms(10_000),
+                ms(10_000),
+                ms(10_000)
             ]
         );
-        assert_eq!(backoff_with_jitter(0, 0.0), Duration::from_millis(500));
-        assert_eq!(backoff_with_jitter(10, 0.0), secs(15));
+        assert_eq!(backoff_with_jitter(0, 0.0), ms(250));
+        assert_eq!(backoff_with_jitter(10, 0.0), ms(5000));
         assert_eq!(backoff_with_jitter(u32::MAX, 1.0), BACKOFF_MAX);
-        assert_eq!(backoff_with_jitter(3, f64::NAN), secs(4));
-        assert_eq!(backoff_with_jitter(3, 7.0), secs(8));
-        assert_eq!(backoff_with_jitter(3, -1.0), secs(4));
+        assert_eq!(backoff_with_jitter(3, f64::NAN), ms(2000));
+        assert_eq!(backoff_with_jitter(3, 7.0), ms(4000));
+        assert_eq!(backoff_with_jitter(3, -1.0), ms(2000));
         for attempt in [0, 1, 4, 5, 100] {
             let step = backoff_with_jitter(attempt, 1.0);
             for _ in 0..100 {

@@ -237,17 +237,23 @@ async fn accept(listener: TcpListener, cookie: AuthCookie, stats: Arc<StandInSta
                 return;
             }
             stats.connections.fetch_add(1, Ordering::Relaxed);
-            match serve_transfer(stream).await {
-                Ok(true) => stats.uploads_intact.fetch_add(1, Ordering::Relaxed),
-                Ok(false) => stats.uploads_corrupt.fetch_add(1, Ordering::Relaxed),
-                Err(_) => 0,
-            };
+            let _ = serve_transfer(stream, |intact| {
+                let counter = if intact {
+                    &stats.uploads_intact
+                } else {
+                    &stats.uploads_corrupt
+                };
+                counter.fetch_add(1, Ordering::Relaxed);
+            })
+            .await;
         });
     }
 }
 
 /// Serves one transfer; `Ok(true)` when the upload matched its pattern.
-pub async fn serve_transfer<S>(stream: S) -> std::io::Result<bool>
+/// `checked` hears the verdict as soon as the upload is in, before the
+/// digest is sent.
+pub async fn serve_transfer<S>(stream: S, checked: impl FnOnce(bool)) -> std::io::Result<bool>
 where
     S: AsyncRead + AsyncWrite + Send + 'static,
 {
@@ -281,6 +287,7 @@ where
     }
     let digest: [u8; 32] = hasher.finalize().into();
     let intact = digest == pattern_sha256(header.seed, header.upload);
+    checked(intact);
     let mut writer = sender
         .await
         .map_err(|e| std::io::Error::other(e.to_string()))??;

@@ -3,13 +3,12 @@
 
 use std::time::Duration;
 
+use snowflake_common::http_client::{self, HttpError};
 use snowflake_common::messages::{
     NatType, ProxyAnswerRequest, ProxyAnswerResponse, ProxyAnswerResponseError, ProxyPollRequest,
     ProxyPollResponse, ProxyPollResponseError, ProxyType, SessionDescription, READ_LIMIT,
 };
 use url::Url;
-
-use crate::http_client::{self, HttpError};
 
 /// How long a broker request may take in all. The broker holds a poll for
 /// up to 10 s; Go's proxy allows 30 s for the response headers.

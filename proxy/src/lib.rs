@@ -13,9 +13,9 @@
 //! * pure logic, unit-tested: [`relay_policy`] (which relays, `client_ip`),
 //!   [`schedule`] (when to poll, backoff), [`stats`] (counters, summary
 //!   line), [`safelog`] (address scrubbing), [`cli`] (flags);
-//! * I/O: [`broker`] and [`http_client`] (HTTP(S) to the broker and the
-//!   probe server), [`nat_probe`], [`relay`] (WebSocket and byte copying),
-//!   [`metrics_http`];
+//! * I/O: [`broker`] (HTTP(S) to the broker, with
+//!   [`snowflake_common::http_client`], as is the probe server),
+//!   [`nat_probe`], [`relay`] (WebSocket and byte copying), [`metrics_http`];
 //! * [`Proxy::start`] ties them together and returns a [`ProxyHandle`].
 //!
 //! ```no_run
@@ -31,7 +31,6 @@
 pub mod broker;
 pub mod cli;
 pub mod config;
-pub mod http_client;
 pub mod metrics_http;
 pub mod nat_probe;
 mod proxy;

@@ -10,14 +10,13 @@
 
 use std::time::Duration;
 
+use snowflake_common::http_client::{self, HttpError};
 use snowflake_common::messages::{
     NatType, ProxyAnswerRequest, ProxyAnswerRequestError, ProxyPollResponse, ProxyPollStatus,
     SdpJsonError, READ_LIMIT,
 };
 use snowflake_rtc::{RtcBackend, RtcError};
 use url::Url;
-
-use crate::http_client::{self, HttpError};
 
 /// How long the HTTP exchange with the probe server may take.
 pub const PROBE_HTTP_TIMEOUT: Duration = Duration::from_secs(30);

@@ -25,9 +25,9 @@ use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::WebSocketStream;
 use url::Url;
 
-use crate::http_client::tls_connect;
 use crate::relay_policy::{RelayPolicy, RelayTarget, RelayUrlError};
 use crate::stats::ProxyStats;
+use snowflake_common::http_client::tls_connect;
 
 /// Bytes read from the data channel per WebSocket message.
 pub const COPY_BUFFER: usize = 16 * 1024;
