@@ -1,0 +1,199 @@
+//! The `snowflake-client` binary as tor runs it (managed mode, §8.1) and
+//! as a plain SOCKS proxy (`-socks`).
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::process::{Child, ChildStdout, Command, Stdio};
+use std::time::Duration;
+
+const BIN: &str = env!("CARGO_BIN_EXE_snowflake-client");
+
+struct Guard(Child);
+
+impl Drop for Guard {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn state_dir() -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!(
+        "snowflake-client-pt-{}-{:x}",
+        std::process::id(),
+        rand::random::<u32>()
+    ));
+    std::fs::create_dir_all(&dir).expect("state dir");
+    dir
+}
+
+fn managed(env: &[(&str, &str)], args: &[&str]) -> (Guard, BufReader<ChildStdout>) {
+    let state = state_dir();
+    let mut command = Command::new(BIN);
+    command
+        .args(args)
+        .env_clear()
+        .env("TOR_PT_MANAGED_TRANSPORT_VER", "1")
+        .env("TOR_PT_STATE_LOCATION", &state)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit());
+    for (k, v) in env {
+        command.env(k, v);
+    }
+    let mut child = command.spawn().expect("start snowflake-client");
+    let stdout = BufReader::new(child.stdout.take().expect("stdout"));
+    (Guard(child), stdout)
+}
+
+fn read_line(out: &mut BufReader<ChildStdout>) -> String {
+    let mut line = String::new();
+    out.read_line(&mut line).expect("read a line");
+    line.trim_end().to_string()
+}
+
+/// Reads lines until `CMETHODS DONE`; returns them.
+fn until_done(out: &mut BufReader<ChildStdout>) -> Vec<String> {
+    let mut lines = Vec::new();
+    loop {
+        let line = read_line(out);
+        assert!(!line.is_empty(), "stdout ended early: {lines:?}");
+        let done = line == "CMETHODS DONE";
+        lines.push(line);
+        if done {
+            return lines;
+        }
+    }
+}
+
+fn cmethod_addr(lines: &[String]) -> SocketAddr {
+    lines
+        .iter()
+        .find_map(|l| l.strip_prefix("CMETHOD snowflake socks5 "))
+        .expect("CMETHOD line")
+        .parse()
+        .expect("CMETHOD address")
+}
+
+/// A SOCKS5 handshake with username/password carrying `args`; returns the
+/// reply code of the CONNECT.
+fn socks_with_args(addr: SocketAddr, args: &str) -> u8 {
+    let mut s = TcpStream::connect(addr).expect("connect");
+    s.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+    s.write_all(&[5, 1, 2]).unwrap();
+    let mut reply = [0u8; 2];
+    s.read_exact(&mut reply).unwrap();
+    assert_eq!(reply, [5, 2]);
+    let mut auth = vec![1, args.len() as u8];
+    auth.extend_from_slice(args.as_bytes());
+    auth.extend_from_slice(&[1, 0]);
+    s.write_all(&auth).unwrap();
+    s.read_exact(&mut reply).unwrap();
+    assert_eq!(reply, [1, 0]);
+    s.write_all(&[5, 1, 0, 1, 192, 0, 2, 3, 0, 80]).unwrap();
+    let mut reply = [0u8; 10];
+    s.read_exact(&mut reply).unwrap();
+    reply[1]
+}
+
+#[test]
+fn managed_mode_announces_the_socks_listener_and_exits_when_stdin_closes() {
+    let (mut guard, mut out) = managed(
+        &[
+            ("TOR_PT_CLIENT_TRANSPORTS", "obfs4,snowflake"),
+            ("TOR_PT_EXIT_ON_STDIN_CLOSE", "1"),
+        ],
+        &["-url", "http://127.0.0.1:9/", "-loopback-only"],
+    );
+    let lines = until_done(&mut out);
+    assert_eq!(lines[0], "VERSION 1");
+    assert!(lines.contains(&"CMETHOD-ERROR obfs4 no such method".to_string()), "{lines:?}");
+    let addr = cmethod_addr(&lines);
+    assert!(addr.ip().is_loopback());
+
+    // Arguments upstream knows but we do not are reported to tor; a bad
+    // one gets the connection refused.
+    assert_eq!(socks_with_args(addr, "utls-imitate=hellochrome_auto"), 0);
+    let log = read_line(&mut out);
+    assert!(
+        log.starts_with("LOG SEVERITY=notice MESSAGE=") && log.contains("utls-imitate"),
+        "{log}"
+    );
+    assert_eq!(socks_with_args(addr, "max=many"), 1);
+    let log = read_line(&mut out);
+    assert!(log.contains("refusing connection") && log.contains("max"), "{log}");
+
+    // tor closes our stdin: we exit.
+    drop(guard.0.stdin.take());
+    let status = wait_exit(&mut guard.0);
+    assert!(status.success(), "{status}");
+}
+
+fn wait_exit(child: &mut Child) -> std::process::ExitStatus {
+    for _ in 0..300 {
+        if let Some(status) = child.try_wait().expect("try_wait") {
+            return status;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    panic!("snowflake-client did not exit");
+}
+
+#[test]
+fn an_upstream_proxy_is_refused() {
+    let (mut guard, mut out) = managed(
+        &[
+            ("TOR_PT_CLIENT_TRANSPORTS", "snowflake"),
+            ("TOR_PT_PROXY", "socks5://127.0.0.1:9050"),
+        ],
+        &["-url", "http://127.0.0.1:9/"],
+    );
+    assert_eq!(read_line(&mut out), "VERSION 1");
+    assert_eq!(read_line(&mut out), "PROXY-ERROR proxy is not supported");
+    let status = wait_exit(&mut guard.0);
+    assert!(!status.success());
+}
+
+#[test]
+fn a_bad_environment_is_reported() {
+    let (mut guard, mut out) = managed(&[], &[]);
+    assert_eq!(read_line(&mut out), "VERSION 1");
+    let line = read_line(&mut out);
+    assert!(line.starts_with("ENV-ERROR"), "{line}");
+    assert!(!wait_exit(&mut guard.0).success());
+}
+
+#[test]
+fn standalone_socks_mode_listens_where_told() {
+    let port = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    };
+    let listen = format!("127.0.0.1:{port}");
+    let child = Command::new(BIN)
+        .args(["-socks", &listen, "-url", "http://127.0.0.1:9/", "-loopback-only"])
+        .env_clear()
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start");
+    let mut guard = Guard(child);
+    let mut stderr = BufReader::new(guard.0.stderr.take().unwrap());
+    let mut line = String::new();
+    stderr.read_line(&mut line).unwrap();
+    assert!(line.contains(&listen), "{line}");
+    // Granted at once (no proxy is needed for the SOCKS reply).
+    assert_eq!(socks_with_args(listen.parse().unwrap(), "max=2"), 0);
+}
+
+#[test]
+fn bad_flags_are_refused_with_a_message() {
+    let output = Command::new(BIN)
+        .args(["-max", "0"])
+        .env_clear()
+        .output()
+        .expect("run");
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("-max"));
+}
