@@ -494,19 +494,6 @@ impl TorNetwork {
         self.timings
     }
 
-    /// Process ids of the running tor nodes (their transport plugins are
-    /// their children).
-    pub fn pids(&self) -> Vec<u32> {
-        let mut pids = vec![
-            self.authority.pid(),
-            self.middle.pid(),
-            self.exit.pid(),
-            self.bridge.pid(),
-        ];
-        pids.extend(self.client.as_ref().map(TorProcess::pid));
-        pids
-    }
-
     /// The last lines of every node's log, labelled; for failure messages.
     pub fn log_tails(&self) -> String {
         let mut out = String::new();
