@@ -10,6 +10,9 @@
 //! * [`go_proxy`]: command lines for Debian's Go `snowflake-proxy`.
 //! * [`tor`]: launching Debian's tor (e.g. a bridge running our server) on
 //!   127.0.0.1 with a private data directory.
+//! * [`tor_network`]: a private Tor network (authority, relays, a bridge
+//!   running a server transport, a client running a client transport) on
+//!   127.0.0.1.
 //! * [`go_client`]: Debian's Go `snowflake-client` as a managed PT, and a
 //!   SOCKS5 client for it.
 
@@ -20,4 +23,5 @@ pub mod netns;
 pub mod process;
 pub mod stun;
 pub mod tor;
+pub mod tor_network;
 pub mod webrtc;
