@@ -107,7 +107,10 @@ fn managed_mode_announces_the_socks_listener_and_exits_when_stdin_closes() {
     );
     let lines = until_done(&mut out);
     assert_eq!(lines[0], "VERSION 1");
-    assert!(lines.contains(&"CMETHOD-ERROR obfs4 no such method".to_string()), "{lines:?}");
+    assert!(
+        lines.contains(&"CMETHOD-ERROR obfs4 no such method".to_string()),
+        "{lines:?}"
+    );
     let addr = cmethod_addr(&lines);
     assert!(addr.ip().is_loopback());
 
@@ -121,7 +124,10 @@ fn managed_mode_announces_the_socks_listener_and_exits_when_stdin_closes() {
     );
     assert_eq!(socks_with_args(addr, "max=many"), 1);
     let log = read_line(&mut out);
-    assert!(log.contains("refusing connection") && log.contains("max"), "{log}");
+    assert!(
+        log.contains("refusing connection") && log.contains("max"),
+        "{log}"
+    );
 
     // tor closes our stdin: we exit.
     drop(guard.0.stdin.take());
@@ -171,7 +177,13 @@ fn standalone_socks_mode_listens_where_told() {
     };
     let listen = format!("127.0.0.1:{port}");
     let child = Command::new(BIN)
-        .args(["-socks", &listen, "-url", "http://127.0.0.1:9/", "-loopback-only"])
+        .args([
+            "-socks",
+            &listen,
+            "-url",
+            "http://127.0.0.1:9/",
+            "-loopback-only",
+        ])
         .env_clear()
         .stdin(Stdio::null())
         .stdout(Stdio::null())

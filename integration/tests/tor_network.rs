@@ -83,23 +83,27 @@ fn tor_network_go_client() {
     rerun_in_netns("tor_network_go_client");
 }
 
-// Another client transport is one more test like the one above, e.g. our
-// own client (Go-style flags), run inside the namespace the same way:
-//
-//     #[test]
-//     fn tor_network_rust_client() {
-//         if netns::inside() {
-//             return run_in_runtime(run_e2e(|env| ClientTransport {
-//                 plugin_cmd: format!(
-//                     "{} -url {} -ice {} -max 1 -loopback-only -log {}",
-//                     workspace_binary("snowflake-client").display(),
-//                     env.broker_url, env.stun_url, env.client_log.display()
-//                 ),
-//                 bridge_args: format!("fingerprint={}", env.bridge_fingerprint),
-//             }));
-//         }
-//         rerun_in_netns("tor_network_rust_client");
-//     }
+/// Our own client as tor's ClientTransportPlugin, configured the way a
+/// real torrc does it: broker and fingerprint on the Bridge line. ICE is
+/// restricted to 127.0.0.1 (`-loopback-only`); it runs in the namespace
+/// like the Go variant so both see the same network.
+#[test]
+fn tor_network_rust_client() {
+    if netns::inside() {
+        return run_in_runtime(run_e2e(|env| ClientTransport {
+            plugin_cmd: format!(
+                "{} -loopback-only -unsafe-logging -log {}",
+                workspace_binary("snowflake-client").display(),
+                env.client_log.display()
+            ),
+            bridge_args: format!(
+                "url={} max=1 fingerprint={}",
+                env.broker_url, env.bridge_fingerprint
+            ),
+        }));
+    }
+    rerun_in_netns("tor_network_rust_client");
+}
 
 /// The Go client as tor runs it: broker, STUN server and bridge
 /// fingerprint as Bridge line arguments (`-keep-local-addresses` as in the
