@@ -20,7 +20,7 @@ use snowflake_common::messages::{
     BridgeFingerprint, ClientPollRequest, ClientPollResponse, NatType, SdpType, SessionDescription,
 };
 use snowflake_testkit::go_proxy::{self, GoProxyOptions};
-use snowflake_testkit::netns::{self, RerunOptions};
+use snowflake_testkit::netns;
 use snowflake_testkit::process::ChildGuard;
 use snowflake_testkit::stun::StunServer;
 use snowflake_testkit::webrtc::{candidate_lines, is_datachannel_answer, loopback_offer_sdp};
@@ -32,27 +32,12 @@ const TEST_NAME: &str = "go_snowflake_proxy_answers_our_client";
 
 #[test]
 fn go_snowflake_proxy_answers_our_client() {
-    if netns::inside() {
-        return inside_namespace();
-    }
     // Fail early, with the fix, if the Go proxy is not installed.
     go_proxy::program().unwrap_or_else(|e| panic!("{e}"));
-    let options = RerunOptions {
-        timeout: Duration::from_secs(240),
-        ..RerunOptions::default()
-    };
-    match netns::rerun_test_in_netns(TEST_NAME, &options) {
-        Ok(output) => eprintln!("{output}"),
-        Err(error) => panic!("{error}"),
-    }
+    netns::run_isolated(TEST_NAME, Duration::from_secs(240), inside_namespace);
 }
 
 fn inside_namespace() {
-    assert_eq!(
-        netns::interfaces().expect("list interfaces"),
-        ["lo"],
-        "the namespace must have only lo"
-    );
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()

@@ -201,8 +201,12 @@ async fn serve_connection(
             return;
         }
     };
-    let (config, warnings) = match base.with_args(&accepted.request.args) {
-        Ok(applied) => applied,
+    let setup = base
+        .with_args(&accepted.request.args)
+        .map_err(|e| e.to_string())
+        .and_then(|(config, warnings)| Ok((dialers(&config)?, config, warnings)));
+    let (dialer, config, warnings) = match setup {
+        Ok(setup) => setup,
         Err(e) => {
             stats.refused.fetch_add(1, Ordering::Relaxed);
             tracing::warn!("refusing SOCKS connection: {e}");
@@ -217,18 +221,6 @@ async fn serve_connection(
         tracing::warn!("{warning}");
         report(&reporter, warning);
     }
-    let dialer = match dialers(&config) {
-        Ok(dialer) => dialer,
-        Err(e) => {
-            stats.refused.fetch_add(1, Ordering::Relaxed);
-            tracing::warn!("refusing SOCKS connection: {e}");
-            report(&reporter, format!("refusing connection: {e}"));
-            let _ = accepted
-                .reject(&mut stream, SocksFailure::GeneralFailure)
-                .await;
-            return;
-        }
-    };
     // Granted at once, before any proxy is found: data tor writes now waits
     // in KCP until the first proxy connects (as upstream does).
     if accepted.grant(&mut stream).await.is_err() {

@@ -6,20 +6,16 @@
 //! `-log-to-state-dir`, `-unsafe-logging`); bridge-line arguments override
 //! them per connection.
 
-use std::fs::OpenOptions;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::sync::Mutex;
 
 use clap::Parser;
 use snowflake_client::config::{ClientConfig, DEFAULT_MAX_PROXIES, MAX_PROXIES_LIMIT};
 use snowflake_client::Client;
 use snowflake_common::cli::go_style_args;
 use snowflake_common::messages::BridgeFingerprint;
-use snowflake_common::safelog::ScrubbingMakeWriter;
-use tracing_subscriber::fmt::writer::BoxMakeWriter;
-use tracing_subscriber::EnvFilter;
+use snowflake_common::safelog::{init_logging as init_logging_to, LogFallback};
 
 #[derive(Debug, Parser)]
 #[command(name = "snowflake-client", disable_version_flag = true)]
@@ -121,26 +117,13 @@ fn init_logging(args: &Args) -> Result<(), String> {
             path = Some(PathBuf::from(dir).join(file));
         }
     }
-    let writer = match &path {
-        Some(path) => {
-            let file = OpenOptions::new()
-                .create(true)
-                .append(true)
-                .open(path)
-                .map_err(|e| format!("cannot open log file {}: {e}", path.display()))?;
-            BoxMakeWriter::new(Mutex::new(file))
-        }
-        // stdout belongs to tor in managed mode: no log unless asked.
-        None if args.socks.is_none() => BoxMakeWriter::new(std::io::sink),
-        None => BoxMakeWriter::new(std::io::stderr),
+    // stdout belongs to tor in managed mode: no log unless asked.
+    let fallback = if args.socks.is_some() {
+        LogFallback::Stderr
+    } else {
+        LogFallback::Discard
     };
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
-    tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_ansi(false)
-        .with_writer(ScrubbingMakeWriter::new(writer, !args.unsafe_logging))
-        .init();
-    Ok(())
+    init_logging_to(path.as_deref(), fallback, "info", args.unsafe_logging)
 }
 
 fn main() -> ExitCode {

@@ -15,7 +15,7 @@ use snowflake_integration::stack::{Stack, StackOptions};
 use snowflake_integration::standin::TransferHeader;
 use snowflake_integration::transfer::{run_transfer, socks_connect, Progress};
 use snowflake_testkit::go_proxy::{self, GoProxyOptions};
-use snowflake_testkit::netns::{self, RerunOptions};
+use snowflake_testkit::netns;
 use snowflake_testkit::process::ChildGuard;
 use snowflake_testkit::stun::StunServer;
 
@@ -24,22 +24,11 @@ const MB: u64 = 1_000_000;
 
 #[test]
 fn our_client_through_go_snowflake_proxy() {
-    if netns::inside() {
-        return inside_namespace();
-    }
     go_proxy::program().unwrap_or_else(|e| panic!("{e}"));
-    let options = RerunOptions {
-        timeout: Duration::from_secs(240),
-        ..RerunOptions::default()
-    };
-    match netns::rerun_test_in_netns(TEST_NAME, &options) {
-        Ok(output) => eprintln!("{output}"),
-        Err(error) => panic!("{error}"),
-    }
+    netns::run_isolated(TEST_NAME, Duration::from_secs(240), inside_namespace);
 }
 
 fn inside_namespace() {
-    assert_eq!(netns::interfaces().expect("interfaces"), ["lo"]);
     let _ = tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
         .with_test_writer()

@@ -51,7 +51,7 @@ use snowflake_common::namematcher::NameMatcher;
 use snowflake_proxy::{Proxy, ProxyConfig, ProxyHandle};
 use snowflake_rtc::{RtcBackend, RtcConfig};
 use snowflake_testkit::go_client;
-use snowflake_testkit::netns::{self, RerunOptions};
+use snowflake_testkit::netns;
 use snowflake_testkit::stun::StunServer;
 use snowflake_testkit::tor::TempDir;
 use snowflake_testkit::tor_network::{
@@ -76,11 +76,10 @@ const RERUN_GUARD: Duration = Duration::from_secs(900);
 /// Debian's Go `snowflake-client` as the client transport.
 #[test]
 fn tor_network_go_client() {
-    if netns::inside() {
-        return run_in_runtime(run_e2e(go_client_transport));
-    }
     go_client::program().unwrap_or_else(|e| panic!("{e}"));
-    rerun_in_netns("tor_network_go_client");
+    netns::run_isolated("tor_network_go_client", RERUN_GUARD, || {
+        run_in_runtime(run_e2e(go_client_transport))
+    });
 }
 
 /// Our own client as tor's ClientTransportPlugin, configured the way a
@@ -89,8 +88,8 @@ fn tor_network_go_client() {
 /// like the Go variant so both see the same network.
 #[test]
 fn tor_network_rust_client() {
-    if netns::inside() {
-        return run_in_runtime(run_e2e(|env| ClientTransport {
+    netns::run_isolated("tor_network_rust_client", RERUN_GUARD, || {
+        run_in_runtime(run_e2e(|env| ClientTransport {
             plugin_cmd: format!(
                 "{} -loopback-only -unsafe-logging -log {}",
                 workspace_binary("snowflake-client").display(),
@@ -100,9 +99,8 @@ fn tor_network_rust_client() {
                 "url={} max=1 fingerprint={}",
                 env.broker_url, env.bridge_fingerprint
             ),
-        }));
-    }
-    rerun_in_netns("tor_network_rust_client");
+        }))
+    });
 }
 
 /// The Go client as tor runs it: broker, STUN server and bridge
@@ -143,19 +141,6 @@ pub struct ClientTransport {
     pub plugin_cmd: String,
     /// Appended to `Bridge snowflake 192.0.2.3:80 <fingerprint>`.
     pub bridge_args: String,
-}
-
-/// Re-runs `test` inside a fresh namespace with only `lo`; panics with its
-/// output if it fails.
-fn rerun_in_netns(test: &str) {
-    let options = RerunOptions {
-        timeout: RERUN_GUARD,
-        ..RerunOptions::default()
-    };
-    match netns::rerun_test_in_netns(test, &options) {
-        Ok(output) => eprintln!("{output}"),
-        Err(error) => panic!("{error}"),
-    }
 }
 
 fn run_in_runtime(test: impl Future<Output = ()>) {

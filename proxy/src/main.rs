@@ -5,41 +5,18 @@
 use std::process::ExitCode;
 
 use snowflake_proxy::cli::{Args, Settings};
-use snowflake_proxy::safelog::ScrubbingMakeWriter;
 use snowflake_proxy::Proxy;
-use tracing_subscriber::EnvFilter;
 
 fn init_logging(settings: &Settings) -> Result<(), String> {
-    let default_level = if settings.verbose { "debug" } else { "info" };
+    let level = if settings.verbose { "debug" } else { "info" };
     // Third-party WebRTC crates are chatty at debug level; keep them at
     // warn unless RUST_LOG says otherwise.
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| {
-        EnvFilter::new(format!(
-            "warn,snowflake_proxy={default_level},snowflake_rtc={default_level}"
-        ))
-    });
-    let scrub = !settings.config.unsafe_logging;
-    match &settings.log_file {
-        Some(path) => {
-            let file = std::fs::OpenOptions::new()
-                .create(true)
-                .append(true)
-                .open(path)
-                .map_err(|e| format!("cannot open log file {}: {e}", path.display()))?;
-            tracing_subscriber::fmt()
-                .with_env_filter(filter)
-                .with_ansi(false)
-                .with_writer(ScrubbingMakeWriter::new(std::sync::Mutex::new(file), scrub))
-                .init();
-        }
-        None => {
-            tracing_subscriber::fmt()
-                .with_env_filter(filter)
-                .with_writer(ScrubbingMakeWriter::new(std::io::stderr, scrub))
-                .init();
-        }
-    }
-    Ok(())
+    snowflake_common::safelog::init_logging(
+        settings.log_file.as_deref(),
+        snowflake_common::safelog::LogFallback::Stderr,
+        &format!("warn,snowflake_proxy={level},snowflake_rtc={level}"),
+        settings.config.unsafe_logging,
+    )
 }
 
 fn main() -> ExitCode {

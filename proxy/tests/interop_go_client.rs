@@ -19,7 +19,7 @@ use common::*;
 use snowflake_common::messages::NatType;
 use snowflake_proxy::Proxy;
 use snowflake_testkit::go_client::{self, socks5_connect, socks_args, GoClient};
-use snowflake_testkit::netns::{self, RerunOptions};
+use snowflake_testkit::netns;
 use snowflake_testkit::stun::StunServer;
 use snowflake_testkit::tor::TempDir;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -29,26 +29,11 @@ const MB: usize = 1024 * 1024;
 
 #[test]
 fn go_snowflake_client_reaches_our_server_through_our_proxy() {
-    if netns::inside() {
-        return inside_namespace();
-    }
     go_client::program().unwrap_or_else(|e| panic!("{e}"));
-    let options = RerunOptions {
-        timeout: Duration::from_secs(300),
-        ..RerunOptions::default()
-    };
-    match netns::rerun_test_in_netns(TEST_NAME, &options) {
-        Ok(output) => eprintln!("{output}"),
-        Err(error) => panic!("{error}"),
-    }
+    netns::run_isolated(TEST_NAME, Duration::from_secs(300), inside_namespace);
 }
 
 fn inside_namespace() {
-    assert_eq!(
-        netns::interfaces().expect("list interfaces"),
-        ["lo"],
-        "the namespace must have only lo"
-    );
     init_logs();
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)

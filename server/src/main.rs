@@ -3,22 +3,18 @@
 //! Parses flags (upstream's names, one or two dashes), sets up logging and
 //! hands over to managed-transport mode.
 
-use std::fs::OpenOptions;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::sync::Mutex;
 use std::time::Duration;
 
 use clap::Parser;
 use snowflake_common::cli::go_style_args;
 use snowflake_common::pt::stdout::PtWriter;
+use snowflake_common::safelog::{self, LogFallback};
 use snowflake_server::config::{parse_num_turbotunnel, Limits, Timeouts};
 use snowflake_server::pt::{self, PtOptions};
-use snowflake_server::safelog::ScrubbingMakeWriter;
 use snowflake_server::tls::TlsFiles;
-use tracing_subscriber::fmt::writer::BoxMakeWriter;
-use tracing_subscriber::EnvFilter;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -90,24 +86,12 @@ fn num_turbotunnel(value: &str) -> Result<usize, String> {
 }
 
 fn init_logging(args: &Args) -> Result<(), String> {
-    let writer = match &args.log {
-        Some(path) => {
-            let file = OpenOptions::new()
-                .create(true)
-                .append(true)
-                .open(path)
-                .map_err(|e| format!("cannot open log file {}: {e}", path.display()))?;
-            BoxMakeWriter::new(Mutex::new(file))
-        }
-        None => BoxMakeWriter::new(std::io::stderr),
-    };
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
-    tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_ansi(false)
-        .with_writer(ScrubbingMakeWriter::new(writer, !args.unsafe_logging))
-        .init();
-    Ok(())
+    safelog::init_logging(
+        args.log.as_deref(),
+        LogFallback::Stderr,
+        "info",
+        args.unsafe_logging,
+    )
 }
 
 fn main() -> ExitCode {

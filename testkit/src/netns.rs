@@ -301,3 +301,23 @@ pub fn rerun_test_in_netns(test: &str, options: &RerunOptions) -> Result<String,
         }),
     }
 }
+
+/// The usual shape of a test that must run isolated: inside the namespace
+/// (the re-run), check that only `lo` exists and run `inside`; outside,
+/// re-run the test named `test` in a new namespace (killed after
+/// `timeout`) and panic with its output if it failed.
+pub fn run_isolated(test: &str, timeout: Duration, inside_test: impl FnOnce()) {
+    if inside() {
+        let names = interfaces().unwrap_or_else(|e| panic!("listing interfaces: {e}"));
+        assert_eq!(names, ["lo"], "the namespace must have only lo");
+        return inside_test();
+    }
+    let options = RerunOptions {
+        timeout,
+        ..RerunOptions::default()
+    };
+    match rerun_test_in_netns(test, &options) {
+        Ok(output) => eprintln!("{output}"),
+        Err(error) => panic!("{error}"),
+    }
+}
