@@ -7,3 +7,4 @@
 pub mod stack;
 pub mod standin;
 pub mod transfer;
+pub mod units;
