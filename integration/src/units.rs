@@ -30,7 +30,7 @@ pub fn parse_size(text: &str) -> Result<u64, String> {
         other => return Err(format!("bad size unit {other:?} in {text:?}")),
     };
     let bytes = (number * factor).round();
-    if !bytes.is_finite() || bytes < 0.0 || bytes > 1e18 {
+    if !bytes.is_finite() || !(0.0..=1e18).contains(&bytes) {
         return Err(format!("size {text:?} is out of range"));
     }
     // In range, checked above.
