@@ -380,6 +380,15 @@ impl Killer for ProcessKiller<'_> {
     }
 
     async fn add_spare(&mut self) -> Result<(), BoxError> {
+        // The previous spare must have been taken (the client replaced the
+        // proxy killed last), so the next kill starts from a full set.
+        let deadline = tokio::time::Instant::now() + PROXY_WAIT;
+        while self.stack.available_proxies().await? > 0 {
+            if tokio::time::Instant::now() > deadline {
+                return Err("the client did not take the spare proxy".into());
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
         let spare = self.stack.add_proxy()?;
         self.busy.push(spare);
         if !self.stack.wait_available_proxies(1, PROXY_WAIT).await {
