@@ -97,6 +97,8 @@ pub struct TransferReport {
     pub upload_intact: bool,
     /// SHA-256 of the download, hex.
     pub download_sha256: String,
+    /// The stand-in's SHA-256 of the upload (what it received), hex.
+    pub upload_sha256: String,
     /// Start to the last byte.
     pub elapsed: Duration,
 }
@@ -178,6 +180,7 @@ where
         download_intact: matches,
         upload_intact: digest == pattern_sha256(header.seed, header.upload),
         download_sha256: hex::encode(hasher.finalize()),
+        upload_sha256: hex::encode(digest),
         elapsed,
     })
 }

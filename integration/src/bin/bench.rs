@@ -1,0 +1,793 @@
+//! `snowflake-bench`: what the whole system costs and how it behaves, as a
+//! markdown table.
+//!
+//! * Full-stack throughput: a download (with a tenth as much uploaded at
+//!   the same time) through the client's SOCKS port, proxies, server and a
+//!   stand-in tor that checks the data; with one proxy (redial) and with
+//!   three striped proxies.
+//! * Time to first byte: from the SOCKS connect to the first downloaded
+//!   byte, which includes the broker rendezvous, ICE, DTLS, the data
+//!   channel, the proxy's WebSocket to the server and the server's
+//!   connection to tor; median of several.
+//! * Stall after a proxy is killed mid-transfer: the longest time without
+//!   downloaded data from the kill until the transfer has recovered, in
+//!   redial and in striping mode; median of a few kills. Measured with
+//!   SIGKILLed proxy processes (nobody says goodbye) and with in-process
+//!   proxies that are stopped (their channels close).
+//! * CPU-seconds per GB moved, per program, from `/proc/<pid>/stat` of the
+//!   release binaries run as separate processes.
+//! * Server memory per idle session: `VmRSS` growth of the server process
+//!   over N sessions (each a WebSocket and a stream relayed to tor), / N.
+//!
+//! Build first: `cargo build --release --workspace`, then
+//! `target/release/snowflake-bench` (or `cargo run --release -p
+//! snowflake-integration --bin snowflake-bench`). Figures only: nothing
+//! here passes or fails on timing.
+
+use std::net::SocketAddr;
+use std::process::ExitCode;
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use clap::Parser;
+use snowflake_common::turbotunnel::ClientId;
+use snowflake_integration::processes::{
+    cpu_time, raise_open_file_limit, rss_bytes, Binaries, ProcessOptions, ProcessStack, ScratchDir,
+    ServerProcess,
+};
+use snowflake_integration::stack::{Stack, StackOptions};
+use snowflake_integration::standin::{StandInTor, TransferHeader};
+use snowflake_integration::transfer::{run_transfer, socks_connect, Progress, TransferReport};
+use snowflake_integration::units::{format_bytes, mb_per_s, median, parse_size, MB};
+use snowflake_server::tunnel_client::{websocket, TunnelClient};
+use tokio::io::AsyncWriteExt;
+use tokio::task::JoinHandle;
+
+type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
+/// A kill counts as recovered from once this much more data has arrived...
+const RECOVERED_BYTES: u64 = 2 * MB;
+/// ...and at least this long has passed since it.
+const RECOVERY_MIN: Duration = Duration::from_secs(1);
+/// A kill not recovered from within this is reported as such.
+const RECOVERY_LIMIT: Duration = Duration::from_secs(40);
+/// How long to wait for proxies to be back at the broker between runs.
+const PROXY_WAIT: Duration = Duration::from_secs(30);
+/// Hang guard for one measured transfer.
+const TRANSFER_LIMIT: Duration = Duration::from_secs(600);
+/// Sessions opened at once for the memory figure.
+const SESSION_BATCH: usize = 32;
+
+/// Measures the whole system on 127.0.0.1 and prints a markdown table.
+#[derive(Debug, Parser)]
+#[command(name = "snowflake-bench")]
+struct Args {
+    /// Bytes downloaded in each throughput run; a tenth as much is
+    /// uploaded at the same time.
+    #[arg(long, default_value = "300M", value_parser = parse_size)]
+    bytes: u64,
+    /// Time-to-first-byte samples per mode.
+    #[arg(long, default_value_t = 7)]
+    samples: usize,
+    /// Proxy kills per mode and kind for the stall figures.
+    #[arg(long, default_value_t = 3)]
+    kills: usize,
+    /// Idle sessions opened for the server memory figure.
+    #[arg(long, default_value_t = 500)]
+    sessions: usize,
+}
+
+/// A client configuration measured.
+#[derive(Debug, Clone, Copy)]
+struct Mode {
+    title: &'static str,
+    proxies: usize,
+    striping: bool,
+}
+
+const MODES: [Mode; 2] = [
+    Mode {
+        title: "redial, 1 proxy",
+        proxies: 1,
+        striping: false,
+    },
+    Mode {
+        title: "striping, 3 proxies",
+        proxies: 3,
+        striping: true,
+    },
+];
+
+/// CPU time of each program over a measured transfer.
+#[derive(Debug, Default, Clone)]
+struct CpuUse {
+    client: Duration,
+    proxies: Duration,
+    server: Duration,
+    broker: Duration,
+}
+
+/// The figures of one mode.
+#[derive(Debug, Default)]
+struct ModeResults {
+    throughput: Option<f64>,
+    moved: u64,
+    cpu: Option<CpuUse>,
+    intact: Option<bool>,
+    first_bytes: Vec<Duration>,
+    process_stalls: Vec<Stall>,
+    stack_stalls: Vec<Stall>,
+    /// Things worth knowing about the figures.
+    notes: Vec<String>,
+    /// Runs that failed.
+    failures: Vec<String>,
+}
+
+/// The stall after one kill; `recovered` false when the transfer had not
+/// recovered when measuring stopped.
+#[derive(Debug, Clone, Copy)]
+struct Stall {
+    gap: Duration,
+    recovered: bool,
+}
+
+fn main() -> ExitCode {
+    let args = Args::parse();
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
+        .with_writer(std::io::stderr)
+        .try_init();
+    let binaries = match Binaries::beside_current_exe() {
+        Ok(binaries) => binaries,
+        Err(error) => {
+            eprintln!("snowflake-bench: {error}");
+            return ExitCode::from(2);
+        }
+    };
+    raise_open_file_limit();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            eprintln!("snowflake-bench: cannot start the runtime: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    if runtime.block_on(bench(&args, &binaries)) {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    }
+}
+
+fn progress_note(text: &str) {
+    eprintln!("snowflake-bench: {text}");
+}
+
+/// Runs everything and prints the report; false when a run failed or data
+/// did not match (timings never fail it).
+async fn bench(args: &Args, binaries: &Binaries) -> bool {
+    let started = SystemTime::now();
+    let mut results = Vec::new();
+    for mode in MODES {
+        progress_note(&format!("{}: separate processes", mode.title));
+        let mut figures = ModeResults::default();
+        if let Err(error) = measure_processes(args, binaries, mode, &mut figures).await {
+            figures
+                .failures
+                .push(format!("process run failed: {error}"));
+            progress_note(&format!("{}: {error}", mode.title));
+        }
+        progress_note(&format!(
+            "{}: in-process stack, stopping proxies",
+            mode.title
+        ));
+        match stack_stalls(args, mode).await {
+            Ok(stalls) => figures.stack_stalls = stalls,
+            Err(error) => figures
+                .failures
+                .push(format!("in-process run failed: {error}")),
+        }
+        results.push((mode, figures));
+    }
+    progress_note(&format!("server memory: {} idle sessions", args.sessions));
+    let memory = server_memory(binaries, args.sessions).await;
+    let finished = SystemTime::now();
+    print_report(args, &results, &memory, started, finished);
+    let healthy = memory.per_session.is_ok()
+        && results
+            .iter()
+            .all(|(_, r)| r.failures.is_empty() && r.intact == Some(true));
+    if !healthy {
+        eprintln!(
+            "snowflake-bench: some measurements failed or data did not match (see the notes)"
+        );
+    }
+    healthy
+}
+
+// ---- separate processes ----------------------------------------------------
+
+async fn measure_processes(
+    args: &Args,
+    binaries: &Binaries,
+    mode: Mode,
+    figures: &mut ModeResults,
+) -> Result<(), BoxError> {
+    let mut stack = ProcessStack::start(
+        binaries,
+        &ProcessOptions {
+            proxies: mode.proxies,
+            // One client per proxy: a busy proxy stops polling, so the
+            // proxies carrying the session are known and a spare is free.
+            proxy_capacity: 1,
+            max_proxies: mode.proxies,
+            striping: mode.striping,
+        },
+    )
+    .await?;
+    let outcome = measure_processes_on(args, mode, &mut stack, figures).await;
+    if outcome.is_err() {
+        eprintln!("{}", stack.log_tails(2000));
+    }
+    outcome
+}
+
+async fn measure_processes_on(
+    args: &Args,
+    mode: Mode,
+    stack: &mut ProcessStack,
+    figures: &mut ModeResults,
+) -> Result<(), BoxError> {
+    // Time to first byte.
+    for sample in 0..args.samples {
+        if !stack.wait_available_proxies(mode.proxies, PROXY_WAIT).await {
+            figures.notes.push(format!(
+                "time to first byte sample {}: not all proxies were back at the broker",
+                sample + 1
+            ));
+        }
+        let progress = Progress::new();
+        let report = transfer(
+            stack.socks_addr(),
+            TransferHeader {
+                upload: 0,
+                download: 100_000,
+                seed: rand::random(),
+            },
+            &progress,
+        )
+        .await?;
+        if !(report.download_intact && report.upload_intact) {
+            figures.intact = Some(false);
+        }
+        if let Some(first) = progress.first_byte() {
+            figures.first_bytes.push(first);
+        }
+    }
+    progress_note(&format!(
+        "{}: time to first byte {:?}",
+        mode.title, figures.first_bytes
+    ));
+
+    // Throughput and CPU per GB.
+    stack.wait_available_proxies(mode.proxies, PROXY_WAIT).await;
+    let upload = args.bytes / 10;
+    let header = TransferHeader {
+        upload,
+        download: args.bytes,
+        seed: rand::random(),
+    };
+    let before = cpu_use(stack)?;
+    let progress = Progress::new();
+    let report = transfer(stack.socks_addr(), header, &progress).await?;
+    let after = cpu_use(stack)?;
+    let first = progress.first_byte().unwrap_or_default();
+    figures.throughput = Some(mb_per_s(
+        report.downloaded,
+        report.elapsed.saturating_sub(first),
+    ));
+    figures.moved = report.downloaded + report.uploaded;
+    figures.cpu = Some(CpuUse {
+        client: after.client.saturating_sub(before.client),
+        proxies: after.proxies.saturating_sub(before.proxies),
+        server: after.server.saturating_sub(before.server),
+        broker: after.broker.saturating_sub(before.broker),
+    });
+    let intact = report.download_intact
+        && report.upload_intact
+        && stack.tor.stats().uploads_corrupt.load(Ordering::Relaxed) == 0;
+    figures.intact = Some(figures.intact.unwrap_or(true) && intact);
+    progress_note(&format!(
+        "{}: {} down in {:.1} s, {:.1} MB/s after the first byte",
+        mode.title,
+        format_bytes(report.downloaded),
+        report.elapsed.as_secs_f64(),
+        figures.throughput.unwrap_or_default()
+    ));
+
+    // Stalls after SIGKILL of a busy proxy process.
+    if args.kills > 0 {
+        stack.wait_available_proxies(mode.proxies, PROXY_WAIT).await;
+        // With capacity 1 the first proxies carry the session; each spare
+        // replaces the one killed before it.
+        let mut busy: Vec<usize> = stack.live_proxies();
+        let mut killer = ProcessKiller {
+            stack,
+            busy: &mut busy,
+        };
+        figures.process_stalls = measure_stalls(&mut killer, args.kills).await?;
+    }
+    Ok(())
+}
+
+/// CPU time so far of each program of the stack (proxies summed).
+fn cpu_use(stack: &ProcessStack) -> Result<CpuUse, BoxError> {
+    let of = |pid: Option<u32>, what: &str| -> Result<Duration, BoxError> {
+        let pid = pid.ok_or_else(|| format!("the {what} has exited"))?;
+        Ok(cpu_time(pid)?)
+    };
+    let mut proxies = Duration::ZERO;
+    for pid in stack.proxy_pids() {
+        proxies += cpu_time(pid)?;
+    }
+    Ok(CpuUse {
+        client: of(stack.client_pid(), "client")?,
+        proxies,
+        server: of(stack.server_pid(), "server")?,
+        broker: of(stack.broker_pid(), "broker")?,
+    })
+}
+
+/// One checked transfer through the client at `socks`.
+async fn transfer(
+    socks: SocketAddr,
+    header: TransferHeader,
+    progress: &Arc<Progress>,
+) -> Result<TransferReport, BoxError> {
+    let run = async {
+        let stream = socks_connect(socks, "").await?;
+        Ok::<_, BoxError>(run_transfer(stream, header, Arc::clone(progress)).await?)
+    };
+    tokio::time::timeout(TRANSFER_LIMIT, run)
+        .await
+        .map_err(|_| "hang guard: the transfer did not finish")?
+}
+
+// ---- stalls ----------------------------------------------------------------
+
+/// Something whose busy proxies can be killed during a transfer.
+trait Killer {
+    /// The client's SOCKS address.
+    fn socks_addr(&self) -> SocketAddr;
+    /// Starts a spare proxy and waits until it is ready for the client.
+    async fn add_spare(&mut self) -> Result<(), BoxError>;
+    /// Kills a proxy that carries the session.
+    async fn kill_busy(&mut self) -> Result<(), BoxError>;
+}
+
+struct ProcessKiller<'a> {
+    stack: &'a mut ProcessStack,
+    busy: &'a mut Vec<usize>,
+}
+
+impl Killer for ProcessKiller<'_> {
+    fn socks_addr(&self) -> SocketAddr {
+        self.stack.socks_addr()
+    }
+
+    async fn add_spare(&mut self) -> Result<(), BoxError> {
+        // The previous spare must have been taken (the client replaced the
+        // proxy killed last), so the next kill starts from a full set.
+        let deadline = tokio::time::Instant::now() + PROXY_WAIT;
+        while self.stack.available_proxies().await? > 0 {
+            if tokio::time::Instant::now() > deadline {
+                return Err("the client did not take the spare proxy".into());
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        let spare = self.stack.add_proxy()?;
+        self.busy.push(spare);
+        if !self.stack.wait_available_proxies(1, PROXY_WAIT).await {
+            return Err("the spare proxy did not reach the broker".into());
+        }
+        Ok(())
+    }
+
+    async fn kill_busy(&mut self) -> Result<(), BoxError> {
+        if self.busy.is_empty() {
+            return Err("no busy proxy to kill".into());
+        }
+        let victim = self.busy.remove(0);
+        self.stack.kill_proxy(victim).await;
+        Ok(())
+    }
+}
+
+struct StackKiller {
+    stack: Stack,
+}
+
+impl Killer for StackKiller {
+    fn socks_addr(&self) -> SocketAddr {
+        self.stack.socks_addr()
+    }
+
+    async fn add_spare(&mut self) -> Result<(), BoxError> {
+        self.stack.add_proxy().await?;
+        // In-process proxies poll at once; give the poll time to arrive.
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        Ok(())
+    }
+
+    async fn kill_busy(&mut self) -> Result<(), BoxError> {
+        self.stack
+            .kill_busy_proxy()
+            .map(|_| ())
+            .ok_or_else(|| "no busy proxy to kill".into())
+    }
+}
+
+/// Runs an endless download, kills a busy proxy `kills` times (each once
+/// the transfer has recovered from the one before), and returns the
+/// longest gap in the data after each kill.
+async fn measure_stalls<K: Killer>(killer: &mut K, kills: usize) -> Result<Vec<Stall>, BoxError> {
+    let progress = Progress::new();
+    let stream = socks_connect(killer.socks_addr(), "").await?;
+    let header = TransferHeader {
+        upload: 0,
+        download: u64::MAX / 2,
+        seed: rand::random(),
+    };
+    let transfer: JoinHandle<_> = tokio::spawn(run_transfer(stream, header, Arc::clone(&progress)));
+    let outcome = async {
+        // Warm up: every path connected and data flowing.
+        wait_for_data(&progress, 5 * MB, Duration::from_secs(60)).await?;
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        let mut kill_times = Vec::new();
+        let mut recovered = Vec::new();
+        for _ in 0..kills {
+            killer.add_spare().await?;
+            killer.kill_busy().await?;
+            let at = progress.start().elapsed();
+            let received = progress.received.load(Ordering::Relaxed);
+            kill_times.push(at);
+            let ok = wait_for_data(&progress, received + RECOVERED_BYTES, RECOVERY_LIMIT)
+                .await
+                .is_ok();
+            let since = progress.start().elapsed().saturating_sub(at);
+            if since < RECOVERY_MIN {
+                tokio::time::sleep(RECOVERY_MIN - since).await;
+            }
+            recovered.push(ok);
+            if !ok {
+                break;
+            }
+        }
+        let end = progress.start().elapsed();
+        let stalls: Vec<Stall> = kill_times
+            .iter()
+            .enumerate()
+            .map(|(i, &at)| Stall {
+                gap: progress.longest_gap(at, kill_times.get(i + 1).copied().unwrap_or(end)),
+                recovered: recovered.get(i).copied().unwrap_or(false),
+            })
+            .collect();
+        Ok::<_, BoxError>(stalls)
+    }
+    .await;
+    transfer.abort();
+    outcome
+}
+
+/// Waits until `progress` has received `bytes`, for at most `limit`.
+async fn wait_for_data(progress: &Progress, bytes: u64, limit: Duration) -> Result<(), BoxError> {
+    let deadline = tokio::time::Instant::now() + limit;
+    while progress.received.load(Ordering::Relaxed) < bytes {
+        if tokio::time::Instant::now() > deadline {
+            return Err(format!(
+                "no data: {} received after {:.0} s",
+                format_bytes(progress.received.load(Ordering::Relaxed)),
+                limit.as_secs_f64()
+            )
+            .into());
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    Ok(())
+}
+
+/// Stalls with the in-process stack, whose stopped proxies close their
+/// channels.
+async fn stack_stalls(args: &Args, mode: Mode) -> Result<Vec<Stall>, BoxError> {
+    if args.kills == 0 {
+        return Ok(Vec::new());
+    }
+    let stack = Stack::start(&StackOptions {
+        proxies: mode.proxies,
+        max_proxies: mode.proxies,
+        striping: mode.striping,
+        unsafe_logging: true,
+    })
+    .await?;
+    let mut killer = StackKiller { stack };
+    let stalls = measure_stalls(&mut killer, args.kills).await;
+    killer.stack.shutdown().await;
+    stalls
+}
+
+// ---- server memory -----------------------------------------------------------
+
+/// Server `VmRSS` growth per idle session, or why it was not measured.
+#[derive(Debug)]
+struct Memory {
+    sessions: usize,
+    per_session: Result<u64, String>,
+    baseline: u64,
+}
+
+async fn server_memory(binaries: &Binaries, sessions: usize) -> Memory {
+    let mut baseline = 0;
+    let per_session = async {
+        let dir = ScratchDir::new("bench-memory")?;
+        let tor = StandInTor::start().await?;
+        let server = ServerProcess::start(&binaries.server, &tor, dir.path()).await?;
+        let pid = server.pid().ok_or("the server exited")?;
+        let mut held = Vec::new();
+        // Warm-up sessions, so that one-time allocations are not counted.
+        open_idle_sessions(server.addr(), &tor, 16, &mut held).await?;
+        tokio::time::sleep(Duration::from_secs(2)).await;
+        baseline = rss_bytes(pid)?;
+        open_idle_sessions(server.addr(), &tor, sessions, &mut held).await?;
+        tokio::time::sleep(Duration::from_secs(2)).await;
+        let after = rss_bytes(pid)?;
+        let per = after.saturating_sub(baseline) / sessions.max(1) as u64;
+        drop(held);
+        Ok::<_, BoxError>(per)
+    }
+    .await
+    .map_err(|e| e.to_string());
+    Memory {
+        sessions,
+        per_session,
+        baseline,
+    }
+}
+
+/// A session kept open: the tunnel and its stream.
+type HeldSession = (TunnelClient, snowflake_common::smux::Stream);
+
+/// Opens `n` sessions to the server at `addr`, each a WebSocket and one
+/// stream that the server relays to `tor` and that then stays idle (the
+/// stand-in waits for an upload that never comes); returns once `tor` has
+/// them all.
+async fn open_idle_sessions(
+    addr: SocketAddr,
+    tor: &StandInTor,
+    n: usize,
+    held: &mut Vec<HeldSession>,
+) -> Result<(), BoxError> {
+    let target = tor.stats().connections.load(Ordering::Relaxed) + n as u64;
+    let mut set = tokio::task::JoinSet::new();
+    let mut started = 0;
+    while started < n || !set.is_empty() {
+        while started < n && set.len() < SESSION_BATCH {
+            set.spawn(async move {
+                let client = TunnelClient::new(ClientId::random())?;
+                client
+                    .paths()
+                    .add_path(websocket(addr, Some("192.0.2.1")).await?);
+                let mut stream = client.open_stream().await?;
+                let header = TransferHeader {
+                    upload: u64::MAX / 2,
+                    download: 0,
+                    seed: 0,
+                };
+                stream.write_all(&header.to_bytes()).await?;
+                stream.flush().await?;
+                Ok::<_, BoxError>((client, stream))
+            });
+            started += 1;
+        }
+        if let Some(joined) = set.join_next().await {
+            held.push(joined??);
+        }
+    }
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(120);
+    while tor.stats().connections.load(Ordering::Relaxed) < target {
+        if tokio::time::Instant::now() > deadline {
+            return Err(format!(
+                "only {} of {target} sessions reached the stand-in tor",
+                tor.stats().connections.load(Ordering::Relaxed)
+            )
+            .into());
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    Ok(())
+}
+
+// ---- the report --------------------------------------------------------------
+
+/// `YYYY-MM-DD HH:MM UTC` of `time`.
+fn utc_date(time: SystemTime) -> String {
+    let secs = time
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
+    let days = i64::try_from(secs / 86_400).unwrap_or(0);
+    let (hour, minute) = ((secs % 86_400) / 3600, (secs % 3600) / 60);
+    // Civil date from days since 1970-01-01 (proleptic Gregorian).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!("{year:04}-{month:02}-{day:02} {hour:02}:{minute:02} UTC")
+}
+
+fn cpu_model() -> String {
+    std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|info| {
+            info.lines()
+                .find_map(|l| l.strip_prefix("model name"))
+                .map(|rest| rest.trim_start_matches([' ', '\t', ':']).trim().to_string())
+        })
+        .unwrap_or_else(|| "unknown CPU".to_string())
+}
+
+fn ms(duration: Duration) -> String {
+    format!("{}", duration.as_millis())
+}
+
+fn stall_cell(stalls: &[Stall]) -> String {
+    let gaps: Vec<Duration> = stalls.iter().map(|s| s.gap).collect();
+    match median(&gaps) {
+        Some(m) => {
+            let unrecovered = stalls.iter().filter(|s| !s.recovered).count();
+            let all: Vec<String> = gaps.iter().map(|g| ms(*g)).collect();
+            let mut cell = format!("{} ({})", ms(m), all.join(", "));
+            if unrecovered > 0 {
+                cell.push_str(&format!(", {unrecovered} not recovered"));
+            }
+            cell
+        }
+        None => "n/a".to_string(),
+    }
+}
+
+fn per_gb(cpu: Duration, bytes: u64) -> String {
+    if bytes == 0 {
+        return "n/a".to_string();
+    }
+    format!("{:.1}", cpu.as_secs_f64() / (bytes as f64 / 1e9))
+}
+
+fn print_report(
+    args: &Args,
+    results: &[(Mode, ModeResults)],
+    memory: &Memory,
+    started: SystemTime,
+    finished: SystemTime,
+) {
+    let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
+    println!("## snowflake-rs benchmark, {}", utc_date(started));
+    println!();
+    println!(
+        "{cores} cores ({}), release build, everything on 127.0.0.1 with loopback-only ICE; \
+         took {:.0} s.",
+        cpu_model(),
+        finished
+            .duration_since(started)
+            .unwrap_or_default()
+            .as_secs_f64()
+    );
+    println!();
+    let header: Vec<&str> = results.iter().map(|(mode, _)| mode.title).collect();
+    println!("| | {} |", header.join(" | "));
+    println!("| --- |{}", " ---: |".repeat(results.len()));
+    let row = |label: &str, cell: &dyn Fn(&ModeResults) -> String| {
+        let cells: Vec<String> = results.iter().map(|(_, r)| cell(r)).collect();
+        println!("| {label} | {} |", cells.join(" | "));
+    };
+    row(
+        &format!(
+            "throughput, MB/s down ({} down + {} up at once, separate processes)",
+            format_bytes(args.bytes),
+            format_bytes(args.bytes / 10)
+        ),
+        &|r| r.throughput.map_or("n/a".into(), |t| format!("{t:.1}")),
+    );
+    row(
+        &format!(
+            "time to first byte, ms (SOCKS connect to first byte; median of {})",
+            args.samples
+        ),
+        &|r| match median(&r.first_bytes) {
+            Some(m) => {
+                let all: Vec<String> = r.first_bytes.iter().map(|d| ms(*d)).collect();
+                format!("{} ({})", ms(m), all.join(", "))
+            }
+            None => "n/a".into(),
+        },
+    );
+    row(
+        "stall after a proxy process is SIGKILLed, ms (median; each)",
+        &|r| stall_cell(&r.process_stalls),
+    );
+    row(
+        "stall after an in-process proxy is stopped, ms (median; each)",
+        &|r| stall_cell(&r.stack_stalls),
+    );
+    for (label, pick) in [
+        ("client", (|c: &CpuUse| c.client) as fn(&CpuUse) -> Duration),
+        ("proxy (all proxies)", |c: &CpuUse| c.proxies),
+        ("server", |c: &CpuUse| c.server),
+        ("broker", |c: &CpuUse| c.broker),
+    ] {
+        row(&format!("{label} CPU-seconds per GB moved"), &|r| {
+            r.cpu
+                .as_ref()
+                .map_or("n/a".into(), |cpu| per_gb(pick(cpu), r.moved))
+        });
+    }
+    row("data checked by SHA-256", &|r| match r.intact {
+        Some(true) => "matched".into(),
+        Some(false) => "MISMATCH".into(),
+        None => "n/a".into(),
+    });
+    println!();
+    match &memory.per_session {
+        Ok(per) => println!(
+            "Server memory per idle session: {:.1} kB (VmRSS growth over {} sessions, each a \
+             WebSocket and one stream relayed to tor; {} MB before them).",
+            *per as f64 / 1000.0,
+            memory.sessions,
+            memory.baseline / MB
+        ),
+        Err(error) => println!("Server memory per idle session: not measured ({error})."),
+    }
+    println!();
+    println!(
+        "GB moved counts both directions. Throughput is from the first downloaded byte to the \
+         last; the bench process (stand-in tor, data generation and checking) shares the cores. \
+         Proxies run with -capacity 1 in the process runs so that the ones carrying the session \
+         are known; a spare is started and reaches the broker before each kill. A stall is the \
+         longest time without downloaded data from a kill until {} more arrived (at least {} s \
+         after the kill).",
+        format_bytes(RECOVERED_BYTES),
+        RECOVERY_MIN.as_secs()
+    );
+    for (mode, r) in results {
+        for note in &r.notes {
+            println!();
+            println!("Note ({}): {note}", mode.title);
+        }
+        for failure in &r.failures {
+            println!();
+            println!("FAILED ({}): {failure}", mode.title);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn utc_dates() {
+        assert_eq!(utc_date(UNIX_EPOCH), "1970-01-01 00:00 UTC");
+        let t = UNIX_EPOCH + Duration::from_secs(1_700_000_000);
+        assert_eq!(utc_date(t), "2023-11-14 22:13 UTC");
+        let leap = UNIX_EPOCH + Duration::from_secs(951_782_400);
+        assert_eq!(utc_date(leap), "2000-02-29 00:00 UTC");
+    }
+}
