@@ -42,6 +42,9 @@ pub const STALL_FLOOR: Duration = Duration::from_secs(3);
 pub const STALL_CEILING: Duration = Duration::from_secs(20);
 /// Stall limit in round trips.
 const STALL_RTTS: u32 = 4;
+/// In multiplexing mode, the shortest time a path may go without progress
+/// while another path keeps being acknowledged.
+pub const SIBLING_STALL_FLOOR: Duration = Duration::from_secs(1);
 /// Data segments tracked at once (KCP's window is 65535 segments).
 const TRACKED_SEGMENTS: usize = 65_536;
 /// Packets kept per path for resending when it dies.
@@ -67,6 +70,8 @@ struct PathState {
     progress_at: Instant,
     /// Smoothed round-trip time, once measured.
     srtt: Option<Duration>,
+    /// When data it carried was last acknowledged.
+    last_ack_at: Option<Instant>,
     /// Packets with data segments, oldest first, for resending.
     kept: VecDeque<KeptPacket>,
     packets_sent: u64,
@@ -147,6 +152,7 @@ impl PathScheduler {
             outstanding: 0,
             progress_at: now,
             srtt: None,
+            last_ack_at: None,
             kept: VecDeque::new(),
             packets_sent: 0,
             bytes_sent: 0,
@@ -316,12 +322,32 @@ impl PathScheduler {
     }
 
     /// Paths whose outstanding data has gone unacknowledged for longer
-    /// than their stall limit.
+    /// than their stall limit. In multiplexing mode also the paths that
+    /// made no progress for four of their round trips (at least
+    /// [`SIBLING_STALL_FLOOR`]) while another path kept being
+    /// acknowledged: with packets spread over all paths, a working path is
+    /// acknowledged as steadily as its siblings, so one that falls silent
+    /// is found long before the absolute limit.
     pub fn stalled(&self, now: Instant) -> Vec<PathId> {
+        let latest_ack = self.paths.iter().filter_map(|p| p.last_ack_at).max();
         self.paths
             .iter()
             .filter(|p| {
-                p.outstanding > 0 && now.saturating_duration_since(p.progress_at) > stall_limit(p)
+                if p.outstanding == 0 {
+                    return false;
+                }
+                if now.saturating_duration_since(p.progress_at) > stall_limit(p) {
+                    return true;
+                }
+                if self.mode != Mode::Multiplexing {
+                    return false;
+                }
+                let (Some(srtt), Some(latest)) = (p.srtt, latest_ack) else {
+                    return false;
+                };
+                let limit = (srtt * STALL_RTTS).max(SIBLING_STALL_FLOOR);
+                latest.saturating_duration_since(p.progress_at) > limit
+                    && now.saturating_duration_since(p.progress_at) > limit
             })
             .map(|p| p.id)
             .collect()
@@ -400,6 +426,7 @@ impl PathScheduler {
         if let Some(path) = self.path_mut(entry.path) {
             path.outstanding = path.outstanding.saturating_sub(1);
             path.progress_at = now;
+            path.last_ack_at = Some(now);
             let sample = now.saturating_duration_since(entry.sent_at);
             path.srtt = Some(match path.srtt {
                 None => sample,
@@ -591,6 +618,77 @@ mod tests {
         let resend = s.remove_path(1);
         assert_eq!(resend.len(), 50);
         assert_eq!(resend[0], push(&[0], 0));
+    }
+
+    #[test]
+    fn a_silent_sibling_is_found_before_the_absolute_limit() {
+        let t0 = Instant::now();
+        for mode in [Mode::Multiplexing, Mode::Redial] {
+            let mut s = PathScheduler::new(mode);
+            s.add_path(1, t0);
+            s.add_path(2, t0);
+            let mut now = t0;
+            let mut sn = 0u32;
+            // Both paths work for a while (20 ms round trips)...
+            for _ in 0..50 {
+                for path in [1, 2] {
+                    s.on_sent(path, &push(&[sn], 0), now);
+                    s.on_received(2, &ack(&[sn], 0), now + ms(20));
+                    sn += 1;
+                }
+                now += ms(10);
+            }
+            // ...then path 1 falls silent while path 2 keeps going.
+            let silent_from = now;
+            for _ in 0..150 {
+                for path in [1, 2] {
+                    s.on_sent(path, &push(&[sn], 0), now);
+                    if path == 2 {
+                        s.on_received(2, &ack(&[sn], 0), now + ms(20));
+                    }
+                    sn += 1;
+                }
+                now += ms(10);
+            }
+            let stalled = s.stalled(now);
+            assert!(now - silent_from < STALL_FLOOR);
+            match mode {
+                Mode::Multiplexing => assert_eq!(stalled, vec![1]),
+                // One path at a time has no sibling to compare with.
+                Mode::Redial => assert!(stalled.is_empty()),
+            }
+        }
+    }
+
+    #[test]
+    fn a_slow_but_steady_sibling_is_not_stalled() {
+        let t0 = Instant::now();
+        let mut s = PathScheduler::new(Mode::Multiplexing);
+        s.add_path(1, t0);
+        s.add_path(2, t0);
+        let mut now = t0;
+        let mut sn = 0u32;
+        let mut pending: Vec<(Instant, u32)> = Vec::new();
+        // Path 1 takes 600 ms per round trip, path 2 20 ms; both keep
+        // being acknowledged.
+        for _ in 0..400 {
+            for path in [1u64, 2] {
+                s.on_sent(path, &push(&[sn], 0), now);
+                let rtt = if path == 1 { ms(600) } else { ms(20) };
+                pending.push((now + rtt, sn));
+                sn += 1;
+            }
+            now += ms(10);
+            pending.retain(|&(due, acked)| {
+                if due <= now {
+                    s.on_received(2, &ack(&[acked], 0), due);
+                    false
+                } else {
+                    true
+                }
+            });
+            assert!(s.stalled(now).is_empty(), "at {:?}", now - t0);
+        }
     }
 
     #[test]
