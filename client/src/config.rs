@@ -13,6 +13,9 @@ use snowflake_rtc::RtcConfig;
 pub const DEFAULT_MAX_PROXIES: usize = 1;
 /// Upper bound on `max`: each proxy is a WebRTC peer connection.
 pub const MAX_PROXIES_LIMIT: usize = 16;
+/// Default cap on concurrent SOCKS connections (sessions); tor opens one
+/// per bridge, so this only stops a runaway local application.
+pub const DEFAULT_MAX_SESSIONS: usize = 256;
 /// How long a data channel may take to open after the answer arrives
 /// (upstream's `DataChannelTimeout`).
 pub const DATA_CHANNEL_TIMEOUT: Duration = Duration::from_secs(10);
@@ -55,6 +58,8 @@ pub struct ClientConfig {
     pub unsafe_logging: bool,
     /// How long a data channel may take to open.
     pub data_channel_timeout: Duration,
+    /// Concurrent SOCKS connections served; more are closed at once.
+    pub max_sessions: usize,
 }
 
 impl Default for ClientConfig {
@@ -71,6 +76,7 @@ impl Default for ClientConfig {
             loopback_only: false,
             unsafe_logging: false,
             data_channel_timeout: DATA_CHANNEL_TIMEOUT,
+            max_sessions: DEFAULT_MAX_SESSIONS,
         }
     }
 }
@@ -115,7 +121,8 @@ pub fn parse_bool(key: &str, value: &str) -> Result<bool, ArgError> {
     }
 }
 
-fn split_list(value: &str) -> Vec<String> {
+/// Splits a comma-separated list, dropping blanks (flags and arguments).
+pub fn split_list(value: &str) -> Vec<String> {
     value
         .split(',')
         .map(str::trim)

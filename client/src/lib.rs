@@ -157,6 +157,13 @@ async fn accept_loop(
     loop {
         tokio::select! {
             accepted = listener.accept() => match accepted {
+                Ok((stream, _)) if sessions.len() >= config.max_sessions => {
+                    // Every session holds proxies and memory: refuse
+                    // rather than queue.
+                    stats.refused.fetch_add(1, Ordering::Relaxed);
+                    tracing::warn!(limit = config.max_sessions, "too many SOCKS connections; closing a new one");
+                    drop(stream);
+                }
                 Ok((stream, _)) => {
                     stats.connections.fetch_add(1, Ordering::Relaxed);
                     sessions.spawn(serve_connection(
@@ -244,9 +251,19 @@ async fn serve_connection(
         let early = !accepted.early_data.is_empty();
         let ok = !early || smux_stream.write_all(&accepted.early_data).await.is_ok();
         if ok {
-            match tokio::io::copy_bidirectional(&mut stream, &mut smux_stream).await {
-                Ok((up, down)) => tracing::info!(%client_id, up, down, "session ended"),
-                Err(e) => tracing::info!(%client_id, "session ended: {e}"),
+            let (mut tor_read, mut tor_write) = stream.split();
+            let (mut smux_read, mut smux_write) = tokio::io::split(smux_stream);
+            // The session ends when either direction ends, as upstream's
+            // copy loop does: tor never half-closes, and when tor hangs up
+            // while no proxy answers, waiting for the other direction would
+            // keep the session (and its proxy dialing) alive for nothing.
+            tokio::select! {
+                r = tokio::io::copy(&mut tor_read, &mut smux_write) => {
+                    tracing::info!(%client_id, "session ended by the SOCKS side: {r:?}");
+                }
+                r = tokio::io::copy(&mut smux_read, &mut tor_write) => {
+                    tracing::info!(%client_id, "session ended by the bridge side: {r:?}");
+                }
             }
         }
     }

@@ -11,7 +11,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::Parser;
-use snowflake_client::config::{ClientConfig, DEFAULT_MAX_PROXIES, MAX_PROXIES_LIMIT};
+use snowflake_client::config::{split_list, ClientConfig, DEFAULT_MAX_PROXIES, MAX_PROXIES_LIMIT};
 use snowflake_client::Client;
 use snowflake_common::cli::go_style_args;
 use snowflake_common::messages::BridgeFingerprint;
@@ -70,13 +70,7 @@ struct Args {
 }
 
 fn split(list: &Option<String>) -> Vec<String> {
-    list.as_deref()
-        .unwrap_or("")
-        .split(',')
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .map(str::to_owned)
-        .collect()
+    split_list(list.as_deref().unwrap_or(""))
 }
 
 fn config_from(args: &Args) -> Result<ClientConfig, String> {

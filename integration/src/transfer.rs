@@ -186,55 +186,14 @@ where
 }
 
 /// Opens a SOCKS5 connection through the client at `socks` (no auth, or
-/// username/password carrying PT arguments when `args` is non-empty).
+/// username/password carrying PT arguments when `args` is non-empty) to
+/// the bridge's placeholder address, as tor does.
 pub async fn socks_connect(
     socks: std::net::SocketAddr,
     args: &str,
 ) -> std::io::Result<tokio::net::TcpStream> {
-    let mut stream = tokio::net::TcpStream::connect(socks).await?;
-    stream.set_nodelay(true)?;
-    let bad = |what: &str| std::io::Error::new(std::io::ErrorKind::InvalidData, what.to_string());
-    if args.is_empty() {
-        stream.write_all(&[5, 1, 0]).await?;
-    } else {
-        stream.write_all(&[5, 1, 2]).await?;
-    }
-    let mut reply = [0u8; 2];
-    stream.read_exact(&mut reply).await?;
-    if !args.is_empty() {
-        if reply != [5, 2] {
-            return Err(bad("SOCKS server refused username/password auth"));
-        }
-        let bytes = args.as_bytes();
-        let (user, pass) = bytes.split_at(bytes.len().min(255));
-        let pass: &[u8] = if pass.is_empty() { &[0] } else { pass };
-        if pass.len() > 255 {
-            return Err(bad("PT arguments too long"));
-        }
-        let mut auth = vec![1, user.len() as u8];
-        auth.extend_from_slice(user);
-        auth.push(pass.len() as u8);
-        auth.extend_from_slice(pass);
-        stream.write_all(&auth).await?;
-        let mut status = [0u8; 2];
-        stream.read_exact(&mut status).await?;
-        if status[1] != 0 {
-            return Err(bad("SOCKS auth refused"));
-        }
-    } else if reply != [5, 0] {
-        return Err(bad("SOCKS server refused no-auth"));
-    }
-    // CONNECT to the bridge's placeholder address, as tor does.
-    stream.write_all(&[5, 1, 0, 1, 192, 0, 2, 3, 0, 80]).await?;
-    let mut reply = [0u8; 10];
-    stream.read_exact(&mut reply).await?;
-    if reply[1] != 0 {
-        return Err(std::io::Error::new(
-            std::io::ErrorKind::ConnectionRefused,
-            format!("SOCKS CONNECT refused with code {}", reply[1]),
-        ));
-    }
-    Ok(stream)
+    let placeholder = std::net::SocketAddrV4::new(std::net::Ipv4Addr::new(192, 0, 2, 3), 80);
+    snowflake_common::pt::socks::connect_via_socks5(socks, args, placeholder).await
 }
 
 #[cfg(test)]

@@ -14,7 +14,6 @@ use std::process::{Child, ChildStdin, Command, Stdio};
 use std::sync::mpsc;
 use std::time::Duration;
 
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
 use crate::process::find_program;
@@ -143,44 +142,14 @@ pub fn socks_args(pairs: &[(&str, &str)]) -> String {
         .join(";")
 }
 
-/// Opens a SOCKS5 connection through `proxy` to `target` (which snowflake
-/// ignores), passing `args` in the username and a single NUL byte as the
-/// password (which goptlib ignores), as tor does for short argument
-/// strings.
+/// A SOCKS5 connection through the client at `proxy` to `target`, with
+/// `args` as the PT arguments (username/password), as tor opens it.
 pub async fn socks5_connect(
     proxy: SocketAddr,
     args: &str,
     target: SocketAddrV4,
 ) -> io::Result<TcpStream> {
-    let bad = |what: &str| io::Error::new(io::ErrorKind::InvalidData, what.to_string());
-    let user = args.as_bytes();
-    let user_len =
-        u8::try_from(user.len()).map_err(|_| bad("SOCKS arguments longer than 255 bytes"))?;
-    let mut stream = TcpStream::connect(proxy).await?;
-    stream.write_all(&[5, 1, 2]).await?;
-    let mut reply = [0u8; 2];
-    stream.read_exact(&mut reply).await?;
-    if reply != [5, 2] {
-        return Err(bad("SOCKS server refused username/password authentication"));
-    }
-    let mut auth = vec![1, user_len];
-    auth.extend_from_slice(user);
-    auth.extend_from_slice(&[1, 0]);
-    stream.write_all(&auth).await?;
-    stream.read_exact(&mut reply).await?;
-    if reply != [1, 0] {
-        return Err(bad("SOCKS authentication failed"));
-    }
-    let mut request = vec![5, 1, 0, 1];
-    request.extend_from_slice(&target.ip().octets());
-    request.extend_from_slice(&target.port().to_be_bytes());
-    stream.write_all(&request).await?;
-    let mut response = [0u8; 10];
-    stream.read_exact(&mut response).await?;
-    if response[..2] != [5, 0] {
-        return Err(bad("SOCKS CONNECT refused"));
-    }
-    Ok(stream)
+    snowflake_common::pt::socks::connect_via_socks5(proxy, args, target).await
 }
 
 #[cfg(test)]

@@ -29,7 +29,6 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
 use crate::tor::{find_tor, TempDir, TorConfig, TorError, TorProcess};
@@ -692,28 +691,7 @@ pub async fn socks5_connect_noauth(
     socks: SocketAddr,
     target: SocketAddrV4,
 ) -> io::Result<TcpStream> {
-    let mut stream = TcpStream::connect(socks).await?;
-    stream.write_all(&[5, 1, 0]).await?;
-    let mut choice = [0u8; 2];
-    stream.read_exact(&mut choice).await?;
-    if choice != [5, 0] {
-        return Err(io::Error::other(format!(
-            "SOCKS server refused no-auth: {choice:?}"
-        )));
-    }
-    let mut request = vec![5, 1, 0, 1];
-    request.extend_from_slice(&target.ip().octets());
-    request.extend_from_slice(&target.port().to_be_bytes());
-    stream.write_all(&request).await?;
-    let mut reply = [0u8; 10];
-    stream.read_exact(&mut reply).await?;
-    if reply[0] != 5 || reply[1] != 0 {
-        return Err(io::Error::new(
-            io::ErrorKind::ConnectionRefused,
-            format!("SOCKS CONNECT to {target} failed, reply code {}", reply[1]),
-        ));
-    }
-    Ok(stream)
+    snowflake_common::pt::socks::connect_via_socks5(socks, "", target).await
 }
 
 /// What [`scan_sockets`] found.
