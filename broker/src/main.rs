@@ -217,12 +217,38 @@ fn config_from_args(args: &Args) -> Result<BrokerConfig, String> {
     })
 }
 
+/// The broker's signal handlers, registered before it starts listening so a
+/// signal sent as soon as it answers never meets the default action.
+struct Signals {
+    hangup: tokio::signal::unix::Signal,
+    terminate: tokio::signal::unix::Signal,
+    interrupt: tokio::signal::unix::Signal,
+}
+
+impl Signals {
+    fn install() -> Result<Self, String> {
+        use tokio::signal::unix::{signal, SignalKind};
+        let register =
+            |kind: SignalKind| signal(kind).map_err(|e| format!("cannot handle signals: {e}"));
+        Ok(Self {
+            hangup: register(SignalKind::hangup())?,
+            terminate: register(SignalKind::terminate())?,
+            interrupt: register(SignalKind::interrupt())?,
+        })
+    }
+}
+
 /// Waits for SIGINT/SIGTERM, reloading geoip and poll intervals on SIGHUP.
-async fn run_until_signal(args: &Args, broker: &BrokerHandle) -> Result<(), String> {
-    use tokio::signal::unix::{signal, SignalKind};
-    let mut hangup = signal(SignalKind::hangup()).map_err(|e| e.to_string())?;
-    let mut terminate = signal(SignalKind::terminate()).map_err(|e| e.to_string())?;
-    let mut interrupt = signal(SignalKind::interrupt()).map_err(|e| e.to_string())?;
+async fn run_until_signal(
+    args: &Args,
+    broker: &BrokerHandle,
+    signals: Signals,
+) -> Result<(), String> {
+    let Signals {
+        mut hangup,
+        mut terminate,
+        mut interrupt,
+    } = signals;
     loop {
         tokio::select! {
             _ = hangup.recv() => {
@@ -258,6 +284,13 @@ async fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    let signals = match Signals::install() {
+        Ok(signals) => signals,
+        Err(error) => {
+            tracing::error!("{error}");
+            return ExitCode::FAILURE;
+        }
+    };
     let broker = match Broker::start(config).await {
         Ok(broker) => broker,
         Err(error) => {
@@ -265,7 +298,7 @@ async fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let result = run_until_signal(&args, &broker).await;
+    let result = run_until_signal(&args, &broker, signals).await;
     broker.shutdown().await;
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -151,11 +151,12 @@ fn main() -> ExitCode {
     let result = runtime.block_on(async move {
         match args.socks {
             Some(listen) => {
+                let shutdown = snowflake_common::pt::lifecycle::ShutdownSignal::install();
                 let handle = Client::start(config, listen, None)
                     .await
                     .map_err(|e| format!("cannot listen on {listen}: {e}"))?;
                 eprintln!("snowflake-client: SOCKS5 on {}", handle.socks_addr());
-                snowflake_common::pt::lifecycle::shutdown_signal(false).await;
+                shutdown.wait(false).await;
                 handle.shutdown().await;
                 Ok(())
             }

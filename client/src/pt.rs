@@ -5,7 +5,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use snowflake_common::pt::env::{parse_client_env, ClientEnv, EnvError};
-use snowflake_common::pt::lifecycle::shutdown_signal;
+use snowflake_common::pt::lifecycle::ShutdownSignal;
 use snowflake_common::pt::stdout::{LogSeverity, PtLine, PtWriter};
 
 use crate::{Client, ClientConfig, ClientHandle, Reporter};
@@ -111,12 +111,14 @@ where
 pub async fn run_managed(config: ClientConfig) -> Result<(), ManagedError> {
     let vars: std::collections::HashMap<String, String> = std::env::vars().collect();
     let out = Arc::new(PtWriter::stdout());
+    // Before CMETHODS DONE: tor may signal as soon as it has read that.
+    let shutdown = ShutdownSignal::install();
     match setup(&vars, config, out).await? {
         Setup::Running {
             handle,
             exit_on_stdin_close,
         } => {
-            shutdown_signal(exit_on_stdin_close).await;
+            shutdown.wait(exit_on_stdin_close).await;
             handle.shutdown().await;
         }
         Setup::NothingToDo => {}

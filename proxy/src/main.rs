@@ -51,6 +51,7 @@ fn main() -> ExitCode {
     };
     runtime.block_on(async move {
         tracing::info!("snowflake-proxy {}", env!("CARGO_PKG_VERSION"));
+        let shutdown = snowflake_common::pt::lifecycle::ShutdownSignal::install();
         let proxy = match Proxy::start(settings.config).await {
             Ok(proxy) => proxy,
             Err(error) => {
@@ -58,7 +59,7 @@ fn main() -> ExitCode {
                 return ExitCode::FAILURE;
             }
         };
-        snowflake_common::pt::lifecycle::shutdown_signal(false).await;
+        shutdown.wait(false).await;
         tracing::info!("shutting down: no new clients, draining active ones");
         proxy.shutdown().await;
         ExitCode::SUCCESS

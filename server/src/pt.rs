@@ -26,7 +26,7 @@ use snowflake_common::pt::args::PtArgs;
 use snowflake_common::pt::env::{
     parse_server_env, read_tor_pt_env, Bindaddr, EXTENDED_SERVER_PORT,
 };
-use snowflake_common::pt::lifecycle::shutdown_signal;
+use snowflake_common::pt::lifecycle::ShutdownSignal;
 use snowflake_common::pt::stdout::{PtLine, PtWriter};
 
 use crate::config::{Limits, ServerConfig, Timeouts, TRANSPORT_NAME};
@@ -159,6 +159,9 @@ fn smethod_args(tls: bool) -> PtArgs {
 /// Runs managed-transport mode on this process's environment, writing the
 /// protocol lines to `out`, until tor says stop.
 pub async fn run<W: Write>(options: PtOptions, out: &PtWriter<W>) -> Result<(), PtFailure> {
+    // Before SMETHODS DONE: tor (or an operator's certbot hook) may signal as
+    // soon as it has read that.
+    let signals = Signals::install();
     let vars = match read_tor_pt_env() {
         Ok(vars) => vars,
         Err(e) => {
@@ -253,23 +256,42 @@ pub async fn run<W: Write>(options: PtOptions, out: &PtWriter<W>) -> Result<(), 
             Err(e) => tracing::error!("cannot serve metrics on {addr}: {e}"),
         }
     }
-    wait_for_shutdown(&server, plan.exit_on_stdin_close).await;
+    wait_for_shutdown(&server, plan.exit_on_stdin_close, signals).await;
     server.shutdown().await;
     Ok(())
 }
 
+/// The handlers [`run`] registers before it reports itself ready.
+struct Signals {
+    shutdown: ShutdownSignal,
+    hangup: Option<tokio::signal::unix::Signal>,
+}
+
+impl Signals {
+    fn install() -> Self {
+        let hangup = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup()) {
+            Ok(signal) => Some(signal),
+            Err(e) => {
+                tracing::warn!("cannot listen for SIGHUP: {e}");
+                None
+            }
+        };
+        Self {
+            shutdown: ShutdownSignal::install(),
+            hangup,
+        }
+    }
+}
+
 /// Waits for the end (stdin closed if tor asked for that, SIGTERM, SIGINT),
 /// reloading the TLS certificate on every SIGHUP meanwhile.
-async fn wait_for_shutdown(server: &Server, exit_on_stdin_close: bool) {
-    let shutdown = shutdown_signal(exit_on_stdin_close);
+async fn wait_for_shutdown(server: &Server, exit_on_stdin_close: bool, signals: Signals) {
+    let Signals {
+        shutdown,
+        mut hangup,
+    } = signals;
+    let shutdown = shutdown.wait(exit_on_stdin_close);
     tokio::pin!(shutdown);
-    let mut hangup = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup()) {
-        Ok(signal) => Some(signal),
-        Err(e) => {
-            tracing::warn!("cannot listen for SIGHUP: {e}");
-            None
-        }
-    };
     loop {
         let reload = async {
             match hangup.as_mut() {

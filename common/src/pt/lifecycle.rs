@@ -19,45 +19,84 @@ pub async fn wait_for_eof<R: AsyncRead + Unpin>(mut input: R) {
     }
 }
 
-/// Resolves when the transport should shut down: on SIGTERM or SIGINT, and,
-/// if `exit_on_stdin_close` is set, when stdin closes.
-pub async fn shutdown_signal(exit_on_stdin_close: bool) {
-    let stdin_closed = async {
-        if exit_on_stdin_close {
-            wait_for_eof(tokio::io::stdin()).await;
-            tracing::info!("stdin closed, shutting down");
-        } else {
-            std::future::pending::<()>().await;
-        }
-    };
-    let terminate = async {
+/// Says when the transport should shut down: on SIGTERM or SIGINT, and, if
+/// tor asked for it, when stdin closes.
+///
+/// The signal handlers are registered by [`ShutdownSignal::install`], not on
+/// first poll: a program installs it before it reports itself ready
+/// (`CMETHODS DONE`, a listening socket), so a signal sent right after that
+/// is never met by the default action (termination without cleanup).
+pub struct ShutdownSignal {
+    #[cfg(unix)]
+    terminate: Option<tokio::signal::unix::Signal>,
+    #[cfg(unix)]
+    interrupt: Option<tokio::signal::unix::Signal>,
+}
+
+impl ShutdownSignal {
+    /// Registers the handlers now. Must be called inside a tokio runtime.
+    pub fn install() -> Self {
         #[cfg(unix)]
         {
-            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-                Ok(mut s) => {
-                    s.recv().await;
-                    tracing::info!("SIGTERM received, shutting down");
-                }
+            use tokio::signal::unix::{signal, SignalKind};
+            let register = |kind: SignalKind, name: &str| match signal(kind) {
+                Ok(s) => Some(s),
                 Err(e) => {
-                    tracing::warn!("cannot listen for SIGTERM: {e}");
-                    std::future::pending::<()>().await;
+                    tracing::warn!("cannot listen for {name}: {e}");
+                    None
                 }
+            };
+            Self {
+                terminate: register(SignalKind::terminate(), "SIGTERM"),
+                interrupt: register(SignalKind::interrupt(), "SIGINT"),
             }
         }
         #[cfg(not(unix))]
-        std::future::pending::<()>().await;
-    };
-    let interrupt = async {
-        if tokio::signal::ctrl_c().await.is_ok() {
-            tracing::info!("SIGINT received, shutting down");
-        } else {
-            std::future::pending::<()>().await;
+        Self {}
+    }
+
+    /// Resolves on the first of the events above (stdin closing counts
+    /// only if `exit_on_stdin_close`).
+    pub async fn wait(self, exit_on_stdin_close: bool) {
+        let stdin_closed = async {
+            if exit_on_stdin_close {
+                wait_for_eof(tokio::io::stdin()).await;
+                tracing::info!("stdin closed, shutting down");
+            } else {
+                std::future::pending::<()>().await;
+            }
+        };
+        #[cfg(unix)]
+        {
+            let (terminate, interrupt) = (self.terminate, self.interrupt);
+            tokio::select! {
+                () = stdin_closed => {}
+                () = wait_for(terminate) => tracing::info!("SIGTERM received, shutting down"),
+                () = wait_for(interrupt) => tracing::info!("SIGINT received, shutting down"),
+            }
         }
-    };
-    tokio::select! {
-        () = stdin_closed => {}
-        () = terminate => {}
-        () = interrupt => {}
+        #[cfg(not(unix))]
+        tokio::select! {
+            () = stdin_closed => {}
+            r = tokio::signal::ctrl_c() => {
+                if r.is_ok() {
+                    tracing::info!("interrupted, shutting down");
+                }
+            }
+        }
+    }
+}
+
+/// Waits for one delivery of `signal`; never resolves without a handler.
+#[cfg(unix)]
+async fn wait_for(signal: Option<tokio::signal::unix::Signal>) {
+    match signal {
+        Some(mut s) => {
+            if s.recv().await.is_none() {
+                std::future::pending::<()>().await;
+            }
+        }
+        None => std::future::pending::<()>().await,
     }
 }
 
@@ -81,5 +120,19 @@ mod tests {
             .await
             .expect("EOF ends the wait")
             .expect("task ran");
+    }
+
+    /// A SIGTERM that arrives after `install` but before anyone awaits the
+    /// signal is caught (the process would otherwise die here) and ends the
+    /// wait. The only test in this binary that raises a signal.
+    #[cfg(unix)]
+    #[tokio::test]
+    async fn a_signal_before_the_wait_is_not_lost() {
+        let shutdown = ShutdownSignal::install();
+        // SAFETY: raising a signal in our own process, whose handler is set.
+        assert_eq!(unsafe { libc::raise(libc::SIGTERM) }, 0);
+        tokio::time::timeout(std::time::Duration::from_secs(10), shutdown.wait(false))
+            .await
+            .expect("the early SIGTERM ends the wait");
     }
 }
