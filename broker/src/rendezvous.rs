@@ -281,13 +281,41 @@ mod tests {
         }
     }
 
-    #[tokio::test(start_paused = true)]
-    async fn proxy_poll_times_out_with_no_match() {
+    /// A rendezvous with its expiry timer running (abort the handle at the end).
+    fn with_timer() -> (StdArc<Rendezvous>, tokio::task::JoinHandle<()>) {
         let rendezvous = StdArc::new(Rendezvous::new(config()));
         let timer = tokio::spawn({
             let r = rendezvous.clone();
             async move { r.run_timer(std::future::pending()).await }
         });
+        (rendezvous, timer)
+    }
+
+    fn spawn_proxy_poll(
+        rendezvous: &StdArc<Rendezvous>,
+        sid: &str,
+        nat: NatType,
+    ) -> tokio::task::JoinHandle<Result<ProxyOutcome, ProxyRefusal>> {
+        let r = rendezvous.clone();
+        let registration = registration(sid, nat);
+        tokio::spawn(async move { r.proxy_poll(registration).await })
+    }
+
+    /// A client poll with a 5 s deadline.
+    fn spawn_client_poll(
+        rendezvous: &StdArc<Rendezvous>,
+        nat: NatType,
+    ) -> tokio::task::JoinHandle<ClientOutcome> {
+        let r = rendezvous.clone();
+        tokio::spawn(async move {
+            r.client_poll(Instant::now() + Duration::from_secs(5), client(nat))
+                .await
+        })
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn proxy_poll_times_out_with_no_match() {
+        let (rendezvous, timer) = with_timer();
         let start = Instant::now();
         let outcome = rendezvous
             .proxy_poll(registration("a", NatType::Unrestricted))
@@ -301,29 +329,10 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn match_answer_and_late_answer() {
-        let rendezvous = StdArc::new(Rendezvous::new(config()));
-        let timer = tokio::spawn({
-            let r = rendezvous.clone();
-            async move { r.run_timer(std::future::pending()).await }
-        });
-        let proxy = tokio::spawn({
-            let r = rendezvous.clone();
-            async move {
-                r.proxy_poll(registration("sid1", NatType::Unrestricted))
-                    .await
-            }
-        });
+        let (rendezvous, timer) = with_timer();
+        let proxy = spawn_proxy_poll(&rendezvous, "sid1", NatType::Unrestricted);
         settle().await;
-        let client_task = tokio::spawn({
-            let r = rendezvous.clone();
-            async move {
-                r.client_poll(
-                    Instant::now() + Duration::from_secs(5),
-                    client(NatType::Restricted),
-                )
-                .await
-            }
-        });
+        let client_task = spawn_client_poll(&rendezvous, NatType::Restricted);
         let offer = proxy.await.unwrap().unwrap();
         assert!(matches!(offer, ProxyOutcome::Matched(ref o) if o.offer == "offer"));
         assert!(rendezvous.proxy_answer("sid1", "answer".to_string()));
@@ -341,18 +350,8 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn client_times_out_then_answer_is_refused() {
-        let rendezvous = StdArc::new(Rendezvous::new(config()));
-        let timer = tokio::spawn({
-            let r = rendezvous.clone();
-            async move { r.run_timer(std::future::pending()).await }
-        });
-        let proxy = tokio::spawn({
-            let r = rendezvous.clone();
-            async move {
-                r.proxy_poll(registration("sid2", NatType::Restricted))
-                    .await
-            }
-        });
+        let (rendezvous, timer) = with_timer();
+        let proxy = spawn_proxy_poll(&rendezvous, "sid2", NatType::Restricted);
         settle().await;
         let start = Instant::now();
         let outcome = rendezvous
@@ -372,13 +371,7 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn dropped_requests_withdraw() {
         let rendezvous = StdArc::new(Rendezvous::new(config()));
-        let proxy = tokio::spawn({
-            let r = rendezvous.clone();
-            async move {
-                r.proxy_poll(registration("gone", NatType::Unrestricted))
-                    .await
-            }
-        });
+        let proxy = spawn_proxy_poll(&rendezvous, "gone", NatType::Unrestricted);
         settle().await;
         assert_eq!(rendezvous.stats().waiting_proxies, 1);
         proxy.abort();
@@ -393,24 +386,9 @@ mod tests {
         assert_eq!(outcome, ClientOutcome::Refused(ClientRefusal::NoProxies));
 
         // A client that leaves: the proxy's answer is refused.
-        let proxy = tokio::spawn({
-            let r = rendezvous.clone();
-            async move {
-                r.proxy_poll(registration("p2", NatType::Unrestricted))
-                    .await
-            }
-        });
+        let proxy = spawn_proxy_poll(&rendezvous, "p2", NatType::Unrestricted);
         settle().await;
-        let client_task = tokio::spawn({
-            let r = rendezvous.clone();
-            async move {
-                r.client_poll(
-                    Instant::now() + Duration::from_secs(5),
-                    client(NatType::Restricted),
-                )
-                .await
-            }
-        });
+        let client_task = spawn_client_poll(&rendezvous, NatType::Restricted);
         assert!(matches!(proxy.await.unwrap(), Ok(ProxyOutcome::Matched(_))));
         settle().await;
         client_task.abort();
@@ -421,21 +399,9 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn replaced_poll_gets_no_match() {
         let rendezvous = StdArc::new(Rendezvous::new(config()));
-        let first = tokio::spawn({
-            let r = rendezvous.clone();
-            async move {
-                r.proxy_poll(registration("same", NatType::Unrestricted))
-                    .await
-            }
-        });
+        let first = spawn_proxy_poll(&rendezvous, "same", NatType::Unrestricted);
         settle().await;
-        let second = tokio::spawn({
-            let r = rendezvous.clone();
-            async move {
-                r.proxy_poll(registration("same", NatType::Unrestricted))
-                    .await
-            }
-        });
+        let second = spawn_proxy_poll(&rendezvous, "same", NatType::Unrestricted);
         assert_eq!(first.await.unwrap(), Ok(ProxyOutcome::NoMatch));
         settle().await;
         assert_eq!(rendezvous.stats().waiting_proxies, 1);

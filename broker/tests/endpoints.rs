@@ -27,10 +27,7 @@ async fn client_and_proxy_match_and_answer_flows_back() {
     )
     .await;
 
-    let client =
-        tokio::spawn(
-            async move { post(addr, "/client", client_body("m1", NatType::Restricted)).await },
-        );
+    let client = tokio::spawn(async move { post_client(addr, "m1", NatType::Restricted).await });
     let polled = guarded(proxy).await.unwrap();
     assert_eq!(polled.status, 200);
     assert_eq!(polled.header("content-type"), Some(JSON_CONTENT_TYPE));
@@ -72,17 +69,9 @@ async fn client_and_proxy_match_and_answer_flows_back() {
 #[tokio::test]
 async fn no_proxy_available() {
     let broker = start(config()).await;
-    let response = post(
-        broker.local_addr(),
-        "/client",
-        client_body("m", NatType::Unknown),
-    )
-    .await;
+    let response = post_client(broker.local_addr(), "m", NatType::Unknown).await;
     assert_eq!(response.status, 200);
-    assert_eq!(
-        response.text(),
-        r#"{"error":"no snowflake proxies currently available"}"#
-    );
+    assert_no_proxies(&response);
 
     // A restricted proxy cannot serve a restricted client.
     let _proxy = spawn_waiting_proxy(
@@ -90,16 +79,8 @@ async fn no_proxy_available() {
         proxy_body(&sid(), NatType::Restricted, 0, Some(PATTERN)),
     )
     .await;
-    let response = post(
-        broker.local_addr(),
-        "/client",
-        client_body("m", NatType::Restricted),
-    )
-    .await;
-    assert_eq!(
-        response.text(),
-        r#"{"error":"no snowflake proxies currently available"}"#
-    );
+    let response = post_client(broker.local_addr(), "m", NatType::Restricted).await;
+    assert_no_proxies(&response);
     assert_eq!(broker.stats().waiting_proxies, 1);
 }
 
@@ -117,9 +98,7 @@ async fn least_loaded_proxy_is_matched_first() {
         proxy_body("idle", NatType::Unrestricted, 0, Some(PATTERN)),
     )
     .await;
-    let client = tokio::spawn(async move {
-        post(addr, "/client", client_body("first", NatType::Restricted)).await
-    });
+    let client = tokio::spawn(async move { post_client(addr, "first", NatType::Restricted).await });
     let idle_poll = guarded(idle).await.unwrap();
     assert!(idle_poll.text().contains("first"));
     assert!(!busy.is_finished());
@@ -528,16 +507,8 @@ async fn proxies_only_get_clients_whose_relay_they_accept() {
         proxy_body("p", NatType::Unrestricted, 0, Some("torproject.net$")),
     )
     .await;
-    let response = post(
-        broker.local_addr(),
-        "/client",
-        client_body("m", NatType::Restricted),
-    )
-    .await;
-    assert_eq!(
-        response.text(),
-        r#"{"error":"no snowflake proxies currently available"}"#
-    );
+    let response = post_client(broker.local_addr(), "m", NatType::Restricted).await;
+    assert_no_proxies(&response);
     assert_eq!(broker.stats().waiting_proxies, 1);
     proxy.abort();
 }
@@ -622,7 +593,7 @@ async fn amp_cache_rendezvous() {
     assert!(response.text().contains("<pre>\n0eyJlcnJvciI6Im5vIHNub3dmbGFrZSB\nwcm94aWVzIGN1cnJlbnRseSBhdmFpbGF\nibGUifQ==\n</pre>\n"));
     assert_eq!(
         amp::decode_armor(&response.body).unwrap(),
-        br#"{"error":"no snowflake proxies currently available"}"#
+        NO_PROXIES_BODY.as_bytes()
     );
 
     let bad = get(addr, "/amp/client/xyz").await;
@@ -836,10 +807,7 @@ async fn prometheus_counters_move() {
     );
 
     // The second poll is matched with a client.
-    let client =
-        tokio::spawn(
-            async move { post(addr, "/client", client_body("m", NatType::Unknown)).await },
-        );
+    let client = tokio::spawn(async move { post_client(addr, "m", NatType::Unknown).await });
     guarded(second).await.unwrap();
     post(addr, "/answer", answer_body("p", "a")).await;
     guarded(client).await.unwrap();
@@ -869,7 +837,7 @@ async fn timeout_counter_moves() {
         proxy_body("p", NatType::Unrestricted, 0, Some(PATTERN)),
     )
     .await;
-    post(addr, "/client", client_body("m", NatType::Unrestricted)).await;
+    post_client(addr, "m", NatType::Unrestricted).await;
     guarded(proxy).await.unwrap();
     let text = broker_prometheus(addr).await;
     assert!(text.contains(
@@ -897,7 +865,7 @@ async fn metrics_log_file() {
     })
     .await;
     let addr = broker.local_addr();
-    post(addr, "/client", client_body("m", NatType::Unrestricted)).await;
+    post_client(addr, "m", NatType::Unrestricted).await;
     let text = guarded(async {
         loop {
             let response = get(addr, "/metrics").await;

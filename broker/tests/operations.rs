@@ -86,10 +86,7 @@ async fn serves_https_from_certificate_files() {
     )
     .await
     .unwrap();
-    assert_eq!(
-        response.text(),
-        r#"{"error":"no snowflake proxies currently available"}"#
-    );
+    assert_no_proxies(&response);
     // Plain HTTP on the TLS port gets nothing useful.
     assert!(snowflake_testkit::http::get(addr, "/robots.txt")
         .await

@@ -61,6 +61,18 @@ async fn transfer_with_event(
         .expect("transfer completes")
 }
 
+/// A stack with `proxies` proxies, the client keeping `max_proxies` of them.
+async fn start_stack(proxies: usize, max_proxies: usize, striping: bool) -> Stack {
+    Stack::start(&StackOptions {
+        proxies,
+        max_proxies,
+        striping,
+        ..StackOptions::default()
+    })
+    .await
+    .expect("stack")
+}
+
 fn assert_intact(report: &TransferReport, stack: &Stack) {
     assert!(report.download_intact, "download corrupted");
     assert!(report.upload_intact, "upload corrupted");
@@ -74,14 +86,7 @@ fn assert_intact(report: &TransferReport, stack: &Stack) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn redial_transfer_survives_killing_the_active_proxy() {
     init_logs();
-    let mut stack = Stack::start(&StackOptions {
-        proxies: 2,
-        max_proxies: 1,
-        striping: false,
-        ..StackOptions::default()
-    })
-    .await
-    .expect("stack");
+    let mut stack = start_stack(2, 1, false).await;
     let header = TransferHeader {
         upload: 10 * MB,
         download: 50 * MB,
@@ -103,14 +108,7 @@ async fn redial_transfer_survives_killing_the_active_proxy() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn striping_over_three_proxies_survives_killing_one() {
     init_logs();
-    let mut stack = Stack::start(&StackOptions {
-        proxies: 4,
-        max_proxies: 3,
-        striping: true,
-        ..StackOptions::default()
-    })
-    .await
-    .expect("stack");
+    let mut stack = start_stack(4, 3, true).await;
     let header = TransferHeader {
         upload: 10 * MB,
         download: 50 * MB,

@@ -1,7 +1,7 @@
 //! The command line: upstream's flag names in single- and double-dash
 //! spelling, validation, `-version`, and the binary stopping on SIGTERM.
 
-use std::io::Read;
+use std::io::BufRead;
 use std::net::TcpListener;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -188,14 +188,26 @@ fn run_and_terminate(extra: &[&str]) -> (std::process::ExitStatus, String) {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    let mut stderr = child.stderr.take().unwrap();
+    let stderr = child.stderr.take().unwrap();
+    let (started_tx, started_rx) = std::sync::mpsc::channel();
     let reader = std::thread::spawn(move || {
         let mut text = String::new();
-        let _ = stderr.read_to_string(&mut text);
+        for line in std::io::BufReader::new(stderr).lines() {
+            let Ok(line) = line else { break };
+            // Logged after the signal handlers are installed.
+            if line.contains("Proxy starting") {
+                let _ = started_tx.send(());
+            }
+            text.push_str(&line);
+            text.push('\n');
+        }
         text
     });
-    // Let it start and fail a poll or two (no timing is asserted).
-    std::thread::sleep(Duration::from_millis(1500));
+    // Hang guard only; no timing is asserted.
+    if started_rx.recv_timeout(Duration::from_secs(60)).is_err() {
+        let _ = child.kill();
+        panic!("the proxy did not start: {}", reader.join().unwrap());
+    }
     // SAFETY: kill has no memory-safety preconditions; the pid is our child.
     unsafe {
         libc::kill(child.id() as i32, libc::SIGTERM);

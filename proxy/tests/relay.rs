@@ -173,139 +173,150 @@ async fn capacity_is_respected() {
 
 /// A proxy with a fake relay, a connected client, and the relay's side of
 /// its WebSocket.
-async fn connected(
-    tweak: impl FnOnce(&mut ProxyConfig),
-) -> (
-    snowflake_proxy::ProxyHandle,
-    snowflake_broker::BrokerHandle,
-    FakeRelay,
-    snowflake_rtc::RtcChannel,
-    RelayConnection,
-) {
-    let mut relay = FakeRelay::start().await;
-    let broker = start_broker(&relay.url()).await;
-    let mut config = proxy_config(broker.local_addr());
-    tweak(&mut config);
-    let proxy = Proxy::start(config).await.expect("proxy starts");
-    wait_for_proxy_poll(&broker).await;
-    let backend = loopback_backend();
-    let channel = connect_client(&*backend, broker.local_addr()).await;
-    let connection = relay.accept().await;
-    (proxy, broker, relay, channel, connection)
+struct Connected {
+    /// Taken by tests that shut the proxy down themselves.
+    proxy: Option<snowflake_proxy::ProxyHandle>,
+    broker: snowflake_broker::BrokerHandle,
+    _relay: FakeRelay,
+    channel: snowflake_rtc::RtcChannel,
+    connection: RelayConnection,
+}
+
+impl Connected {
+    async fn start(tweak: impl FnOnce(&mut ProxyConfig)) -> Self {
+        init_logs();
+        let mut relay = FakeRelay::start().await;
+        let broker = start_broker(&relay.url()).await;
+        let mut config = proxy_config(broker.local_addr());
+        tweak(&mut config);
+        let proxy = Proxy::start(config).await.expect("proxy starts");
+        wait_for_proxy_poll(&broker).await;
+        let backend = loopback_backend();
+        let channel = connect_client(&*backend, broker.local_addr()).await;
+        let connection = relay.accept().await;
+        Self {
+            proxy: Some(proxy),
+            broker,
+            _relay: relay,
+            channel,
+            connection,
+        }
+    }
+
+    async fn relay_sends(&mut self, data: &[u8]) {
+        self.connection
+            .socket
+            .send(Message::binary(data.to_vec()))
+            .await
+            .expect("relay sends");
+    }
+
+    async fn client_reads(&mut self, len: usize) -> Vec<u8> {
+        let mut buf = vec![0u8; len];
+        guard("client reads", self.channel.read_exact(&mut buf))
+            .await
+            .expect("client reads");
+        buf
+    }
+
+    /// Everything the client gets until its data channel ends cleanly.
+    async fn client_reads_to_end(&mut self) -> Vec<u8> {
+        let mut got = Vec::new();
+        guard("data channel ends", self.channel.read_to_end(&mut got))
+            .await
+            .expect("clean end of stream");
+        got
+    }
+
+    /// Everything the relay gets until the WebSocket ends.
+    async fn relay_reads_to_end(&mut self) -> Vec<u8> {
+        guard(
+            "WebSocket ends",
+            drain_websocket(&mut self.connection.socket),
+        )
+        .await
+    }
+
+    /// Waits for the proxy to let go of the client, then stops everything.
+    async fn released_and_stopped(self) {
+        if let Some(proxy) = self.proxy {
+            wait_until("client released", || proxy.active_clients() == 0).await;
+            proxy.shutdown().await;
+        }
+        self.broker.shutdown().await;
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn closing_the_data_channel_closes_the_websocket() {
-    init_logs();
-    let (proxy, broker, _relay, mut channel, mut connection) = connected(|_| {}).await;
-    assert_eq!(connection.uri, "/?client_ip=127.0.0.1");
+    let mut c = Connected::start(|_| {}).await;
+    assert_eq!(c.connection.uri, "/?client_ip=127.0.0.1");
     // Bytes flow both ways first.
-    channel.write_all(b"hello relay").await.unwrap();
-    connection
-        .socket
-        .send(Message::binary(b"hello client".to_vec()))
-        .await
-        .unwrap();
-    let mut buf = [0u8; 12];
-    guard("client reads", channel.read_exact(&mut buf))
-        .await
-        .unwrap();
-    assert_eq!(&buf, b"hello client");
+    c.channel.write_all(b"hello relay").await.expect("write");
+    c.relay_sends(b"hello client").await;
+    assert_eq!(c.client_reads(12).await, b"hello client");
     // The client closes: the relay sees what was sent, then the end.
-    drop(channel);
-    let data = guard("WebSocket ends", drain_websocket(&mut connection.socket)).await;
-    assert_eq!(data, b"hello relay");
-    wait_until("client released", || proxy.active_clients() == 0).await;
-    proxy.shutdown().await;
-    broker.shutdown().await;
+    c.channel.shutdown().await.expect("close");
+    assert_eq!(c.relay_reads_to_end().await, b"hello relay");
+    c.released_and_stopped().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn closing_the_websocket_closes_the_data_channel() {
-    init_logs();
-    let (proxy, broker, _relay, mut channel, mut connection) = connected(|_| {}).await;
-    connection
-        .socket
-        .send(Message::binary(b"last words".to_vec()))
-        .await
-        .unwrap();
-    connection.socket.close(None).await.unwrap();
-    let mut got = Vec::new();
-    guard("data channel ends", channel.read_to_end(&mut got))
-        .await
-        .expect("clean end of stream");
-    assert_eq!(got, b"last words");
-    wait_until("client released", || proxy.active_clients() == 0).await;
-    proxy.shutdown().await;
-    broker.shutdown().await;
+    let mut c = Connected::start(|_| {}).await;
+    c.relay_sends(b"last words").await;
+    c.connection.socket.close(None).await.expect("close");
+    assert_eq!(c.client_reads_to_end().await, b"last words");
+    c.released_and_stopped().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_silent_relay_ends_the_client() {
-    init_logs();
-    let (proxy, broker, _relay, mut channel, mut connection) = connected(|c| {
+    let mut c = Connected::start(|c| {
         c.relay_inactivity_timeout = Duration::from_secs(1);
     })
     .await;
     // Client traffic does not count as relay activity.
-    channel.write_all(b"anyone there?").await.unwrap();
-    let mut got = Vec::new();
-    guard("data channel ends", channel.read_to_end(&mut got))
-        .await
-        .expect("clean end of stream");
-    assert!(got.is_empty());
-    let data = guard("WebSocket ends", drain_websocket(&mut connection.socket)).await;
-    assert_eq!(data, b"anyone there?");
-    wait_until("client released", || proxy.active_clients() == 0).await;
-    proxy.shutdown().await;
-    broker.shutdown().await;
+    c.channel.write_all(b"anyone there?").await.expect("write");
+    assert!(c.client_reads_to_end().await.is_empty());
+    assert_eq!(c.relay_reads_to_end().await, b"anyone there?");
+    c.released_and_stopped().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn shutdown_stops_polling_and_drains_active_clients() {
-    init_logs();
-    let (proxy, broker, _relay, mut channel, mut connection) = connected(|c| {
+    let mut c = Connected::start(|c| {
         c.drain_timeout = Duration::from_secs(600);
     })
     .await;
-    let shutdown = tokio::spawn(proxy.shutdown());
+    let shutdown = tokio::spawn(c.proxy.take().expect("proxy").shutdown());
     // During the drain the client keeps working.
-    channel.write_all(b"still here").await.unwrap();
-    connection
-        .socket
-        .send(Message::binary(b"still served".to_vec()))
-        .await
-        .unwrap();
-    let mut buf = [0u8; 12];
-    guard("client reads", channel.read_exact(&mut buf))
-        .await
-        .unwrap();
-    assert_eq!(&buf, b"still served");
+    c.channel.write_all(b"still here").await.expect("write");
+    c.relay_sends(b"still served").await;
+    assert_eq!(c.client_reads(12).await, b"still served");
     assert!(
         !shutdown.is_finished(),
         "shutdown did not wait for the client"
     );
     // No new clients: nothing polls any more.
-    wait_until("no proxy polling", || broker.stats().waiting_proxies == 0).await;
-    drop(channel);
-    guard("shutdown completes", shutdown).await.unwrap();
-    broker.shutdown().await;
+    wait_until("no proxy polling", || c.broker.stats().waiting_proxies == 0).await;
+    drop(c.channel);
+    guard("shutdown completes", shutdown)
+        .await
+        .expect("shutdown task");
+    c.broker.shutdown().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn clients_still_active_after_the_drain_time_are_closed() {
-    init_logs();
-    let (proxy, broker, _relay, mut channel, mut connection) = connected(|c| {
+    let mut c = Connected::start(|c| {
         c.drain_timeout = Duration::from_millis(200);
     })
     .await;
-    guard("shutdown", proxy.shutdown()).await;
-    let mut got = Vec::new();
-    guard("data channel ends", channel.read_to_end(&mut got))
-        .await
-        .expect("clean end of stream");
-    guard("WebSocket ends", drain_websocket(&mut connection.socket)).await;
-    broker.shutdown().await;
+    guard("shutdown", c.proxy.take().expect("proxy").shutdown()).await;
+    c.client_reads_to_end().await;
+    c.relay_reads_to_end().await;
+    c.broker.shutdown().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

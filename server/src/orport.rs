@@ -149,65 +149,50 @@ pub async fn dial_tor(
     source: Option<&SourceRange>,
     timeout: Duration,
 ) -> Result<TorConn, DialError> {
-    let name = || target.to_string();
-    let work =
-        async {
-            match target {
-                TorTarget::OrPort(addr) => connect_from(*addr, source)
-                    .await
-                    .map(TorConn::Tcp)
-                    .map_err(|source| DialError::Connect {
-                        target: name(),
-                        source,
-                    }),
-                TorTarget::ExtOrTcp { addr, cookie_file } => {
-                    let mut stream =
-                        connect_from(*addr, source)
-                            .await
-                            .map_err(|source| DialError::Connect {
-                                target: name(),
-                                source,
-                            })?;
-                    ext_or_handshake(
-                        &mut stream,
-                        cookie_file,
-                        user_addr,
-                        Some(transport),
-                        timeout,
-                    )
-                    .await
-                    .map_err(|source| DialError::Handshake {
-                        target: name(),
-                        source,
-                    })?;
-                    Ok(TorConn::Tcp(stream))
-                }
-                TorTarget::ExtOrUnix { path, cookie_file } => {
-                    let mut stream =
-                        UnixStream::connect(path)
-                            .await
-                            .map_err(|source| DialError::Connect {
-                                target: name(),
-                                source,
-                            })?;
-                    ext_or_handshake(
-                        &mut stream,
-                        cookie_file,
-                        user_addr,
-                        Some(transport),
-                        timeout,
-                    )
-                    .await
-                    .map_err(|source| DialError::Handshake {
-                        target: name(),
-                        source,
-                    })?;
-                    Ok(TorConn::Unix(stream))
-                }
+    let connect_failed = |source| DialError::Connect {
+        target: target.to_string(),
+        source,
+    };
+    let handshake_failed = |source| DialError::Handshake {
+        target: target.to_string(),
+        source,
+    };
+    let work = async {
+        match target {
+            TorTarget::OrPort(addr) => connect_from(*addr, source)
+                .await
+                .map(TorConn::Tcp)
+                .map_err(connect_failed),
+            TorTarget::ExtOrTcp { addr, cookie_file } => {
+                let mut stream = connect_from(*addr, source).await.map_err(connect_failed)?;
+                ext_or_handshake(
+                    &mut stream,
+                    cookie_file,
+                    user_addr,
+                    Some(transport),
+                    timeout,
+                )
+                .await
+                .map_err(handshake_failed)?;
+                Ok(TorConn::Tcp(stream))
             }
-        };
+            TorTarget::ExtOrUnix { path, cookie_file } => {
+                let mut stream = UnixStream::connect(path).await.map_err(connect_failed)?;
+                ext_or_handshake(
+                    &mut stream,
+                    cookie_file,
+                    user_addr,
+                    Some(transport),
+                    timeout,
+                )
+                .await
+                .map_err(handshake_failed)?;
+                Ok(TorConn::Unix(stream))
+            }
+        }
+    };
     match tokio::time::timeout(timeout, work).await {
         Ok(result) => result,
-        Err(_) => Err(DialError::Timeout(name())),
+        Err(_) => Err(DialError::Timeout(target.to_string())),
     }
 }

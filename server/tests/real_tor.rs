@@ -10,61 +10,15 @@
 
 mod common;
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use common::*;
-use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
-use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
-use rustls::{DigitallySignedStruct, SignatureScheme};
+use rustls::pki_types::ServerName;
 use snowflake_testkit::tor::{TempDir, TorConfig, TorProcess};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio_rustls::TlsConnector;
 
 const BINARY: &str = env!("CARGO_BIN_EXE_snowflake-server");
 const STARTUP: Duration = Duration::from_secs(120);
-
-/// tor's link certificates are self-signed; this exchange only needs the
-/// handshake to complete.
-#[derive(Debug)]
-struct AcceptAnyCertificate;
-
-impl ServerCertVerifier for AcceptAnyCertificate {
-    fn verify_server_cert(
-        &self,
-        _end_entity: &CertificateDer<'_>,
-        _intermediates: &[CertificateDer<'_>],
-        _server_name: &ServerName<'_>,
-        _ocsp: &[u8],
-        _now: UnixTime,
-    ) -> Result<ServerCertVerified, rustls::Error> {
-        Ok(ServerCertVerified::assertion())
-    }
-
-    fn verify_tls12_signature(
-        &self,
-        _message: &[u8],
-        _cert: &CertificateDer<'_>,
-        _dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        Ok(HandshakeSignatureValid::assertion())
-    }
-
-    fn verify_tls13_signature(
-        &self,
-        _message: &[u8],
-        _cert: &CertificateDer<'_>,
-        _dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        Ok(HandshakeSignatureValid::assertion())
-    }
-
-    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        rustls::crypto::ring::default_provider()
-            .signature_verification_algorithms
-            .supported_schemes()
-    }
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bridge_tor_runs_our_transport_and_speaks_or_protocol_through_it() {
@@ -100,17 +54,10 @@ async fn bridge_tor_runs_our_transport_and_speaks_or_protocol_through_it() {
     // A client session through our server to tor's Extended ORPort.
     let client = client(listen, Some("192.0.2.33")).await;
     let stream = guard("stream", client.open_stream()).await.expect("stream");
-    let tls_config = rustls::ClientConfig::builder_with_provider(Arc::new(
-        rustls::crypto::ring::default_provider(),
-    ))
-    .with_safe_default_protocol_versions()
-    .expect("versions")
-    .dangerous()
-    .with_custom_certificate_verifier(Arc::new(AcceptAnyCertificate))
-    .with_no_client_auth();
+    let (connector, _) = any_certificate_connector();
     let mut link = guard(
         "TLS handshake with tor",
-        TlsConnector::from(Arc::new(tls_config)).connect(
+        connector.connect(
             ServerName::try_from("www.example.com").expect("name"),
             stream,
         ),

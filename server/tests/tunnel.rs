@@ -9,9 +9,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use common::*;
+use snowflake_common::pt::extorport::server::ExtOrClientInfo;
 use snowflake_common::turbotunnel::{ClientId, TOKEN};
 use snowflake_server::metrics::RejectReason;
-use snowflake_server::tunnel_client::websocket;
+use snowflake_server::tunnel_client::{websocket, TunnelClient};
 use snowflake_server::TorTarget;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
@@ -188,69 +189,49 @@ async fn connection_without_the_token_is_closed() {
     assert_eq!(server.metrics().rejected(RejectReason::NoPreamble), 1);
 }
 
+/// Opens a stream on `client`, checks one exchange through it, and returns
+/// the ExtORPort report tor got for it.
+async fn next_stream_report(
+    client: &TunnelClient,
+    tor: &mut FakeTor,
+    payload: &[u8],
+) -> Option<ExtOrClientInfo> {
+    let stream = guard("stream", client.open_stream()).await.expect("stream");
+    assert_eq!(
+        guard("exchange", exchange(stream, payload.to_vec())).await,
+        b"ok"
+    );
+    let (ext, _) = tor.next_connection().await;
+    let _ = tor.next_event().await;
+    ext
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn useraddr_follows_the_newest_client_ip() {
     let mut tor = FakeTor::ext_tcp(exchange_behavior(b"ok", 1)).await;
     let (server, addr) = start_server(&tor.target, |_| {}).await;
+    let user_addr = |ext: Option<ExtOrClientInfo>| ext.and_then(|e| e.user_addr);
     let client = client(addr, Some("192.0.2.10")).await;
-    let first = guard("stream", client.open_stream()).await.expect("stream");
-    assert_eq!(
-        guard("exchange", exchange(first, b"1".to_vec())).await,
-        b"ok"
-    );
-    let (ext, _) = tor.next_connection().await;
-    assert_eq!(
-        ext.and_then(|e| e.user_addr).as_deref(),
-        Some("192.0.2.10:1")
-    );
-    let _ = tor.next_event().await;
+    let ext = next_stream_report(&client, &mut tor, b"1").await;
+    assert_eq!(user_addr(ext).as_deref(), Some("192.0.2.10:1"));
 
     // The client moves to a proxy that reports an IPv6 address.
-    client.paths().add_path(
-        websocket(addr, Some("2001:db8::7"))
-            .await
-            .expect("WebSocket"),
-    );
+    let ws = websocket(addr, Some("2001:db8::7")).await;
+    client.paths().add_path(ws.expect("WebSocket"));
     client.paths().remove_path(0);
-    let second = guard("stream", client.open_stream()).await.expect("stream");
-    assert_eq!(
-        guard("exchange", exchange(second, b"2".to_vec())).await,
-        b"ok"
-    );
-    let (ext, _) = tor.next_connection().await;
-    assert_eq!(
-        ext.and_then(|e| e.user_addr).as_deref(),
-        Some("[2001:db8::7]:1")
-    );
-    let _ = tor.next_event().await;
+    let ext = next_stream_report(&client, &mut tor, b"2").await;
+    assert_eq!(user_addr(ext).as_deref(), Some("[2001:db8::7]:1"));
 
     // A proxy that reports nothing usable keeps the last known address.
-    client
-        .paths()
-        .add_path(websocket(addr, Some("0.0.0.0")).await.expect("WebSocket"));
+    let ws = websocket(addr, Some("0.0.0.0")).await;
+    client.paths().add_path(ws.expect("WebSocket"));
     client.paths().remove_path(1);
-    let third = guard("stream", client.open_stream()).await.expect("stream");
-    assert_eq!(
-        guard("exchange", exchange(third, b"3".to_vec())).await,
-        b"ok"
-    );
-    let (ext, _) = tor.next_connection().await;
-    assert_eq!(
-        ext.and_then(|e| e.user_addr).as_deref(),
-        Some("[2001:db8::7]:1")
-    );
-    let _ = tor.next_event().await;
+    let ext = next_stream_report(&client, &mut tor, b"3").await;
+    assert_eq!(user_addr(ext).as_deref(), Some("[2001:db8::7]:1"));
 
     // A client never seen with an address sends no USERADDR.
     let anonymous = common::client(addr, Some("not-an-ip")).await;
-    let stream = guard("stream", anonymous.open_stream())
-        .await
-        .expect("stream");
-    assert_eq!(
-        guard("exchange", exchange(stream, b"4".to_vec())).await,
-        b"ok"
-    );
-    let (ext, _) = tor.next_connection().await;
+    let ext = next_stream_report(&anonymous, &mut tor, b"4").await;
     let ext = ext.expect("ExtORPort report");
     assert_eq!(ext.user_addr, None);
     assert_eq!(ext.transport.as_deref(), Some("snowflake"));

@@ -88,6 +88,19 @@ pub async fn post(addr: SocketAddr, path: &str, body: impl Into<bytes::Bytes>) -
     http::post(addr, path, body).await.expect("HTTP request")
 }
 
+/// A `1.0` client poll (see [`client_body`]).
+pub async fn post_client(addr: SocketAddr, marker: &str, nat: NatType) -> HttpResponse {
+    post(addr, "/client", client_body(marker, nat)).await
+}
+
+/// The broker's answer when no proxy can serve the client.
+pub const NO_PROXIES_BODY: &str = r#"{"error":"no snowflake proxies currently available"}"#;
+
+/// Asserts the client was told that no proxy is available.
+pub fn assert_no_proxies(response: &HttpResponse) {
+    assert_eq!(response.text(), NO_PROXIES_BODY);
+}
+
 /// GETs and returns the response.
 pub async fn get(addr: SocketAddr, path: &str) -> HttpResponse {
     http::get(addr, path).await.expect("HTTP request")

@@ -6,11 +6,14 @@
 #![allow(dead_code)]
 
 use std::net::SocketAddr;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
+use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
+use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
+use rustls::{DigitallySignedStruct, SignatureScheme};
 use sha2::{Digest, Sha256};
 use snowflake_common::pt::extorport::server::{serve_ext_or_handshake, ExtOrClientInfo};
 use snowflake_common::pt::extorport::AuthCookie;
@@ -358,4 +361,68 @@ pub async fn exchange(stream: smux::Stream, data: Vec<u8>) -> Vec<u8> {
     r.read_to_end(&mut got).await.expect("read stream");
     let _w = writer.await.expect("writer");
     got
+}
+
+/// Accepts any certificate (tor's link certificates and our test ones are
+/// self-signed) and records the leaf.
+#[derive(Debug, Default)]
+pub struct RecordingVerifier {
+    /// Leaf certificates presented, oldest first.
+    pub seen: Mutex<Vec<CertificateDer<'static>>>,
+}
+
+impl ServerCertVerifier for RecordingVerifier {
+    fn verify_server_cert(
+        &self,
+        end_entity: &CertificateDer<'_>,
+        _intermediates: &[CertificateDer<'_>],
+        _server_name: &ServerName<'_>,
+        _ocsp: &[u8],
+        _now: UnixTime,
+    ) -> Result<ServerCertVerified, rustls::Error> {
+        self.seen
+            .lock()
+            .expect("lock")
+            .push(end_entity.clone().into_owned());
+        Ok(ServerCertVerified::assertion())
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        _message: &[u8],
+        _cert: &CertificateDer<'_>,
+        _dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        Ok(HandshakeSignatureValid::assertion())
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        _message: &[u8],
+        _cert: &CertificateDer<'_>,
+        _dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        Ok(HandshakeSignatureValid::assertion())
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+        rustls::crypto::ring::default_provider()
+            .signature_verification_algorithms
+            .supported_schemes()
+    }
+}
+
+/// A TLS connector that accepts any server certificate, and its verifier
+/// (to see what was presented).
+pub fn any_certificate_connector() -> (tokio_rustls::TlsConnector, Arc<RecordingVerifier>) {
+    let verifier = Arc::new(RecordingVerifier::default());
+    let config = rustls::ClientConfig::builder_with_provider(Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .expect("versions")
+    .dangerous()
+    .with_custom_certificate_verifier(verifier.clone())
+    .with_no_client_auth();
+    (tokio_rustls::TlsConnector::from(Arc::new(config)), verifier)
 }
