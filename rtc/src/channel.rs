@@ -346,13 +346,24 @@ const LINGER: Duration = Duration::from_secs(5);
 /// How often the linger re-checks the buffered amount.
 const LINGER_POLL: Duration = Duration::from_millis(10);
 
+/// After everything is acknowledged, how long the close still waits so the
+/// peer's reader can take the last bytes out of its SCTP queue: a webrtc-rs
+/// receiver ends its reads at the stream reset and drops acknowledged bytes
+/// it has not handed out yet (Pion hands them out first). Best effort only;
+/// Snowflake does not depend on a channel's last bytes (KCP resends them).
+const LINGER_DRAIN: Duration = Duration::from_millis(50);
+
 /// Waits (at most [`LINGER`]) until the peer has acknowledged everything
-/// sent, like `SO_LINGER` on a socket.
+/// sent, like `SO_LINGER` on a socket, then [`LINGER_DRAIN`].
 async fn linger(channel: &dyn MessageChannel) {
     let deadline = tokio::time::Instant::now() + LINGER;
-    while channel.buffered_amount().await > 0 && tokio::time::Instant::now() < deadline {
+    while channel.buffered_amount().await > 0 {
+        if tokio::time::Instant::now() >= deadline {
+            return;
+        }
         tokio::time::sleep(LINGER_POLL).await;
     }
+    tokio::time::sleep(LINGER_DRAIN).await;
 }
 
 /// Caller → peer: reads what the caller wrote and sends it as messages,
@@ -650,7 +661,10 @@ mod tests {
         assert_eq!(fake.close_calls.load(Ordering::SeqCst), 0);
         fake.drain();
         settle().await;
-        // …and closes once it has.
+        // …and, once it has, gives its reader a moment, then closes.
+        assert_eq!(fake.close_calls.load(Ordering::SeqCst), 0);
+        tokio::time::sleep(LINGER_DRAIN).await;
+        settle().await;
         assert_eq!(fake.close_calls.load(Ordering::SeqCst), 1);
         assert!(channel.events().status().channel_closed);
     }
@@ -676,6 +690,7 @@ mod tests {
         settle().await;
         assert_eq!(fake.sent_bytes(), b"written before drop");
         fake.drain();
+        tokio::time::sleep(LINGER_DRAIN).await;
         settle().await;
         assert_eq!(fake.close_calls.load(Ordering::SeqCst), 1);
     }
@@ -684,6 +699,7 @@ mod tests {
     async fn drop_closes_the_channel() {
         let (fake, _tx, channel, _status) = spawn_fake();
         drop(channel);
+        tokio::time::sleep(LINGER_DRAIN).await;
         settle().await;
         assert_eq!(fake.close_calls.load(Ordering::SeqCst), 1);
     }
