@@ -335,6 +335,18 @@ fn amp_poll(path: &str) -> ClientPollRequest {
     ClientPollRequest::decode(&amp::decode_path(encoded).expect("AMP path")).expect("client poll")
 }
 
+/// One exchange through `channel` that gets the answer; returns the one
+/// request `server` saw.
+async fn answered_once(channel: &BrokerChannel, server: &FakeServer, nat: NatType) -> Recorded {
+    let got = guard("exchange", channel.exchange(&offer(), nat))
+        .await
+        .expect("answer");
+    assert_eq!(got, answer());
+    let mut requests = server.requests();
+    assert_eq!(requests.len(), 1);
+    requests.remove(0)
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn http_no_proxy() {
     init_logs();
@@ -435,13 +447,7 @@ async fn http_fronting_sends_the_broker_host() {
         ..config("http://broker.invalid/sub/".into())
     })
     .unwrap();
-    let got = guard("exchange", channel.exchange(&offer(), NatType::Restricted))
-        .await
-        .expect("answer");
-    assert_eq!(got, answer());
-    let requests = server.requests();
-    assert_eq!(requests.len(), 1);
-    let request = &requests[0];
+    let request = &answered_once(&channel, &server, NatType::Restricted).await;
     assert_eq!(request.method, "POST");
     assert_eq!(request.host, "broker.invalid");
     assert_eq!(request.path, "/sub/client");
@@ -521,15 +527,10 @@ async fn https_fronting_uses_the_front_for_sni_and_certificate() {
     let channel = BrokerChannel::new(rendezvous.clone())
         .unwrap()
         .with_tls_config(trusting);
-    let got = guard("exchange", channel.exchange(&offer(), NatType::Unknown))
-        .await
-        .expect("answer");
-    assert_eq!(got, answer());
-    let requests = server.requests();
-    assert_eq!(requests.len(), 1);
-    assert_eq!(requests[0].sni.as_deref(), Some("localhost"));
-    assert_eq!(requests[0].host, "broker.invalid");
-    assert_eq!(requests[0].path, "/client");
+    let request = answered_once(&channel, &server, NatType::Unknown).await;
+    assert_eq!(request.sni.as_deref(), Some("localhost"));
+    assert_eq!(request.host, "broker.invalid");
+    assert_eq!(request.path, "/client");
 
     // With the web PKI roots the self-signed certificate is refused.
     let channel = BrokerChannel::new(rendezvous).unwrap();
@@ -562,13 +563,7 @@ async fn amp_cache_url_form_and_armored_answer() {
         ..config("https://snowflake-broker.torproject.net/".into())
     })
     .unwrap();
-    let got = guard("exchange", channel.exchange(&offer(), NatType::Restricted))
-        .await
-        .expect("answer");
-    assert_eq!(got, answer());
-    let requests = server.requests();
-    assert_eq!(requests.len(), 1);
-    let request = &requests[0];
+    let request = &answered_once(&channel, &server, NatType::Restricted).await;
     assert_eq!(request.method, "GET");
     // The cache URL's port stays in the Host header.
     assert_eq!(

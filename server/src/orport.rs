@@ -4,7 +4,7 @@
 use std::fmt;
 use std::io;
 use std::net::SocketAddr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::pin::Pin;
 use std::task::{Context, Poll};
 use std::time::Duration;
@@ -138,6 +138,26 @@ impl AsyncWrite for TorConn {
     }
 }
 
+/// Runs the Extended ORPort handshake on a fresh connection to tor and
+/// hands the connection back.
+async fn authenticated<S: AsyncRead + AsyncWrite + Unpin>(
+    mut stream: S,
+    cookie_file: &Path,
+    user_addr: Option<&str>,
+    transport: &str,
+    timeout: Duration,
+) -> Result<S, ExtOrError> {
+    ext_or_handshake(
+        &mut stream,
+        cookie_file,
+        user_addr,
+        Some(transport),
+        timeout,
+    )
+    .await?;
+    Ok(stream)
+}
+
 /// Connects to `target` for one client stream: over TCP from a random
 /// address of `source` when given, and with the Extended ORPort handshake
 /// (`USERADDR` when `user_addr` is known, `TRANSPORT` = `transport`) when
@@ -164,30 +184,18 @@ pub async fn dial_tor(
                 .map(TorConn::Tcp)
                 .map_err(connect_failed),
             TorTarget::ExtOrTcp { addr, cookie_file } => {
-                let mut stream = connect_from(*addr, source).await.map_err(connect_failed)?;
-                ext_or_handshake(
-                    &mut stream,
-                    cookie_file,
-                    user_addr,
-                    Some(transport),
-                    timeout,
-                )
-                .await
-                .map_err(handshake_failed)?;
-                Ok(TorConn::Tcp(stream))
+                let stream = connect_from(*addr, source).await.map_err(connect_failed)?;
+                authenticated(stream, cookie_file, user_addr, transport, timeout)
+                    .await
+                    .map(TorConn::Tcp)
+                    .map_err(handshake_failed)
             }
             TorTarget::ExtOrUnix { path, cookie_file } => {
-                let mut stream = UnixStream::connect(path).await.map_err(connect_failed)?;
-                ext_or_handshake(
-                    &mut stream,
-                    cookie_file,
-                    user_addr,
-                    Some(transport),
-                    timeout,
-                )
-                .await
-                .map_err(handshake_failed)?;
-                Ok(TorConn::Unix(stream))
+                let stream = UnixStream::connect(path).await.map_err(connect_failed)?;
+                authenticated(stream, cookie_file, user_addr, transport, timeout)
+                    .await
+                    .map(TorConn::Unix)
+                    .map_err(handshake_failed)
             }
         }
     };

@@ -665,13 +665,31 @@ pub async fn connect_via_socks5(
     request.extend_from_slice(&target.ip().octets());
     request.extend_from_slice(&target.port().to_be_bytes());
     stream.write_all(&request).await?;
-    let mut reply = [0u8; 10];
-    stream.read_exact(&mut reply).await?;
-    if reply[0] != 5 || reply[1] != 0 {
+    let mut head = [0u8; 4];
+    stream.read_exact(&mut head).await?;
+    let [version, code, _, address_type] = head;
+    if version != 5 {
+        return Err(bad(format!("not a SOCKS5 reply: version {version}")));
+    }
+    if code != 0 {
         return Err(Error::new(
             ErrorKind::ConnectionRefused,
-            format!("SOCKS CONNECT to {target} refused, reply code {}", reply[1]),
+            format!("SOCKS CONNECT to {target} refused, reply code {code}"),
         ));
     }
+    // The bound address that follows is of no use here, but must be read
+    // off the stream before the data starts.
+    let address_len = match address_type {
+        1 => 4,
+        4 => 16,
+        3 => {
+            let mut len = [0u8; 1];
+            stream.read_exact(&mut len).await?;
+            usize::from(len[0])
+        }
+        other => return Err(bad(format!("SOCKS reply with address type {other}"))),
+    };
+    let mut bound = vec![0u8; address_len + 2];
+    stream.read_exact(&mut bound).await?;
     Ok(stream)
 }
