@@ -270,13 +270,17 @@ async fn run_until_signal(
 #[tokio::main]
 async fn main() -> ExitCode {
     let args = Args::parse_from(snowflake_common::cli::go_style_args(std::env::args_os()));
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
-        )
-        .with_writer(std::io::stderr)
-        .init();
+    // Addresses are also scrubbed where they are logged; the writer catches
+    // any that slip through, as in the other programs.
+    if let Err(error) = snowflake_common::safelog::init_logging(
+        None,
+        snowflake_common::safelog::LogFallback::Stderr,
+        "info",
+        args.unsafe_logging,
+    ) {
+        eprintln!("snowflake-broker: {error}");
+        return ExitCode::FAILURE;
+    }
     let config = match config_from_args(&args) {
         Ok(config) => config,
         Err(error) => {

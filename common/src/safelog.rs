@@ -223,6 +223,52 @@ impl<'a, M: MakeWriter<'a>> MakeWriter<'a> for ScrubbingMakeWriter<M> {
     }
 }
 
+/// Where log lines go when no log file is given.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFallback {
+    /// Standard error (a program run by hand or by a service manager).
+    Stderr,
+    /// Nowhere: a managed client transport's stdout and stderr belong to
+    /// tor, so without `-log` it logs nothing (as upstream).
+    Discard,
+}
+
+/// Installs the global `tracing` subscriber every program uses: lines go
+/// to `file` (appended) or to `fallback`, with IP addresses scrubbed
+/// unless `unsafe_logging`. `default_filter` applies when `RUST_LOG` is not
+/// set. Fails only if the log file cannot be opened.
+pub fn init_logging(
+    file: Option<&std::path::Path>,
+    fallback: LogFallback,
+    default_filter: &str,
+    unsafe_logging: bool,
+) -> Result<(), String> {
+    use tracing_subscriber::fmt::writer::BoxMakeWriter;
+    use tracing_subscriber::EnvFilter;
+
+    let writer = match (file, fallback) {
+        (Some(path), _) => {
+            let file = std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(path)
+                .map_err(|e| format!("cannot open log file {}: {e}", path.display()))?;
+            BoxMakeWriter::new(std::sync::Mutex::new(file))
+        }
+        (None, LogFallback::Stderr) => BoxMakeWriter::new(io::stderr),
+        (None, LogFallback::Discard) => BoxMakeWriter::new(io::sink),
+    };
+    let filter =
+        EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default_filter));
+    // A second call (tests) keeps the first subscriber.
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_ansi(false)
+        .with_writer(ScrubbingMakeWriter::new(writer, !unsafe_logging))
+        .try_init();
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -323,50 +369,4 @@ mod tests {
             );
         }
     }
-}
-
-/// Where log lines go when no log file is given.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum LogFallback {
-    /// Standard error (a program run by hand or by a service manager).
-    Stderr,
-    /// Nowhere: a managed client transport's stdout and stderr belong to
-    /// tor, so without `-log` it logs nothing (as upstream).
-    Discard,
-}
-
-/// Installs the global `tracing` subscriber every program uses: lines go
-/// to `file` (appended) or to `fallback`, with IP addresses scrubbed
-/// unless `unsafe_logging`. `default_filter` applies when `RUST_LOG` is not
-/// set. Fails only if the log file cannot be opened.
-pub fn init_logging(
-    file: Option<&std::path::Path>,
-    fallback: LogFallback,
-    default_filter: &str,
-    unsafe_logging: bool,
-) -> Result<(), String> {
-    use tracing_subscriber::fmt::writer::BoxMakeWriter;
-    use tracing_subscriber::EnvFilter;
-
-    let writer = match (file, fallback) {
-        (Some(path), _) => {
-            let file = std::fs::OpenOptions::new()
-                .create(true)
-                .append(true)
-                .open(path)
-                .map_err(|e| format!("cannot open log file {}: {e}", path.display()))?;
-            BoxMakeWriter::new(std::sync::Mutex::new(file))
-        }
-        (None, LogFallback::Stderr) => BoxMakeWriter::new(io::stderr),
-        (None, LogFallback::Discard) => BoxMakeWriter::new(io::sink),
-    };
-    let filter =
-        EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default_filter));
-    // A second call (tests) keeps the first subscriber.
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_ansi(false)
-        .with_writer(ScrubbingMakeWriter::new(writer, !unsafe_logging))
-        .try_init();
-    Ok(())
 }
