@@ -1,4 +1,4 @@
-//! The bridge list (protocol reference §4.7): which WebSocket relay serves
+//! The bridge list (docs/protocol.md §4.7): which WebSocket relay serves
 //! the bridge a client names by fingerprint.
 //!
 //! The `-bridge-list-path` file holds one JSON object per line, with exactly

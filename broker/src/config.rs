@@ -1,13 +1,20 @@
-//! Broker configuration.
+//! Broker configuration, and the files it is loaded from (and reloaded
+//! from on SIGHUP).
 
 use std::net::SocketAddr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
 use crate::bridges::BridgeList;
 use crate::geoip::GeoIp;
 use crate::poll_interval::PollIntervals;
+use crate::BrokerHandle;
+
+/// Where tor's Debian package puts the IPv4 geoip file.
+pub const DEFAULT_GEOIP: &str = "/usr/share/tor/geoip";
+/// Where tor's Debian package puts the IPv6 geoip file.
+pub const DEFAULT_GEOIP6: &str = "/usr/share/tor/geoip6";
 
 /// Certificate and key files for HTTPS (PEM).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -95,6 +102,81 @@ impl Default for BrokerConfig {
             max_http2_streams: 250,
             request_read_timeout: Duration::from_secs(10),
             max_tracked_proxy_addresses: 1_000_000,
+        }
+    }
+}
+
+/// Where the geoip tables come from (`-geoipdb`, `-geoip6db`,
+/// `-disable-geoip`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct GeoIpFiles {
+    /// No geoip at all.
+    pub disabled: bool,
+    /// The IPv4 file; [`DEFAULT_GEOIP`] if `None`.
+    pub v4: Option<PathBuf>,
+    /// The IPv6 file; [`DEFAULT_GEOIP6`] if `None`.
+    pub v6: Option<PathBuf>,
+}
+
+impl GeoIpFiles {
+    /// Reads the tables. Missing default files only mean no countries (a
+    /// warning); a file named on the command line must load.
+    pub fn load(&self) -> Result<Option<Arc<GeoIp>>, String> {
+        if self.disabled {
+            return Ok(None);
+        }
+        let explicit = self.v4.is_some() || self.v6.is_some();
+        let v4 = self
+            .v4
+            .clone()
+            .unwrap_or_else(|| PathBuf::from(DEFAULT_GEOIP));
+        let v6 = self
+            .v6
+            .clone()
+            .unwrap_or_else(|| PathBuf::from(DEFAULT_GEOIP6));
+        match GeoIp::from_files(&v4, &v6) {
+            Ok(geoip) => Ok(Some(Arc::new(geoip))),
+            Err(error) if !explicit => {
+                tracing::warn!(%error, "no geoip database; countries will be \"??\"");
+                Ok(None)
+            }
+            Err(error) => Err(error.to_string()),
+        }
+    }
+}
+
+/// The poll intervals in `path` (`-poll-interval-filepath`), or the
+/// defaults. As in Go, a bad file is reported and the defaults are kept.
+pub fn load_poll_intervals(path: Option<&Path>) -> PollIntervals {
+    match path {
+        None => PollIntervals::default(),
+        Some(path) => PollIntervals::from_file(path).unwrap_or_else(|error| {
+            tracing::warn!(%error, "failed to load poll interval from file");
+            PollIntervals::default()
+        }),
+    }
+}
+
+/// What a running broker re-reads on SIGHUP.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ReloadableFiles {
+    /// The geoip tables.
+    pub geoip: GeoIpFiles,
+    /// The poll-interval file, if any.
+    pub poll_intervals: Option<PathBuf>,
+}
+
+impl ReloadableFiles {
+    /// Re-reads the files into `broker`; a geoip file that no longer loads
+    /// keeps the old tables.
+    pub fn reload(&self, broker: &BrokerHandle) {
+        tracing::info!("SIGHUP: reloading geoip databases and poll intervals");
+        match self.geoip.load() {
+            Ok(geoip) => broker.set_geoip(geoip),
+            Err(error) => tracing::warn!(%error, "geoip reload failed; keeping the old tables"),
+        }
+        if self.poll_intervals.is_some() {
+            broker.set_poll_intervals(load_poll_intervals(self.poll_intervals.as_deref()));
         }
     }
 }

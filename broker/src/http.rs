@@ -1,4 +1,4 @@
-//! HTTP endpoints (protocol reference §4.1–§4.6), method-agnostic like the
+//! HTTP endpoints (docs/protocol.md §4.1–§4.6), method-agnostic like the
 //! Go handlers.
 
 use std::net::{IpAddr, SocketAddr};

@@ -1,5 +1,5 @@
 //! Snowflake broker: matches censored clients with volunteer proxies and
-//! relays their SDP offers and answers (protocol reference §4), as a
+//! relays their SDP offers and answers (docs/protocol.md §4), as a
 //! drop-in for the Go broker.
 //!
 //! Layers, innermost first:
@@ -29,6 +29,7 @@
 
 pub mod addr;
 pub mod bridges;
+pub mod cli;
 mod config;
 pub mod geoip;
 mod http;
@@ -38,6 +39,6 @@ pub mod poll_interval;
 pub mod rendezvous;
 mod server;
 
-pub use config::{BrokerConfig, TlsFiles};
+pub use config::{BrokerConfig, GeoIpFiles, ReloadableFiles, TlsFiles};
 pub use http::debug_text;
 pub use server::{Broker, BrokerError, BrokerHandle};

@@ -1,4 +1,4 @@
-//! The matching core (protocol reference §4.5), free of I/O.
+//! The matching core (docs/protocol.md §4.5), free of I/O.
 //!
 //! A [`Matcher`] holds the proxies whose polls are waiting for a client and
 //! the clients waiting for a proxy's answer. Every operation takes the

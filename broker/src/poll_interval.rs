@@ -1,4 +1,4 @@
-//! The poll interval announced to proxies (`NextPoll`, protocol reference
+//! The poll interval announced to proxies (`NextPoll`, docs/protocol.md
 //! §4.3), per pool, optionally read from `-poll-interval-filepath`:
 //! `{"unrestricted_poll_interval": MS, "restricted_poll_interval": MS}`.
 //! A key left out keeps its default (20 s).

@@ -12,6 +12,7 @@ use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto;
 use rustls_pki_types::pem::PemObject;
 use rustls_pki_types::{CertificateDer, PrivateKeyDer};
+use snowflake_common::fd_limit::AcceptBackoff;
 use snowflake_common::namematcher::NameMatcher;
 use tokio::io::AsyncWriteExt;
 use tokio::net::{TcpListener, TcpStream};
@@ -248,6 +249,7 @@ async fn serve(
         ));
     }
     let mut connections = JoinSet::new();
+    let mut backoff = AcceptBackoff::new();
     let stop = wait_for_shutdown(shutdown);
     tokio::pin!(stop);
     loop {
@@ -258,6 +260,7 @@ async fn serve(
         while connections.try_join_next().is_some() {}
         match accepted {
             Ok((stream, peer)) => {
+                backoff.accepted();
                 if connections.len() >= config.max_connections {
                     tracing::debug!("connection limit reached; closing a new connection");
                     drop(stream);
@@ -273,10 +276,9 @@ async fn serve(
                 ));
             }
             Err(error) => {
-                // Typically out of file descriptors: back off briefly
-                // instead of spinning.
-                tracing::warn!(%error, "accept failed");
-                tokio::time::sleep(Duration::from_millis(100)).await;
+                // Typically out of file descriptors: back off instead of
+                // spinning, log once in a while.
+                backoff.after_error("broker HTTP", &error).await;
             }
         }
     }

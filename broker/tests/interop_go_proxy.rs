@@ -22,6 +22,7 @@ use snowflake_common::messages::{
 use snowflake_testkit::go_proxy::{self, GoProxyOptions};
 use snowflake_testkit::netns;
 use snowflake_testkit::process::ChildGuard;
+use snowflake_testkit::runtime;
 use snowflake_testkit::stun::StunServer;
 use snowflake_testkit::webrtc::{candidate_lines, is_datachannel_answer, loopback_offer_sdp};
 
@@ -38,12 +39,7 @@ fn go_snowflake_proxy_answers_our_client() {
 }
 
 fn inside_namespace() {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("tokio runtime");
-    runtime.block_on(exchange());
+    runtime::block_on(exchange());
 }
 
 async fn exchange() {

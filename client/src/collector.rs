@@ -3,6 +3,12 @@
 //! (no proxy at the broker, a channel that did not open) wait a growing,
 //! jittered delay before the next try. There is no fixed wait between a
 //! proxy's death and asking for the next one (upstream polls every 10 s).
+//!
+//! This is the "redial" half of Turbo Tunnel's `RedialPacketConn` (the Go
+//! client's collecting loop, `client/lib/peers.go`): the
+//! [`crate::paths::RedialPacketConn`] or
+//! [`crate::paths::MultiplexingPacketConn`] carrying the session only uses
+//! the proxies this loop adds to its [`ProxyPaths`].
 
 use std::sync::Arc;
 use std::time::Duration;

@@ -10,9 +10,20 @@
 //! ([`paths::MultiplexingPacketConn`]). Dead proxies are found from link
 //! events and from unacknowledged data ([`scheduler`]).
 //!
+//! Where the Turbo Tunnel design's parts are:
+//!
+//! | design | here |
+//! |---|---|
+//! | `RedialPacketConn` (one proxy at a time, the next takes over) | [`paths::RedialPacketConn`]; the redialling itself is [`collector::keep_filled`] |
+//! | `MultiplexingPacketConn` (striping over several proxies) | [`paths::MultiplexingPacketConn`] |
+//! | both: the proxies under one ClientId | [`paths::ProxyPaths`] |
+//! | which proxy carries a packet, which proxy is dead | [`scheduler::PathScheduler`] |
+//! | the session over them (KCP, smux) | [`tunnel::Tunnel`] |
+//!
 //! [`Client::start`] runs a SOCKS listener in process (tests, the demo);
 //! [`pt`] is tor's managed-transport mode that the binary uses.
 
+pub mod cli;
 pub mod collector;
 pub mod config;
 pub mod dialer;
@@ -28,6 +39,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
+use snowflake_common::fd_limit::AcceptBackoff;
 use snowflake_common::pt::socks::{accept_socks5, SocksFailure, DEFAULT_HANDSHAKE_TIMEOUT};
 use tokio::io::AsyncWriteExt;
 use tokio::net::{TcpListener, TcpStream};
@@ -154,6 +166,7 @@ async fn accept_loop(
     mut stop: watch::Receiver<bool>,
 ) {
     let mut sessions = tokio::task::JoinSet::new();
+    let mut backoff = AcceptBackoff::new();
     loop {
         tokio::select! {
             accepted = listener.accept() => match accepted {
@@ -165,6 +178,7 @@ async fn accept_loop(
                     drop(stream);
                 }
                 Ok((stream, _)) => {
+                    backoff.accepted();
                     stats.connections.fetch_add(1, Ordering::Relaxed);
                     sessions.spawn(serve_connection(
                         stream,
@@ -174,10 +188,7 @@ async fn accept_loop(
                         Arc::clone(&stats),
                     ));
                 }
-                Err(e) => {
-                    tracing::warn!("SOCKS accept: {e}");
-                    tokio::time::sleep(Duration::from_millis(100)).await;
-                }
+                Err(e) => backoff.after_error("SOCKS", &e).await,
             },
             Some(_) = sessions.join_next(), if !sessions.is_empty() => {}
             _ = stop.changed() => break,

@@ -1,4 +1,4 @@
-//! The client's NAT-type check (protocol reference §8.4, Go's
+//! The client's NAT-type check (docs/protocol.md §8.4, Go's
 //! `common/nat/nat.go`): the RFC 5780 mapping test against a STUN server.
 //!
 //! A Binding request to the server's primary address reports the mapped

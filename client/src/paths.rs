@@ -11,13 +11,25 @@
 //! data go unacknowledged. The packets a dead path still owed are sent
 //! again over the next path at once.
 //!
-//! [`RedialPacketConn`] (one proxy at a time) and
-//! [`MultiplexingPacketConn`] (striping) are the two ways of using it.
-//! Neither dials proxies itself: a collector ([`crate::collector`]) keeps
-//! the set filled, waking on [`ProxyPaths::vacancy_notified`].
+//! # Turbo Tunnel names
+//!
+//! The design's two packet connections over changing proxies are both
+//! here, as the one [`PathsPacketConn`] with two ways of spreading packets
+//! (the [`crate::scheduler`] picks the path):
+//!
+//! * [`RedialPacketConn`]: one proxy at a time; when it dies, the next one
+//!   carries on ([`Mode::Redial`]). What the Go client does, and the
+//!   default here.
+//! * [`MultiplexingPacketConn`]: striping over several proxies at once
+//!   ([`Mode::Multiplexing`]; `-striping`).
+//!
+//! Neither dials proxies itself ("redial" is the collector's job here): the
+//! collector ([`crate::collector::keep_filled`]) keeps the set filled,
+//! waking on [`ProxyPaths::vacancy_notified`].
 
 use std::collections::{HashMap, VecDeque};
 use std::io;
+use std::marker::PhantomData;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError, Weak};
 use std::time::Duration;
@@ -406,48 +418,72 @@ async fn stall_checker(paths: Weak<ProxyPaths>) {
     }
 }
 
-macro_rules! packet_conn_over_paths {
-    ($name:ident, $mode:expr, $doc:literal) => {
-        #[doc = $doc]
-        #[derive(Debug, Clone)]
-        pub struct $name(Arc<ProxyPaths>);
-
-        impl $name {
-            /// A new session's packet connection with no proxy yet.
-            pub fn new(client_id: ClientId) -> Self {
-                Self(ProxyPaths::new(client_id, $mode))
-            }
-
-            /// The paths underneath (to add proxies, watch and close).
-            pub fn paths(&self) -> &Arc<ProxyPaths> {
-                &self.0
-            }
-        }
-
-        impl PacketConn for $name {
-            async fn recv(&self) -> io::Result<Bytes> {
-                self.0.receive().await
-            }
-
-            async fn send(&self, packet: Bytes) -> io::Result<()> {
-                self.0.transmit(packet).await
-            }
-        }
-    };
+/// How a [`PathsPacketConn`] spreads packets over its paths, as a type:
+/// [`Redial`] or [`Multiplexing`].
+pub trait Spreading: Send + Sync + 'static {
+    /// The scheduler's mode for it.
+    const MODE: Mode;
 }
 
-packet_conn_over_paths!(
-    RedialPacketConn,
-    Mode::Redial,
-    "One proxy at a time: packets go over the oldest live path; when it \
-     dies the next one (a warm spare, or the next proxy collected) carries \
-     on with the same ClientId, so KCP and smux above never notice."
-);
+/// One path at a time; see [`RedialPacketConn`].
+#[derive(Debug, Clone, Copy)]
+pub enum Redial {}
 
-packet_conn_over_paths!(
-    MultiplexingPacketConn,
-    Mode::Multiplexing,
-    "Striping: packets are spread over every live path, round-robin among \
-     those whose queue has room (so faster proxies carry more). A dead path \
-     is dropped at once; what it owed is resent over the others."
-);
+impl Spreading for Redial {
+    const MODE: Mode = Mode::Redial;
+}
+
+/// Every live path at once; see [`MultiplexingPacketConn`].
+#[derive(Debug, Clone, Copy)]
+pub enum Multiplexing {}
+
+impl Spreading for Multiplexing {
+    const MODE: Mode = Mode::Multiplexing;
+}
+
+/// The packet connection KCP runs over: a session's [`ProxyPaths`],
+/// spreading packets as `S` says. It goes by its two Turbo Tunnel names,
+/// [`RedialPacketConn`] and [`MultiplexingPacketConn`].
+#[derive(Debug, Clone)]
+pub struct PathsPacketConn<S> {
+    paths: Arc<ProxyPaths>,
+    spreading: PhantomData<S>,
+}
+
+impl<S: Spreading> PathsPacketConn<S> {
+    /// A new session's packet connection with no proxy yet. Starts the
+    /// stall checker, so call it within a tokio runtime.
+    pub fn new(client_id: ClientId) -> Self {
+        Self {
+            paths: ProxyPaths::new(client_id, S::MODE),
+            spreading: PhantomData,
+        }
+    }
+
+    /// The paths underneath (to add proxies, watch and close).
+    pub fn paths(&self) -> &Arc<ProxyPaths> {
+        &self.paths
+    }
+}
+
+impl<S: Spreading> PacketConn for PathsPacketConn<S> {
+    async fn recv(&self) -> io::Result<Bytes> {
+        self.paths.receive().await
+    }
+
+    async fn send(&self, packet: Bytes) -> io::Result<()> {
+        self.paths.transmit(packet).await
+    }
+}
+
+/// Turbo Tunnel's `RedialPacketConn` (Go: `common/turbotunnel/redialpacketconn.go`):
+/// one proxy at a time. Packets go over the oldest live path; when it dies
+/// the next one (a warm spare, or the next proxy collected) carries on with
+/// the same ClientId, so KCP and smux above never notice.
+pub type RedialPacketConn = PathsPacketConn<Redial>;
+
+/// Turbo Tunnel's `MultiplexingPacketConn`, striping: packets are spread
+/// over every live path, round-robin among those whose queue has room (so
+/// faster proxies carry more). A dead path is dropped at once; what it owed
+/// is resent over the others.
+pub type MultiplexingPacketConn = PathsPacketConn<Multiplexing>;

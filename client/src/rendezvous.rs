@@ -1,5 +1,5 @@
 //! Broker rendezvous: sending the client's WebRTC offer to the broker and
-//! getting a proxy's answer back (protocol reference §4.1, §4.2, §4.6,
+//! getting a proxy's answer back (docs/protocol.md §4.1, §4.2, §4.6,
 //! §8.3).
 //!
 //! Two ways to reach the broker, as in Go's client:

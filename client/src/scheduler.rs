@@ -21,10 +21,11 @@
 //!   waiting for KCP's retransmission timer, which has backed off during
 //!   the stall.
 //!
-//! In redial mode one path carries everything (the oldest live one; others
-//! are warm spares); in multiplexing mode packets go round-robin over the
-//! paths whose send queue has room, which weights each proxy by the rate
-//! at which it drains.
+//! In redial mode (the policy of [`crate::paths::RedialPacketConn`]) one
+//! path carries everything (the oldest live one; others are warm spares);
+//! in multiplexing mode (that of [`crate::paths::MultiplexingPacketConn`])
+//! packets go round-robin over the paths whose send queue has room, which
+//! weights each proxy by the rate at which it drains.
 
 use std::collections::VecDeque;
 use std::time::{Duration, Instant};
@@ -53,9 +54,11 @@ const KEPT_PACKETS: usize = 2048;
 /// How packets are spread over paths.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Mode {
-    /// One path at a time (the oldest live one); the others wait.
+    /// One path at a time (the oldest live one); the others wait
+    /// ([`crate::paths::RedialPacketConn`]).
     Redial,
-    /// Every live path, round-robin among those with room.
+    /// Every live path, round-robin among those with room
+    /// ([`crate::paths::MultiplexingPacketConn`]).
     Multiplexing,
 }
 
@@ -494,36 +497,30 @@ mod tests {
 
     const CONV: u32 = 0x1234_5678;
 
-    fn push(sns: &[u32], una: u32) -> Bytes {
+    /// A packet of one `cmd` segment per `sns`, each carrying `payload`.
+    fn segments(cmd: u8, sns: &[u32], una: u32, payload: &[u8]) -> Bytes {
         let mut out = Vec::new();
         for &sn in sns {
             let header = SegmentHeader {
                 conv: CONV,
-                cmd: CMD_PUSH,
+                cmd,
                 sn,
                 una,
-                len: 4,
+                len: payload.len() as u32,
                 ..SegmentHeader::default()
             };
             out.extend_from_slice(&header.to_bytes());
-            out.extend_from_slice(b"data");
+            out.extend_from_slice(payload);
         }
         Bytes::from(out)
     }
 
+    fn push(sns: &[u32], una: u32) -> Bytes {
+        segments(CMD_PUSH, sns, una, b"data")
+    }
+
     fn ack(sns: &[u32], una: u32) -> Bytes {
-        let mut out = Vec::new();
-        for &sn in sns {
-            let header = SegmentHeader {
-                conv: CONV,
-                cmd: CMD_ACK,
-                sn,
-                una,
-                ..SegmentHeader::default()
-            };
-            out.extend_from_slice(&header.to_bytes());
-        }
-        Bytes::from(out)
+        segments(CMD_ACK, sns, una, b"")
     }
 
     fn ms(n: u64) -> Duration {

@@ -6,7 +6,7 @@ use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use snowflake_client::{Client, ClientConfig};
-use snowflake_common::pt::socks::connect_via_socks5;
+use snowflake_testkit::socks_client::connect_via_socks5;
 
 fn placeholder() -> std::net::SocketAddrV4 {
     "192.0.2.3:80".parse().unwrap()

@@ -1,4 +1,4 @@
-//! AMP cache rendezvous encodings (protocol reference §4.6, vectors §11.8).
+//! AMP cache rendezvous encodings (docs/protocol.md §4.6, vectors §11.8).
 //!
 //! An AMP cache only relays `GET` requests for AMP HTML pages, so the client
 //! poll travels inside the URL path and the broker's reply comes back

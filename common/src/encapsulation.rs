@@ -1,4 +1,4 @@
-//! Encapsulation of packets in a byte stream (protocol reference §1.2).
+//! Encapsulation of packets in a byte stream (docs/protocol.md §1.2).
 //!
 //! Between the client's KCP and the server's KCP, every hop is an opaque byte
 //! stream that proxies re-chunk at will, so packet boundaries are recovered
@@ -11,6 +11,13 @@
 //! [`Decoder`] is incremental: it works on whatever read boundaries the
 //! transport produces and never buffers more than one packet plus what the
 //! caller has read ahead.
+//!
+//! [`Deframer`] and [`Framer`] are the sans-IO halves of an encapsulated
+//! connection, shared by every driver that moves packets over a stream (the
+//! stream adapter in [`crate::turbotunnel`], the server's WebSocket loops):
+//! the deframer owns the read buffer and turns incoming byte chunks into
+//! whole packets under a size limit; the framer coalesces outgoing packets
+//! into one buffer for one write.
 
 use bytes::{Buf, Bytes, BytesMut};
 
@@ -233,6 +240,151 @@ pub fn encode_padding(mut n: usize, out: &mut BytesMut) {
     }
 }
 
+/// Spare capacity [`Deframer::read_buffer`] keeps available for the next
+/// read; below it the buffer grows by [`READ_BUFFER_GROWTH`].
+const READ_BUFFER_MIN_SPARE: usize = 2048;
+
+/// How much [`Deframer::read_buffer`] grows the buffer at a time.
+const READ_BUFFER_GROWTH: usize = 64 * 1024;
+
+/// The receiving half of an encapsulated connection, without I/O: feed it
+/// the stream's bytes as they arrive, in chunks of any size, and take whole
+/// packets out.
+///
+/// Data chunks longer than the limit given to [`Deframer::new`] are refused
+/// as soon as their prefix is seen, so the buffer never holds more than one
+/// packet plus what the transport delivered past it. Padding of any length
+/// is skipped.
+#[derive(Debug)]
+pub struct Deframer {
+    decoder: Decoder,
+    buf: BytesMut,
+}
+
+impl Deframer {
+    /// A deframer that refuses packets longer than `max_packet` bytes
+    /// (capped at [`MAX_CHUNK_LEN`]).
+    pub fn new(max_packet: usize) -> Self {
+        Self {
+            decoder: Decoder::with_max_packet(max_packet),
+            buf: BytesMut::new(),
+        }
+    }
+
+    /// Appends bytes received from the transport.
+    pub fn push(&mut self, bytes: &[u8]) {
+        self.buf.extend_from_slice(bytes);
+    }
+
+    /// The buffer to read the transport's next bytes into directly (for
+    /// instance with `AsyncReadExt::read_buf`), with room for at least one
+    /// more read without reallocating on every call.
+    pub fn read_buffer(&mut self) -> &mut BytesMut {
+        if self.buf.capacity() - self.buf.len() < READ_BUFFER_MIN_SPARE {
+            self.buf.reserve(READ_BUFFER_GROWTH);
+        }
+        &mut self.buf
+    }
+
+    /// The next whole packet, or `Ok(None)` when more bytes are needed. An
+    /// error means the stream is unusable from here on.
+    pub fn next_packet(&mut self) -> Result<Option<Bytes>, DecodeError> {
+        self.decoder.decode(&mut self.buf)
+    }
+
+    /// At end of stream: `Ok` if it ended between chunks,
+    /// [`DecodeError::UnexpectedEof`] if it ended inside one.
+    pub fn finish(&self) -> Result<(), DecodeError> {
+        self.decoder.finish(&self.buf)
+    }
+}
+
+/// The sending half of an encapsulated connection, without I/O: packets go
+/// in as data chunks, and the bytes come out for one write. A driver frames
+/// the packet it waited for plus whatever else is already queued, up to a
+/// size at which it writes ([`Framer::push_batch`]).
+#[derive(Debug)]
+pub struct Framer {
+    buf: BytesMut,
+    write_at: usize,
+}
+
+impl Framer {
+    /// A framer that stops coalescing once `write_at` bytes are buffered.
+    /// A single packet may take it past that size.
+    pub fn new(write_at: usize) -> Self {
+        Self {
+            buf: BytesMut::new(),
+            write_at,
+        }
+    }
+
+    /// A framer whose buffer starts with room for `capacity` bytes.
+    pub fn with_capacity(write_at: usize, capacity: usize) -> Self {
+        Self {
+            buf: BytesMut::with_capacity(capacity),
+            write_at,
+        }
+    }
+
+    /// Appends `packet` as one data chunk. A packet too long to encode
+    /// leaves the buffer as it was.
+    pub fn push_packet(&mut self, packet: &[u8]) -> Result<(), PacketTooLong> {
+        encode_data(packet, &mut self.buf)
+    }
+
+    /// Appends padding chunks of exactly `n` bytes in total, prefixes
+    /// included (see [`encode_padding`]).
+    pub fn push_padding(&mut self, n: usize) {
+        encode_padding(n, &mut self.buf);
+    }
+
+    /// Appends `first`, then packets from `ready` (which returns `None` when
+    /// nothing more is queued right now) until the buffer reaches the write
+    /// size. Stops at the first packet too long to encode and returns its
+    /// error; the packets before it stay framed, that one is lost.
+    pub fn push_batch(
+        &mut self,
+        first: &[u8],
+        mut ready: impl FnMut() -> Option<Bytes>,
+    ) -> Result<(), PacketTooLong> {
+        self.push_packet(first)?;
+        while !self.is_full() {
+            match ready() {
+                Some(packet) => self.push_packet(&packet)?,
+                None => break,
+            }
+        }
+        Ok(())
+    }
+
+    /// Whether the buffer reached the write size.
+    pub fn is_full(&self) -> bool {
+        self.buf.len() >= self.write_at
+    }
+
+    /// Whether nothing is buffered.
+    pub fn is_empty(&self) -> bool {
+        self.buf.is_empty()
+    }
+
+    /// The bytes framed so far.
+    pub fn framed(&self) -> &[u8] {
+        &self.buf
+    }
+
+    /// Forgets the framed bytes (after writing them), keeping the buffer's
+    /// memory for the next batch.
+    pub fn clear(&mut self) {
+        self.buf.clear();
+    }
+
+    /// Takes the framed bytes out, as one message.
+    pub fn take(&mut self) -> Bytes {
+        self.buf.split().freeze()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -392,5 +544,181 @@ mod tests {
             dec.decode(&mut buf).expect("ok"),
             Some(Bytes::from_static(b"ok"))
         );
+    }
+
+    /// Feeds `stream` to a deframer cut at `cuts` and collects the packets.
+    fn deframe_in_pieces(
+        stream: &[u8],
+        cuts: &[usize],
+        max: usize,
+    ) -> Result<Vec<Bytes>, DecodeError> {
+        let mut deframer = Deframer::new(max);
+        let mut out = Vec::new();
+        let mut start = 0;
+        for &cut in cuts.iter().chain(std::iter::once(&stream.len())) {
+            deframer.push(&stream[start..cut]);
+            start = cut;
+            while let Some(p) = deframer.next_packet()? {
+                out.push(p);
+            }
+        }
+        deframer.finish()?;
+        Ok(out)
+    }
+
+    fn sample_stream() -> (Vec<u8>, Vec<Bytes>) {
+        let packets: Vec<Bytes> = [0usize, 1, 63, 64, 200, 1400]
+            .iter()
+            .map(|&n| Bytes::from((0..n).map(|i| i as u8).collect::<Vec<u8>>()))
+            .collect();
+        let mut framer = Framer::new(usize::MAX);
+        for (i, p) in packets.iter().enumerate() {
+            framer.push_padding(i * 37);
+            framer.push_packet(p).expect("encodable");
+        }
+        framer.push_padding(3000);
+        (framer.framed().to_vec(), packets)
+    }
+
+    #[test]
+    fn deframer_any_split_point() {
+        let (stream, packets) = sample_stream();
+        for cut in 0..=stream.len() {
+            assert_eq!(
+                deframe_in_pieces(&stream, &[cut], 1400).expect("valid"),
+                packets,
+                "cut at {cut}"
+            );
+        }
+        // One byte at a time.
+        let every: Vec<usize> = (1..stream.len()).collect();
+        assert_eq!(
+            deframe_in_pieces(&stream, &every, 1400).expect("valid"),
+            packets
+        );
+    }
+
+    #[test]
+    fn deframer_skips_padding_only() {
+        let mut framer = Framer::new(usize::MAX);
+        framer.push_padding(10_000);
+        let stream = framer.take();
+        assert!(framer.is_empty());
+        for cut in [0, 1, 2, 1023, 1024, 1025, 9_999] {
+            assert_eq!(
+                deframe_in_pieces(&stream, &[cut], 16).expect("valid"),
+                Vec::<Bytes>::new()
+            );
+        }
+    }
+
+    #[test]
+    fn deframer_refuses_oversize_packet() {
+        let mut framer = Framer::new(usize::MAX);
+        framer.push_packet(b"fine").expect("encodable");
+        framer.push_packet(&[0; 2049]).expect("encodable");
+        let stream = framer.take();
+        let mut deframer = Deframer::new(2048);
+        // Only the first packet and the next prefix arrive: the oversize
+        // packet is refused before its body is buffered.
+        deframer.push(&stream[..5 + 2]);
+        assert_eq!(
+            deframer.next_packet(),
+            Ok(Some(Bytes::from_static(b"fine")))
+        );
+        assert_eq!(
+            deframer.next_packet(),
+            Err(DecodeError::PacketTooLarge {
+                len: 2049,
+                max: 2048
+            })
+        );
+        // At exactly the limit it passes.
+        assert_eq!(
+            deframe_in_pieces(&stream, &[], 2049).expect("valid").len(),
+            2
+        );
+    }
+
+    #[test]
+    fn deframer_end_of_stream() {
+        let mut deframer = Deframer::new(1400);
+        assert_eq!(deframer.finish(), Ok(()));
+        deframer.push(&hex("85 01 02"));
+        assert_eq!(deframer.next_packet(), Ok(None));
+        assert_eq!(deframer.finish(), Err(DecodeError::UnexpectedEof));
+        deframer.push(&hex("03 04 05"));
+        assert_eq!(
+            deframer.next_packet(),
+            Ok(Some(Bytes::from_static(&[1, 2, 3, 4, 5])))
+        );
+        assert_eq!(deframer.finish(), Ok(()));
+        deframer.push(&hex("c0 80 80 80"));
+        assert_eq!(deframer.next_packet(), Err(DecodeError::PrefixTooLong));
+    }
+
+    #[test]
+    fn deframer_read_buffer_keeps_room() {
+        let mut deframer = Deframer::new(1400);
+        let buf = deframer.read_buffer();
+        assert!(buf.capacity() - buf.len() >= READ_BUFFER_MIN_SPARE);
+        buf.extend_from_slice(&hex("85 01 02 03 04 05"));
+        assert_eq!(
+            deframer.next_packet(),
+            Ok(Some(Bytes::from_static(&[1, 2, 3, 4, 5])))
+        );
+    }
+
+    #[test]
+    fn framer_coalesces_up_to_write_size() {
+        let mut queued: std::collections::VecDeque<Bytes> =
+            (0..10u8).map(|i| Bytes::from(vec![i; 30])).collect();
+        // 31 bytes per packet: the batch stops once 100 bytes are framed.
+        let mut framer = Framer::new(100);
+        framer
+            .push_batch(b"first", || queued.pop_front())
+            .expect("encodable");
+        assert_eq!(framer.framed().len(), 6 + 31 * 4);
+        assert!(framer.is_full());
+        assert_eq!(queued.len(), 6, "the rest waits for the next batch");
+        let batch = framer.take();
+        assert!(framer.is_empty() && !framer.is_full());
+        assert_eq!(
+            deframe_in_pieces(&batch, &[], 1400).expect("valid"),
+            std::iter::once(Bytes::from_static(b"first"))
+                .chain((0..4u8).map(|i| Bytes::from(vec![i; 30])))
+                .collect::<Vec<_>>()
+        );
+        // Nothing else queued: the batch is the one packet.
+        framer.push_batch(b"alone", || None).expect("encodable");
+        assert_eq!(framer.framed(), &hex("85 61 6c 6f 6e 65")[..]);
+        framer.clear();
+        assert!(framer.is_empty());
+    }
+
+    #[test]
+    fn framer_stops_at_packet_too_long() {
+        let long = Bytes::from(vec![0; MAX_CHUNK_LEN + 1]);
+        let mut queued: std::collections::VecDeque<Bytes> = [
+            Bytes::from_static(b"a"),
+            long.clone(),
+            Bytes::from_static(b"b"),
+        ]
+        .into_iter()
+        .collect();
+        let mut framer = Framer::with_capacity(usize::MAX, 64);
+        assert_eq!(
+            framer.push_batch(b"x", || queued.pop_front()),
+            Err(PacketTooLong(MAX_CHUNK_LEN + 1))
+        );
+        // The packets before it stay framed; the one after is not taken.
+        assert_eq!(framer.framed(), &hex("81 78 81 61")[..]);
+        assert_eq!(queued.len(), 1);
+        framer.clear();
+        assert_eq!(
+            framer.push_batch(&long, || None),
+            Err(PacketTooLong(MAX_CHUNK_LEN + 1))
+        );
+        assert!(framer.is_empty());
     }
 }

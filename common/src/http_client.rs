@@ -7,7 +7,7 @@
 //! Every exchange has an overall deadline and a response-body limit, so a
 //! slow or hostile server costs bounded time and memory.
 //!
-//! Domain fronting (protocol reference §4.6, §8.3): with a *front*, TCP and
+//! Domain fronting (docs/protocol.md §4.6, §8.3): with a *front*, TCP and
 //! TLS (SNI and certificate check) go to the front host, while the `Host:`
 //! header and the request path come from the URL, as Go's client does by
 //! swapping `req.URL.Host` for the front and setting `req.Host`.

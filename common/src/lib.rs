@@ -3,11 +3,13 @@
 //! Every module here is a sans-IO state machine over bytes and time, with a
 //! thin tokio driver where the protocol needs one. The wire formats follow
 //! the Go Snowflake implementation byte for byte; each module says which part
-//! of the protocol reference it implements.
+//! of the protocol reference (`docs/protocol.md`) it implements.
 
 pub mod amp;
 pub mod cli;
+mod driver;
 pub mod encapsulation;
+pub mod fd_limit;
 #[cfg(feature = "http")]
 pub mod http_client;
 pub mod kcp;

@@ -1,4 +1,4 @@
-//! Relay hostname patterns (protocol reference §6.4 and §4.3).
+//! Relay hostname patterns (docs/protocol.md §6.4 and §4.3).
 //!
 //! A pattern is a hostname suffix followed by `$`, e.g.
 //! `snowflake.torproject.net$`; a leading `^` turns it into an exact match,

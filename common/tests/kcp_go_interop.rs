@@ -1,7 +1,7 @@
 //! Interop with the reference implementation: Debian's kcp-go 5.6.1
 //! (`golang-github-xtaci-kcp-dev`) and smux 1.5.16
-//! (`golang-github-xtaci-smux-dev`) driven by interop/go-kcp-peer, speaking
-//! Turbo Tunnel over TCP on 127.0.0.1 with Snowflake's settings.
+//! (`golang-github-xtaci-smux-dev`) driven by interop/go-peer (mode kcp),
+//! speaking Turbo Tunnel over TCP on 127.0.0.1 with Snowflake's settings.
 //!
 //! Each test moves 20 MB each way through one smux stream (the peer echoes)
 //! and compares SHA-256 digests; two of them put a relay in between that
@@ -12,11 +12,10 @@
 //! builds; `cargo test --release -p snowflake-common --test kcp_go_interop`
 //! runs them several times faster.
 
-use std::io::ErrorKind;
 use std::net::SocketAddr;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Stdio;
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::BytesMut;
@@ -29,6 +28,7 @@ use snowflake_common::smux::{Config, Session};
 use snowflake_common::turbotunnel::{
     encapsulated_packet_conn, read_preamble, ClientId, PacketConn, QueuePacketConn, QUEUE_SIZE,
 };
+use snowflake_testkit::go_build;
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
 use tokio::net::{TcpListener, TcpStream};
@@ -39,12 +39,8 @@ use tokio::time::timeout;
 const HANG_GUARD: Duration = Duration::from_secs(900);
 const TRANSFER: usize = 20_000_000;
 const LOSS: f64 = 0.02;
-const GO_LIBRARIES: [&str; 2] = [
-    "/usr/share/gocode/src/github.com/xtaci/kcp-go",
-    "/usr/share/gocode/src/github.com/xtaci/smux",
-];
 
-/// The generator of `pattern` in interop/go-kcp-peer/main.go (xorshift64*).
+/// The generator of `kcpPattern` in interop/go-peer/kcp.go (xorshift64*).
 fn pattern(len: usize, seed: u64) -> Vec<u8> {
     let mut state = seed ^ 0x2545_f491_4f6c_dd1d;
     if state == 0 {
@@ -64,44 +60,9 @@ fn sha256_hex(data: &[u8]) -> String {
     hex::encode(Sha256::digest(data))
 }
 
-/// Builds the Go program once per test run.
+/// The Go peer, built once per test run.
 fn go_program() -> &'static Path {
-    static BINARY: OnceLock<PathBuf> = OnceLock::new();
-    BINARY.get_or_init(build_go_program)
-}
-
-fn build_go_program() -> PathBuf {
-    for library in GO_LIBRARIES {
-        assert!(
-            Path::new(library).is_dir(),
-            "Go library {library} not found; this interop test needs Debian's \
-             golang-github-xtaci-kcp-dev and golang-github-xtaci-smux-dev \
-             (apt-get install golang-github-xtaci-kcp-dev golang-github-xtaci-smux-dev)"
-        );
-    }
-    let source = Path::new(env!("CARGO_MANIFEST_DIR")).join("../interop/go-kcp-peer");
-    let tmp = Path::new(env!("CARGO_TARGET_TMPDIR"));
-    let binary = tmp.join("go-kcp-peer");
-    let gopath = format!("{}:/usr/share/gocode", tmp.join("gopath-kcp").display());
-    let status = std::process::Command::new("go")
-        .arg("build")
-        .arg("-o")
-        .arg(&binary)
-        .arg(".")
-        .current_dir(&source)
-        .env("GO111MODULE", "off")
-        .env("GOPATH", gopath)
-        .env("GOCACHE", tmp.join("go-build-cache"))
-        .status();
-    match status {
-        Ok(status) if status.success() => binary,
-        Ok(status) => panic!("`go build` of {} failed: {status}", source.display()),
-        Err(err) if err.kind() == ErrorKind::NotFound => panic!(
-            "`go` not found in PATH; this interop test needs Debian's golang-go \
-             (apt-get install golang-go)"
-        ),
-        Err(err) => panic!("cannot run `go build`: {err}"),
-    }
+    go_build::go_peer(Path::new(env!("CARGO_TARGET_TMPDIR")))
 }
 
 /// The Go server (kcp.ServeConn + smux echo), killed when dropped.
@@ -112,11 +73,11 @@ struct GoServer {
 
 async fn go_server() -> GoServer {
     let mut child = Command::new(go_program())
-        .arg("server")
+        .args(["kcp", "server"])
         .stdout(Stdio::piped())
         .kill_on_drop(true)
         .spawn()
-        .expect("start go-kcp-peer server");
+        .expect("start go-peer kcp server");
     let stdout = child.stdout.take().expect("piped stdout");
     let mut line = String::new();
     BufReader::new(stdout)
@@ -126,7 +87,7 @@ async fn go_server() -> GoServer {
     let port: u16 = line
         .strip_prefix("PORT ")
         .and_then(|p| p.trim().parse().ok())
-        .unwrap_or_else(|| panic!("unexpected first line from go-kcp-peer: {line:?}"));
+        .unwrap_or_else(|| panic!("unexpected first line from go-peer: {line:?}"));
     GoServer {
         _child: child,
         addr: SocketAddr::from(([127, 0, 0, 1], port)),
@@ -137,18 +98,18 @@ async fn go_server() -> GoServer {
 /// reports the digest we expect.
 async fn go_client(addr: SocketAddr, len: usize, seed: u64) {
     let output = Command::new(go_program())
-        .arg("client")
+        .args(["kcp", "client"])
         .arg(addr.to_string())
         .arg(len.to_string())
         .arg(seed.to_string())
         .kill_on_drop(true)
         .output()
         .await
-        .expect("run go-kcp-peer client");
+        .expect("run go-peer kcp client");
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(
         output.status.success(),
-        "go-kcp-peer client failed ({}):\n{stdout}\n{}",
+        "go-peer kcp client failed ({}):\n{stdout}\n{}",
         output.status,
         String::from_utf8_lossy(&output.stderr)
     );

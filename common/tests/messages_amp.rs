@@ -1,4 +1,4 @@
-//! AMP cache rendezvous encodings (protocol reference §4.6, vectors §11.8).
+//! AMP cache rendezvous encodings (docs/protocol.md §4.6, vectors §11.8).
 
 use proptest::prelude::*;
 use snowflake_common::amp::{

@@ -1,4 +1,4 @@
-//! Client ⇄ broker messages (protocol reference §4.2, vectors §11.7).
+//! Client ⇄ broker messages (docs/protocol.md §4.2, vectors §11.7).
 
 use proptest::prelude::*;
 use snowflake_common::messages::client::{

@@ -1,4 +1,4 @@
-//! Relay hostname patterns (protocol reference §6.4, §4.3).
+//! Relay hostname patterns (docs/protocol.md §6.4, §4.3).
 
 use snowflake_common::namematcher::{NameMatcher, NamePatternError};
 

@@ -1,4 +1,4 @@
-//! Proxy ⇄ broker messages (protocol reference §4.3, §4.4, §6.5, vectors
+//! Proxy ⇄ broker messages (docs/protocol.md §4.3, §4.4, §6.5, vectors
 //! §11.7).
 
 use std::time::Duration;

@@ -1,4 +1,4 @@
-//! Session description JSON (protocol reference §5).
+//! Session description JSON (docs/protocol.md §5).
 
 use snowflake_common::messages::{SdpJsonError, SdpType, SessionDescription};
 

@@ -1,20 +1,21 @@
-//! Extended ORPort: client against the tor-side module, against hand-written
-//! byte sequences, and over real sockets.
+//! Extended ORPort: the transport's side against the fake tor in
+//! `snowflake_testkit::fake_tor_extorport`, against hand-written byte
+//! sequences, and over real sockets.
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use proptest::prelude::*;
 use snowflake_common::pt::env::OrTarget;
-use snowflake_common::pt::extorport::client::{
+use snowflake_common::pt::extorport::transport_side::{
     dial_or, ext_or_handshake, ExtOrClient, ExtOrProgress,
-};
-use snowflake_common::pt::extorport::server::{
-    serve_ext_or_handshake, ExtOrClientInfo, ExtOrServer, MAX_COMMANDS,
 };
 use snowflake_common::pt::extorport::{
     client_hash, encode_command, server_hash, AuthCookie, CookieError, ExtOrError, CMD_DONE,
     CMD_USERADDR,
+};
+use snowflake_testkit::fake_tor_extorport::{
+    serve_ext_or_handshake, ExtOrClientInfo, ExtOrServer, MAX_COMMANDS,
 };
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
@@ -278,7 +279,7 @@ fn early_data_after_okay_is_bounded() {
 
 #[tokio::test]
 async fn driving_a_failed_client_is_an_error() {
-    use snowflake_common::pt::extorport::client::drive;
+    use snowflake_common::pt::extorport::transport_side::drive;
     let mut c = new_client();
     assert!(c.receive(&[2, 0]).is_err());
     let (mut a, _b) = tokio::io::duplex(64);

@@ -1,9 +1,9 @@
-//! Protocol reference §11.6 (ExtORPort) and §11.9 (PT lines) test vectors.
+//! docs/protocol.md §11.6 (ExtORPort) and §11.9 (PT lines) test vectors.
 
 use std::path::Path;
 
 use snowflake_common::pt::args::{encode_client_args, parse_client_args, ArgsError, PtArgs};
-use snowflake_common::pt::extorport::client::{ExtOrClient, ExtOrProgress};
+use snowflake_common::pt::extorport::transport_side::{ExtOrClient, ExtOrProgress};
 use snowflake_common::pt::extorport::{
     client_hash, encode_command, server_hash, AuthCookie, CMD_DENY, CMD_DONE, CMD_OKAY,
     CMD_TRANSPORT, CMD_USERADDR,

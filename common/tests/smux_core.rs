@@ -168,7 +168,7 @@ fn config_validation_rejects_bad_values() {
     }
 }
 
-/// protocol.md §11.5: the frames Go smux 1.5.16 emitted as a v2 client.
+/// docs/protocol.md §11.5: the frames Go smux 1.5.16 emitted as a v2 client.
 #[test]
 fn client_emits_the_go_capture_byte_for_byte() {
     let start = Instant::now();

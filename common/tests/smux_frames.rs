@@ -1,4 +1,4 @@
-//! smux v2 frame codec: protocol.md §11.4 vectors, the smux part of §11.5,
+//! smux v2 frame codec: docs/protocol.md §11.4 vectors, the smux part of §11.5,
 //! malformed headers, and decoding across arbitrary read boundaries.
 
 use bytes::{Bytes, BytesMut};

@@ -1,19 +1,20 @@
 //! Interop with the reference implementation: Debian's Go smux 1.5.16
-//! (`golang-github-xtaci-smux-dev`) driven by interop/go-smux-echo, over
-//! TCP on 127.0.0.1. Transfers are far larger than the 256 KiB initial
+//! (`golang-github-xtaci-smux-dev`) driven by interop/go-peer (mode smux),
+//! over TCP on 127.0.0.1. Transfers are far larger than the 256 KiB initial
 //! window, so they only complete if UPD frames work in both directions.
 //!
-//! Needs `go` (Debian golang-go) and the Debian smux package; the test fails
-//! (it does not skip) when they are missing.
+//! Needs `go` (Debian golang-go) and the Debian smux and kcp-go packages
+//! (the Go peer links both); the test fails (it does not skip) when they are
+//! missing.
 
 use std::io::ErrorKind;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Stdio;
-use std::sync::OnceLock;
 use std::time::Duration;
 
 use sha2::{Digest, Sha256};
-use snowflake_common::smux::{Config, Session, Stream};
+use snowflake_common::smux::{Config, Session, SessionError, Stream};
+use snowflake_testkit::go_build;
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::process::{Child, Command};
@@ -21,9 +22,8 @@ use tokio::time::timeout;
 
 /// Hang guard only; debug builds on a shared machine can be slow.
 const HANG_GUARD: Duration = Duration::from_secs(600);
-const GO_SMUX_SOURCE: &str = "/usr/share/gocode/src/github.com/xtaci/smux";
 
-/// Same generator as `pattern` in interop/go-smux-echo/main.go.
+/// Same generator as `smuxPattern` in interop/go-peer/smux.go.
 fn pattern(len: usize, seed: u64) -> Vec<u8> {
     let mut state = seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1;
     (0..len)
@@ -40,40 +40,9 @@ fn sha256(data: &[u8]) -> [u8; 32] {
     Sha256::digest(data).into()
 }
 
-/// Builds the Go program once per test run.
+/// The Go peer, built once per test run.
 fn go_program() -> &'static Path {
-    static BINARY: OnceLock<PathBuf> = OnceLock::new();
-    BINARY.get_or_init(build_go_program)
-}
-
-fn build_go_program() -> PathBuf {
-    assert!(
-        Path::new(GO_SMUX_SOURCE).join("session.go").exists(),
-        "Go smux library not found in {GO_SMUX_SOURCE}; this interop test needs \
-         Debian's golang-github-xtaci-smux-dev (apt-get install golang-github-xtaci-smux-dev)"
-    );
-    let source = Path::new(env!("CARGO_MANIFEST_DIR")).join("../interop/go-smux-echo");
-    let tmp = Path::new(env!("CARGO_TARGET_TMPDIR"));
-    let binary = tmp.join("go-smux-echo");
-    let status = std::process::Command::new("go")
-        .arg("build")
-        .arg("-o")
-        .arg(&binary)
-        .arg(".")
-        .current_dir(&source)
-        .env("GO111MODULE", "off")
-        .env("GOPATH", "/tmp/gopath-smux:/usr/share/gocode")
-        .env("GOCACHE", tmp.join("go-build-cache"))
-        .status();
-    match status {
-        Ok(status) if status.success() => binary,
-        Ok(status) => panic!("`go build` of {} failed: {status}", source.display()),
-        Err(err) if err.kind() == ErrorKind::NotFound => panic!(
-            "`go` not found in PATH; this interop test needs Debian's golang-go \
-             (apt-get install golang-go)"
-        ),
-        Err(err) => panic!("cannot run `go build`: {err}"),
-    }
+    go_build::go_peer(Path::new(env!("CARGO_TARGET_TMPDIR")))
 }
 
 /// The Go echo server, killed when dropped.
@@ -85,11 +54,11 @@ struct GoServer {
 impl GoServer {
     async fn start() -> Self {
         let mut child = Command::new(go_program())
-            .arg("server")
+            .args(["smux", "server"])
             .stdout(Stdio::piped())
             .kill_on_drop(true)
             .spawn()
-            .expect("start go-smux-echo server");
+            .expect("start go-peer smux server");
         let stdout = child.stdout.take().unwrap();
         let mut line = String::new();
         timeout(HANG_GUARD, BufReader::new(stdout).read_line(&mut line))
@@ -195,7 +164,7 @@ async fn rust_echo_server() -> (u16, tokio::task::JoinHandle<Session>) {
 
 async fn run_go_client(port: u16, bytes: usize, streams: u32) -> Vec<String> {
     let child = Command::new(go_program())
-        .arg("client")
+        .args(["smux", "client"])
         .arg(format!("127.0.0.1:{port}"))
         .arg(bytes.to_string())
         .arg(streams.to_string())
@@ -203,7 +172,7 @@ async fn run_go_client(port: u16, bytes: usize, streams: u32) -> Vec<String> {
         .stderr(Stdio::piped())
         .kill_on_drop(true)
         .spawn()
-        .expect("start go-smux-echo client");
+        .expect("start go-peer smux client");
     let output = timeout(HANG_GUARD, child.wait_with_output())
         .await
         .expect("Go client hung")
@@ -226,11 +195,23 @@ async fn go_client_rust_server_20mb() {
     let lines = run_go_client(port, 20_000_000, 1).await;
     let digest = hex::encode(sha256(&pattern(20_000_000, 1)));
     assert_eq!(lines, [format!("OK 3 {digest}")]);
-    // The Go client closed the session: ours ends with the transport.
+    // The Go client closed the session: ours ends with the transport. The
+    // Go process exits right after its close, so the kernel may turn the
+    // close into a reset when our side still had bytes in flight (an
+    // acknowledgement, a window update): either way the session must end
+    // with the transport, not with a protocol error or a timeout.
     let session = timeout(HANG_GUARD, server).await.unwrap().unwrap();
-    assert_eq!(
-        timeout(HANG_GUARD, session.closed()).await.unwrap(),
-        snowflake_common::smux::SessionError::TransportClosed
+    let reason = timeout(HANG_GUARD, session.closed()).await.unwrap();
+    assert!(
+        matches!(
+            reason,
+            SessionError::TransportClosed
+                | SessionError::Transport {
+                    kind: ErrorKind::ConnectionReset | ErrorKind::BrokenPipe,
+                    ..
+                }
+        ),
+        "the session ended with {reason:?}, not with its transport"
     );
 }
 

@@ -1,4 +1,4 @@
-//! Every broker-message decoder (protocol reference §4, §5) and the AMP
+//! Every broker-message decoder (docs/protocol.md §4, §5) and the AMP
 //! decoders (§4.6) on the same arbitrary bytes.
 //!
 //! Input: the raw bytes (no split header).

@@ -1,4 +1,4 @@
-//! Encapsulation decoder (protocol reference §1.2) on arbitrary bytes fed at
+//! Encapsulation decoder (docs/protocol.md §1.2) on arbitrary bytes fed at
 //! fuzzer-chosen read boundaries.
 //!
 //! Input: [`SplitInput`]; flag bits 0-1 pick the decoder's packet limit

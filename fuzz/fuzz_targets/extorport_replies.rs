@@ -1,5 +1,5 @@
 //! The transport's side of the Extended ORPort handshake (`ExtOrClient`,
-//! protocol reference §7.7) receiving arbitrary bytes from "tor", with the
+//! docs/protocol.md §7.7) receiving arbitrary bytes from "tor", with the
 //! fixed cookie and ClientNonce of the §11.6 vector.
 //!
 //! Input: [`SplitInput`]. The payload is tor's byte stream, except with flag
@@ -20,7 +20,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use snowflake_common::pt::extorport::client::{ExtOrClient, ExtOrProgress};
+use snowflake_common::pt::extorport::transport_side::{ExtOrClient, ExtOrProgress};
 use snowflake_common::pt::extorport::{
     client_hash, encode_command, server_hash, AuthCookie, ExtOrError, CMD_DENY, CMD_DONE, CMD_OKAY,
     CMD_TRANSPORT, CMD_USERADDR, MAX_AUTH_TYPES, MAX_EARLY_DATA, NONCE_LEN,

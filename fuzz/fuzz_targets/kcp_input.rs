@@ -1,4 +1,4 @@
-//! KCP input path (protocol reference §2): arbitrary packets fed to the
+//! KCP input path (docs/protocol.md §2): arbitrary packets fed to the
 //! validated `KcpCore`, interleaved with clock advances, application
 //! writes and reads, and flushes chosen by the fuzzer.
 //!

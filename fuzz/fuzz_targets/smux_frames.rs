@@ -1,4 +1,4 @@
-//! smux v2 frame decoder (protocol reference §3.2) on arbitrary bytes fed at
+//! smux v2 frame decoder (docs/protocol.md §3.2) on arbitrary bytes fed at
 //! fuzzer-chosen read boundaries.
 //!
 //! Input: [`SplitInput`] (no flags used).

@@ -1,4 +1,4 @@
-//! The sans-IO smux session (`SessionCore`, protocol reference §3.3/§3.4)
+//! The sans-IO smux session (`SessionCore`, docs/protocol.md §3.3/§3.4)
 //! driven by a fuzzer-chosen program: transport input (raw bytes or
 //! generated frames), app reads/writes, stream open/accept/shutdown/close,
 //! clock jumps, transport drains, EOF and errors.

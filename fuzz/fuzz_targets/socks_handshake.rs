@@ -1,4 +1,4 @@
-//! SOCKS5 server handshake (`SocksHandshake`, protocol reference §8.2) on
+//! SOCKS5 server handshake (`SocksHandshake`, docs/protocol.md §8.2) on
 //! arbitrary client bytes fed at fuzzer-chosen read boundaries.
 //!
 //! Input: [`SplitInput`]; flag bit 0 answers a request with `reject`

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Writes the seed corpora in fuzz/seeds/<target>/ from the protocol
-vectors of /work/shared/protocol.md section 11 (and a few neighbours of
+vectors of docs/protocol.md section 11 (and a few neighbours of
 them), in each target's input format (see fuzz/README.md).
 
 Run from anywhere: python3 fuzz/seeds/make_seeds.py. Overwrites the seeds.

@@ -206,24 +206,6 @@ pub fn rss_bytes(pid: u32) -> std::io::Result<u64> {
         .ok_or_else(|| std::io::Error::new(std::io::ErrorKind::InvalidData, "no VmRSS"))
 }
 
-/// Raises this process's soft open-file limit to the hard one (children
-/// inherit it); returns the new soft limit.
-pub fn raise_open_file_limit() -> u64 {
-    // SAFETY: getrlimit/setrlimit with a valid resource and a struct they
-    // fill or read.
-    unsafe {
-        let mut limit: libc::rlimit = std::mem::zeroed();
-        if libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) != 0 {
-            return 1024;
-        }
-        limit.rlim_cur = limit.rlim_max;
-        if libc::setrlimit(libc::RLIMIT_NOFILE, &limit) != 0 {
-            let _ = libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit);
-        }
-        limit.rlim_cur
-    }
-}
-
 /// Waits until something accepts TCP connections on `addr`, or `child`
 /// exits, or [`STARTUP_LIMIT`] passes.
 async fn wait_listening(

@@ -15,8 +15,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use sha2::{Digest, Sha256};
-use snowflake_common::pt::extorport::server::serve_ext_or_handshake;
 use snowflake_common::pt::extorport::AuthCookie;
+use snowflake_testkit::fake_tor_extorport::serve_ext_or_handshake;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;

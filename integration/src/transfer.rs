@@ -193,7 +193,7 @@ pub async fn socks_connect(
     args: &str,
 ) -> std::io::Result<tokio::net::TcpStream> {
     let placeholder = std::net::SocketAddrV4::new(std::net::Ipv4Addr::new(192, 0, 2, 3), 80);
-    snowflake_common::pt::socks::connect_via_socks5(socks, args, placeholder).await
+    snowflake_testkit::socks_client::connect_via_socks5(socks, args, placeholder).await
 }
 
 #[cfg(test)]

@@ -1,4 +1,4 @@
-//! Talking to the broker (protocol reference §4.3, §4.4): `/proxy` polls
+//! Talking to the broker (docs/protocol.md §4.3, §4.4): `/proxy` polls
 //! and `/answer` posts.
 
 use std::time::Duration;

@@ -1,12 +1,11 @@
-//! The command line: upstream's flag names (single or double dash, via
-//! [`snowflake_common::cli::go_style_args`]), turned into a
-//! [`ProxyConfig`].
+//! The command line: upstream's flag names, read as Go reads them
+//! ([`snowflake_common::cli`]), turned into a [`ProxyConfig`].
 
-use std::net::{SocketAddr, ToSocketAddrs};
 use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::Parser;
+use snowflake_common::cli::{parse_go_duration, resolve_listen_host};
 use snowflake_common::namematcher::NameMatcher;
 
 use crate::config::{
@@ -17,6 +16,9 @@ use crate::schedule::MIN_CLI_POLL_INTERVAL;
 
 /// Snowflake standalone proxy: helps censored users reach Tor by relaying
 /// their WebRTC connections to a Snowflake bridge.
+//
+// Boolean flags are plain `bool` fields: `snowflake_common::cli` gives
+// them Go's syntax (`-flag`, `-flag=true`, `-flag=false`).
 #[derive(Debug, Clone, Parser)]
 #[command(name = "snowflake-proxy", disable_version_flag = true)]
 pub struct Args {
@@ -33,7 +35,7 @@ pub struct Args {
     #[arg(long, default_value_t = 0)]
     pub capacity: usize,
     /// Keep local LAN address ICE candidates.
-    #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "true", default_value = "false")]
+    #[arg(long)]
     pub keep_local_addresses: bool,
     /// UDP port range for client connections, "<min>:<max>".
     #[arg(long)]
@@ -43,10 +45,10 @@ pub struct Args {
     #[arg(long, default_value = DEFAULT_RELAY_PATTERN)]
     pub allowed_relay_hostname_pattern: String,
     /// Allow relays without TLS (ws://); for testing.
-    #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "true", default_value = "false")]
+    #[arg(long)]
     pub allow_non_tls_relay: bool,
     /// Allow relays on private, loopback or link-local addresses.
-    #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "true", default_value = "false")]
+    #[arg(long)]
     pub allow_proxying_to_private_addresses: bool,
     /// The URL of the NAT type probe server ("" disables probing).
     #[arg(long, default_value = DEFAULT_NAT_PROBE_URL)]
@@ -58,16 +60,16 @@ pub struct Args {
     #[arg(long, default_value = "1h", value_parser = parse_go_duration)]
     pub summary_interval: Duration,
     /// Keep IP addresses in the logs.
-    #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "true", default_value = "false")]
+    #[arg(long)]
     pub unsafe_logging: bool,
     /// Log file (default: stderr).
     #[arg(long)]
     pub log: Option<PathBuf>,
     /// More detailed logs.
-    #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "true", default_value = "false")]
+    #[arg(long)]
     pub verbose: bool,
     /// Serve Prometheus metrics at /internal/metrics.
-    #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "true", default_value = "false")]
+    #[arg(long)]
     pub metrics: bool,
     /// Listen address for the metrics.
     #[arg(long, default_value = "localhost")]
@@ -82,10 +84,10 @@ pub struct Args {
     #[arg(long, default_value = "30s", value_parser = parse_go_duration)]
     pub drain_timeout: Duration,
     /// Tests and demos only: use 127.0.0.1 ICE candidates only, no STUN.
-    #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "true", default_value = "false")]
+    #[arg(long)]
     pub loopback_only: bool,
     /// Print the version to stderr and exit.
-    #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "true", default_value = "false")]
+    #[arg(long)]
     pub version: bool,
 }
 
@@ -107,66 +109,6 @@ pub enum CliError {
     /// No STUN server (and not loopback-only).
     #[error("-stun lists no STUN server")]
     NoStun,
-}
-
-/// Parses Go `time.ParseDuration` syntax: a sequence of decimal numbers
-/// (with optional fraction) each followed by a unit (`ns`, `us`, `µs`,
-/// `ms`, `s`, `m`, `h`), e.g. `1h30m`, `1.5s`, `500ms`; a bare `0` is
-/// zero. Negative durations are refused.
-pub fn parse_go_duration(text: &str) -> Result<Duration, String> {
-    let bad = || format!("invalid duration {text:?}");
-    let mut rest = text.trim();
-    if rest == "0" {
-        return Ok(Duration::ZERO);
-    }
-    if rest.is_empty() {
-        return Err(bad());
-    }
-    let mut total_nanos: u128 = 0;
-    while !rest.is_empty() {
-        let number_len = rest
-            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-            .ok_or_else(bad)?;
-        let (number, tail) = rest.split_at(number_len);
-        if number.is_empty() || number == "." {
-            return Err(bad());
-        }
-        let unit_len = tail
-            .find(|c: char| c.is_ascii_digit() || c == '.')
-            .unwrap_or(tail.len());
-        let (unit, tail) = tail.split_at(unit_len);
-        let unit_nanos: u128 = match unit {
-            "ns" => 1,
-            "us" | "µs" | "μs" => 1_000,
-            "ms" => 1_000_000,
-            "s" => 1_000_000_000,
-            "m" => 60_000_000_000,
-            "h" => 3_600_000_000_000,
-            _ => return Err(bad()),
-        };
-        let (whole, fraction) = number.split_once('.').unwrap_or((number, ""));
-        if !fraction.bytes().all(|b| b.is_ascii_digit()) {
-            return Err(bad());
-        }
-        let whole: u128 = if whole.is_empty() {
-            0
-        } else {
-            whole.parse().map_err(|_| bad())?
-        };
-        let mut part = whole.checked_mul(unit_nanos).ok_or_else(bad)?;
-        let mut scale = unit_nanos;
-        for digit in fraction.bytes() {
-            scale /= 10;
-            part = part
-                .checked_add(u128::from(digit.saturating_sub(b'0')) * scale)
-                .ok_or_else(bad)?;
-        }
-        total_nanos = total_nanos.checked_add(part).ok_or_else(bad)?;
-        rest = tail;
-    }
-    let secs = u64::try_from(total_nanos / 1_000_000_000).map_err(|_| bad())?;
-    let nanos = u32::try_from(total_nanos % 1_000_000_000).map_err(|_| bad())?;
-    Ok(Duration::new(secs, nanos))
 }
 
 /// Parses `"<min>:<max>"`.
@@ -195,13 +137,13 @@ pub struct Settings {
 }
 
 impl Args {
-    /// Parses `args` (program name first) in either dash style.
-    pub fn parse_go_style<I>(args: I) -> Result<Args, clap::Error>
+    /// Parses `args` (program name first) as Go's `flag` package would.
+    pub fn parse_go_style<I, T>(args: I) -> Result<Args, clap::Error>
     where
-        I: IntoIterator,
-        I::Item: Into<std::ffi::OsString>,
+        I: IntoIterator<Item = T>,
+        T: Into<std::ffi::OsString>,
     {
-        Args::try_parse_from(snowflake_common::cli::go_style_args(args))
+        snowflake_common::cli::try_parse_from(args)
     }
 
     /// Checks the flags and builds the settings.
@@ -228,13 +170,14 @@ impl Args {
             return Err(CliError::NoStun);
         }
         let metrics_addr = if self.metrics {
-            let text = format!("{}:{}", self.metrics_address, self.metrics_port);
-            let addr = (self.metrics_address.as_str(), self.metrics_port)
-                .to_socket_addrs()
-                .ok()
-                .and_then(|mut addrs| addrs.next())
-                .ok_or(CliError::MetricsAddress(text))?;
-            Some::<SocketAddr>(addr)
+            let addr =
+                resolve_listen_host(&self.metrics_address, self.metrics_port).map_err(|_| {
+                    CliError::MetricsAddress(format!(
+                        "{}:{}",
+                        self.metrics_address, self.metrics_port
+                    ))
+                })?;
+            Some(addr)
         } else {
             None
         };
@@ -270,32 +213,6 @@ impl Args {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn go_durations() {
-        let ok = |s: &str| parse_go_duration(s).unwrap();
-        assert_eq!(ok("0"), Duration::ZERO);
-        assert_eq!(ok("0s"), Duration::ZERO);
-        assert_eq!(ok("24h"), Duration::from_secs(86400));
-        assert_eq!(ok("24h0m0s"), Duration::from_secs(86400));
-        assert_eq!(ok("1h30m"), Duration::from_secs(5400));
-        assert_eq!(ok("1.5s"), Duration::from_millis(1500));
-        assert_eq!(ok("500ms"), Duration::from_millis(500));
-        assert_eq!(ok("2us"), Duration::from_micros(2));
-        assert_eq!(ok(".5m"), Duration::from_secs(30));
-        for bad in [
-            "",
-            "5",
-            "s",
-            "-1s",
-            "1x",
-            "1..5s",
-            "99999999999999999999999h",
-            ".",
-        ] {
-            assert!(parse_go_duration(bad).is_err(), "{bad}");
-        }
-    }
 
     #[test]
     fn port_ranges() {

@@ -1,6 +1,6 @@
 //! Snowflake proxy: the standalone volunteer. It polls the broker for
 //! clients, answers a client's WebRTC offer, and copies the client's data
-//! channel to the Snowflake server's WebSocket (protocol reference §4.3,
+//! channel to the Snowflake server's WebSocket (docs/protocol.md §4.3,
 //! §4.4, §5, §6).
 //!
 //! A volunteer runs it on a spare machine, so it must be light and must
@@ -11,8 +11,10 @@
 //! Layers:
 //!
 //! * pure logic, unit-tested: [`relay_policy`] (which relays, `client_ip`),
+//!   [`public_destination`] (which addresses a relay may be at),
 //!   [`schedule`] (when to poll, backoff), [`stats`] (counters, summary
-//!   line), [`safelog`] (address scrubbing), [`cli`] (flags);
+//!   line), [`cli`] (flags); address scrubbing is
+//!   [`snowflake_common::safelog`];
 //! * I/O: [`broker`] (HTTP(S) to the broker, with
 //!   [`snowflake_common::http_client`], as is the probe server),
 //!   [`nat_probe`], [`relay`] (WebSocket and byte copying), [`metrics_http`];
@@ -34,9 +36,9 @@ pub mod config;
 pub mod metrics_http;
 pub mod nat_probe;
 mod proxy;
+pub mod public_destination;
 pub mod relay;
 pub mod relay_policy;
-pub mod safelog;
 pub mod schedule;
 pub mod stats;
 

@@ -39,6 +39,8 @@ fn main() -> ExitCode {
         eprintln!("snowflake-proxy: {error}");
         return ExitCode::FAILURE;
     }
+    // Like a Go program: use every file descriptor the hard limit allows.
+    snowflake_common::fd_limit::raise_nofile_limit_and_log();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

@@ -12,6 +12,7 @@ use http_body_util::Full;
 use hyper::body::Incoming;
 use hyper::service::service_fn;
 use hyper_util::rt::TokioIo;
+use snowflake_common::fd_limit::AcceptBackoff;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
@@ -50,6 +51,7 @@ fn respond(stats: &ProxyStats, request: &Request<Incoming>) -> Response<Full<Byt
 pub async fn serve(listener: TcpListener, stats: ProxyStats, stop: CancellationToken) {
     let stats = Arc::new(stats);
     let slots = Arc::new(tokio::sync::Semaphore::new(MAX_CONNECTIONS));
+    let mut backoff = AcceptBackoff::new();
     loop {
         let permit = tokio::select! {
             permit = slots.clone().acquire_owned() => match permit {
@@ -62,9 +64,15 @@ pub async fn serve(listener: TcpListener, stats: ProxyStats, stop: CancellationT
             accepted = listener.accept() => accepted,
             () = stop.cancelled() => return,
         };
-        let Ok((stream, _peer)) = accepted else {
-            continue;
+        let stream = match accepted {
+            Ok((stream, _peer)) => stream,
+            Err(e) => {
+                // Out of descriptors fails at once, again and again: wait.
+                backoff.after_error("metrics", &e).await;
+                continue;
+            }
         };
+        backoff.accepted();
         let stats = stats.clone();
         tokio::spawn(async move {
             let service = service_fn(move |request: Request<Incoming>| {

@@ -1,5 +1,5 @@
 //! Measuring the proxy's NAT type against a probetest-style server
-//! (protocol reference §6.5).
+//! (docs/protocol.md §6.5).
 //!
 //! The proxy makes its own WebRTC offer and POSTs it to the probe server in
 //! the shape of a broker's poll response; the server (which sits behind a

@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 use snowflake_common::messages::{
     proxy::new_session_id, NatType, ProxyAnswerResponse, ProxyPollResponse, ProxyPollStatus,
 };
+use snowflake_common::safelog::Redacted;
 use snowflake_rtc::{client_ip_from_sdp, RtcBackend, RtcError};
 use tokio::sync::{watch, OwnedSemaphorePermit, Semaphore};
 use tokio::task::JoinHandle;
@@ -19,7 +20,6 @@ use crate::broker::{BrokerClient, BrokerError, PollParams};
 use crate::config::ProxyConfig;
 use crate::relay::{self, RelayEnd};
 use crate::relay_policy::{url_with_client_ip, RelayPolicy};
-use crate::safelog::Redacted;
 use crate::schedule::{reported_clients, PollOutcome, PollSchedule};
 use crate::stats::{ProxyStats, Summary};
 use crate::{metrics_http, nat_probe};

@@ -1,4 +1,4 @@
-//! The relay side of a client (protocol reference §6.2, §6.3): resolve and
+//! The relay side of a client (docs/protocol.md §6.2, §6.3): resolve and
 //! check the relay's addresses, open the WebSocket, then copy bytes between
 //! the client's data channel and the WebSocket until either ends.
 //!

@@ -1,5 +1,5 @@
 //! Which relay (server) URLs the proxy will connect to, and the URL it
-//! actually dials (protocol reference §6.2 and §6.4).
+//! actually dials (docs/protocol.md §6.2 and §6.4).
 //!
 //! A volunteer's proxy must never become a way into the volunteer's own
 //! network: whatever relay URL a broker hands out, the proxy only dials
@@ -11,11 +11,14 @@
 //! answer cannot slip a private address in).
 //!
 //! Everything here is pure: parsing and checking strings and addresses.
+//! Which addresses are public is [`crate::public_destination`]'s rule.
 
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::net::{IpAddr, SocketAddr};
 
 use snowflake_common::namematcher::NameMatcher;
 use url::{Host, Url};
+
+use crate::public_destination::is_public_destination;
 
 /// Why a relay URL is refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -136,61 +139,6 @@ impl RelayPolicy {
     }
 }
 
-/// Whether `ip` is an acceptable relay destination when private addresses
-/// are not allowed: not private (RFC 1918, fc00::/7), loopback, link-local,
-/// carrier-grade NAT, unspecified, multicast, broadcast, documentation or
-/// otherwise reserved. IPv4-mapped and IPv4-compatible IPv6 addresses are
-/// judged as the IPv4 address they carry.
-pub fn is_public_destination(ip: IpAddr) -> bool {
-    match ip {
-        IpAddr::V4(v4) => is_public_v4(v4),
-        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
-            Some(v4) => is_public_v4(v4),
-            None => is_public_v6(v6),
-        },
-    }
-}
-
-fn is_public_v4(ip: Ipv4Addr) -> bool {
-    let [a, b, ..] = ip.octets();
-    !(ip.is_private()
-        || ip.is_loopback()
-        || ip.is_link_local()
-        || ip.is_unspecified()
-        || ip.is_multicast()
-        || ip.is_broadcast()
-        || ip.is_documentation()
-        || a == 0
-        // 100.64.0.0/10, carrier-grade NAT.
-        || (a == 100 && (b & 0xc0) == 64)
-        // 192.0.0.0/24, IETF protocol assignments.
-        || (a == 192 && b == 0 && ip.octets()[2] == 0)
-        // 198.18.0.0/15, benchmarking.
-        || (a == 198 && (b & 0xfe) == 18)
-        // 240.0.0.0/4, reserved.
-        || a >= 240)
-}
-
-fn is_public_v6(ip: Ipv6Addr) -> bool {
-    let first = ip.segments()[0];
-    // ::a.b.c.d, the deprecated IPv4-compatible form.
-    let compatible = ip.segments()[..6].iter().all(|&s| s == 0);
-    if compatible && !ip.is_loopback() && !ip.is_unspecified() {
-        let [.., a, b, c, d] = ip.octets();
-        return is_public_v4(Ipv4Addr::new(a, b, c, d));
-    }
-    !(ip.is_loopback()
-        || ip.is_unspecified()
-        || ip.is_multicast()
-        // fc00::/7 unique local.
-        || (first & 0xfe00) == 0xfc00
-        // fe80::/10 link-local, fec0::/10 deprecated site-local.
-        || (first & 0xffc0) == 0xfe80
-        || (first & 0xffc0) == 0xfec0
-        // 2001:db8::/32 documentation.
-        || (first == 0x2001 && ip.segments()[1] == 0x0db8))
-}
-
 /// The URL the proxy dials: `url` with `client_ip=<ip>` added to its query
 /// (other parameters kept; an existing `client_ip` is replaced), or
 /// unchanged when the client's address is unknown. IPv6 colons are
@@ -304,6 +252,14 @@ mod tests {
             "[fd00::1]",
             "[::ffff:192.168.0.1]",
             "[::ffff:127.0.0.1]",
+            "[64:ff9b::7f00:1]",
+            "[64:ff9b::a00:1]",
+            "[64:ff9b:1::7f00:1]",
+            "[2002:7f00:1::1]",
+            "[2002:c0a8:101::1]",
+            "[2001:0:808:808::80ff:fffe]",
+            "[2a00:1450::5efe:192.168.0.1]",
+            "[::127.0.0.1]",
         ] {
             let url = format!("wss://{host}/");
             assert!(
@@ -311,7 +267,13 @@ mod tests {
                 "{url}"
             );
         }
-        for host in ["8.8.8.8", "[2a00:1450::1]", "[::ffff:8.8.8.8]"] {
+        for host in [
+            "8.8.8.8",
+            "[2a00:1450::1]",
+            "[::ffff:8.8.8.8]",
+            "[64:ff9b::808:808]",
+            "[2002:808:808::1]",
+        ] {
             let url = format!("wss://{host}/");
             assert!(p.check_url(&url).is_ok(), "{url}");
         }
@@ -328,6 +290,12 @@ mod tests {
             Err(RelayUrlError::PrivateAddress(private.ip()))
         );
         assert_eq!(p.check_resolved(&[]), Err(RelayUrlError::NoAddress));
+        // A name that resolves to loopback through DNS64 is refused too.
+        let nat64_loopback: SocketAddr = "[64:ff9b::7f00:1]:443".parse().unwrap();
+        assert_eq!(
+            p.check_resolved(&[public, nat64_loopback]),
+            Err(RelayUrlError::PrivateAddress(nat64_loopback.ip()))
+        );
         let relaxed = policy("example.net$", false, true);
         assert!(relaxed.check_resolved(&[public, private]).is_ok());
     }

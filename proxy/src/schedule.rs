@@ -1,4 +1,4 @@
-//! When to poll the broker next (protocol reference §6.1), as a pure state
+//! When to poll the broker next (docs/protocol.md §6.1), as a pure state
 //! machine the poll loop asks after every poll.
 //!
 //! * After an answered poll the broker's `NextPoll` wins (never below

@@ -120,6 +120,66 @@ fn go_style_boolean_values() {
     assert_eq!(s.config.nat_probe_url, None);
 }
 
+/// Each boolean flag as `-flag`, `--flag`, `-flag=true`, `-flag=false`,
+/// `-flag false` and Go's other spellings.
+#[test]
+fn every_boolean_flag_takes_go_s_spellings() {
+    snowflake_testkit::cli::assert_go_boolean_flags::<Args>(
+        "snowflake-proxy",
+        &["unsafe-logging", "version"],
+    );
+}
+
+#[test]
+fn unsafe_logging_in_every_spelling() {
+    for (arg, expected) in [
+        ("-unsafe-logging", true),
+        ("--unsafe-logging", true),
+        ("-unsafe-logging=true", true),
+        ("--unsafe-logging=true", true),
+        ("-unsafe-logging=false", false),
+        ("--unsafe-logging=false", false),
+    ] {
+        assert_eq!(
+            settings(&[arg]).unwrap().config.unsafe_logging,
+            expected,
+            "{arg}"
+        );
+    }
+}
+
+#[test]
+fn every_duration_flag_takes_go_s_syntax() {
+    let s = settings(&[
+        "-nat-retest-interval",
+        "1.5s",
+        "-summary-interval=1h2m",
+        "--poll-interval",
+        "2.5s",
+        "--drain-timeout=300ms",
+    ])
+    .unwrap();
+    assert_eq!(s.config.nat_retest_interval, Duration::from_millis(1500));
+    assert_eq!(s.config.summary_interval, Duration::from_secs(3720));
+    assert_eq!(s.config.poll_interval, Duration::from_millis(2500));
+    assert_eq!(s.config.drain_timeout, Duration::from_millis(300));
+    for flag in [
+        "-nat-retest-interval",
+        "-summary-interval",
+        "-poll-interval",
+        "-drain-timeout",
+    ] {
+        assert!(
+            Args::parse_go_style(["snowflake-proxy", flag, "-1s"]).is_err(),
+            "{flag}"
+        );
+        assert!(
+            Args::parse_go_style(["snowflake-proxy", flag, "5"]).is_err(),
+            "{flag}"
+        );
+    }
+}
+
 #[test]
 fn bad_values_are_refused() {
     assert_eq!(

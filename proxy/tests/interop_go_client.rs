@@ -20,6 +20,7 @@ use snowflake_common::messages::NatType;
 use snowflake_proxy::Proxy;
 use snowflake_testkit::go_client::{self, socks5_connect, socks_args, GoClient};
 use snowflake_testkit::netns;
+use snowflake_testkit::runtime;
 use snowflake_testkit::stun::StunServer;
 use snowflake_testkit::tor::TempDir;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -35,12 +36,7 @@ fn go_snowflake_client_reaches_our_server_through_our_proxy() {
 
 fn inside_namespace() {
     init_logs();
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("tokio runtime");
-    runtime.block_on(exchange());
+    runtime::block_on(exchange());
 }
 
 async fn exchange() {

@@ -12,7 +12,7 @@ use futures_util::SinkExt;
 use snowflake_common::namematcher::NameMatcher;
 use snowflake_common::turbotunnel::ClientId;
 use snowflake_proxy::{Proxy, ProxyConfig};
-use snowflake_server::tunnel_client::TunnelClient;
+use snowflake_testkit::tunnel_client::TunnelClient;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio_tungstenite::tungstenite::Message;
 

@@ -1,47 +1,10 @@
-//! The backend trait the client and proxy use, and its error type.
+//! The backend trait the client and proxy use.
 
-use snowflake_common::messages::{SdpType, SessionDescription};
+use snowflake_common::messages::SessionDescription;
 
 use crate::channel::{BoxFuture, LinkEvents, RtcChannel};
 use crate::config::RtcConfig;
-
-/// Why a WebRTC operation failed.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum RtcError {
-    /// The WebRTC stack reported an error (its text; the type differs per
-    /// backend version).
-    #[error("webrtc: {0}")]
-    Backend(String),
-    /// A session description of the wrong kind (an answer where an offer
-    /// was expected, …).
-    #[error("expected an {expected} session description, got {got}")]
-    WrongSdpType {
-        /// What was needed.
-        expected: SdpType,
-        /// What came.
-        got: SdpType,
-    },
-    /// ICE failed, or the peer connection closed, before the data channel
-    /// opened.
-    #[error("connection failed before the data channel opened")]
-    FailedBeforeOpen,
-    /// The data channel is closed.
-    #[error("data channel closed")]
-    ChannelClosed,
-    /// The peer sent a message bigger than we accept.
-    #[error("received a data channel message larger than the {0}-byte limit")]
-    MessageTooLarge(usize),
-    /// The configured port range is empty or unusable.
-    #[error("bad UDP port range {0}-{1}")]
-    BadPortRange(u16, u16),
-}
-
-impl RtcError {
-    /// Wraps a backend error by its text.
-    pub fn backend(error: impl std::fmt::Display) -> Self {
-        RtcError::Backend(error.to_string())
-    }
-}
+use crate::error::RtcError;
 
 /// Makes WebRTC peers. The client calls [`RtcBackend::create_offer`], the
 /// proxy [`RtcBackend::answer_offer`]; both end with an [`RtcChannel`].
@@ -100,17 +63,4 @@ pub trait AnswerPeer: Send {
     /// or the connection closes; the caller adds its own timeout (the Go
     /// proxy's is 20 s).
     fn connect(self: Box<Self>) -> BoxFuture<'static, Result<RtcChannel, RtcError>>;
-}
-
-/// Checks that a received session description is of the expected type.
-#[cfg_attr(not(any(feature = "webrtc17", feature = "webrtc21")), allow(dead_code))]
-pub(crate) fn expect_type(desc: &SessionDescription, expected: SdpType) -> Result<(), RtcError> {
-    if desc.sdp_type == expected {
-        Ok(())
-    } else {
-        Err(RtcError::WrongSdpType {
-            expected,
-            got: desc.sdp_type,
-        })
-    }
 }

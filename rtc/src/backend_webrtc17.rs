@@ -22,12 +22,20 @@ use w::peer_connection::sdp::session_description::RTCSessionDescription;
 use w::peer_connection::RTCPeerConnection;
 use webrtc17 as w;
 
-use crate::backend::{expect_type, AnswerPeer, OfferPeer, RtcBackend, RtcError};
+use crate::backend::{AnswerPeer, OfferPeer, RtcBackend};
 use crate::channel::{
-    BoxFuture, IceState, LinkEvents, MessageChannel, RtcChannel, StatusSender, BUFFERED_AMOUNT_LOW,
+    BoxFuture, LinkEvents, MessageChannel, RtcChannel, StatusSender, BUFFERED_AMOUNT_LOW,
 };
+use crate::close_guard::{close_channel_and_peer, Closable};
 use crate::config::RtcConfig;
-use crate::sdp::{is_non_public_address, new_channel_label, strip_local_addresses};
+use crate::error::RtcError;
+use crate::negotiation::{
+    expect_type, ice_server_urls, ice_state_of, sdp_to_send, until_open, wait_for_gathering,
+};
+use crate::sdp::{is_non_public_address, new_channel_label};
+
+/// Guards a peer connection during negotiation.
+type PeerGuard = crate::close_guard::PeerGuard<RTCPeerConnection>;
 
 /// The webrtc-rs 0.17 backend.
 pub struct Webrtc17Backend {
@@ -46,14 +54,13 @@ impl Webrtc17Backend {
 
     /// A new peer connection with its status wired up.
     async fn new_peer(&self) -> Result<(PeerGuard, StatusSender), RtcError> {
-        let ice_servers = if self.config.ice_servers().is_empty() {
-            Vec::new()
-        } else {
-            vec![RTCIceServer {
-                urls: self.config.ice_servers().to_vec(),
+        let ice_servers = ice_server_urls(&self.config)
+            .map(|urls| RTCIceServer {
+                urls,
                 ..Default::default()
-            }]
-        };
+            })
+            .into_iter()
+            .collect();
         let pc = self
             .api
             .new_peer_connection(RTCConfiguration {
@@ -67,7 +74,7 @@ impl Webrtc17Backend {
         let for_ice = status.clone();
         pc.on_ice_connection_state_change(Box::new(move |state| {
             tracing::debug!(%state, "ICE connection state");
-            if let Some(state) = ice_state(state) {
+            if let Some(state) = ice_state_of!(state, RTCIceConnectionState) {
                 for_ice.set_ice(state);
             }
             Box::pin(async {})
@@ -86,25 +93,9 @@ impl Webrtc17Backend {
         pc.set_local_description(desc)
             .await
             .map_err(RtcError::backend)?;
-        match self.config.gathering_timeout() {
-            Some(limit) => {
-                if tokio::time::timeout(limit, gathered.recv()).await.is_err() {
-                    tracing::info!("ICE gathering not complete, sending what we have");
-                }
-            }
-            None => {
-                let _ = gathered.recv().await;
-            }
-        }
-        let local = pc
-            .local_description()
-            .await
-            .ok_or_else(|| RtcError::Backend("no local description".into()))?;
-        Ok(if self.config.strips_local_addresses() {
-            strip_local_addresses(&local.sdp)
-        } else {
-            local.sdp
-        })
+        wait_for_gathering(&self.config, gathered.recv()).await;
+        let local = pc.local_description().await.map(|local| local.sdp);
+        sdp_to_send(&self.config, local)
     }
 }
 
@@ -129,19 +120,6 @@ fn setting_engine(config: &RtcConfig) -> Result<SettingEngine, RtcError> {
         s.set_udp_network(UDPNetwork::Ephemeral(ports));
     }
     Ok(s)
-}
-
-fn ice_state(state: RTCIceConnectionState) -> Option<IceState> {
-    Some(match state {
-        RTCIceConnectionState::Unspecified => return None,
-        RTCIceConnectionState::New => IceState::New,
-        RTCIceConnectionState::Checking => IceState::Checking,
-        RTCIceConnectionState::Connected => IceState::Connected,
-        RTCIceConnectionState::Completed => IceState::Completed,
-        RTCIceConnectionState::Disconnected => IceState::Disconnected,
-        RTCIceConnectionState::Failed => IceState::Failed,
-        RTCIceConnectionState::Closed => IceState::Closed,
-    })
 }
 
 impl RtcBackend for Webrtc17Backend {
@@ -236,45 +214,19 @@ impl RtcBackend for Webrtc17Backend {
     }
 }
 
-/// Owns a peer connection until it is handed to an open channel; closes it
-/// when dropped before that (failed or abandoned negotiation).
-struct PeerGuard {
-    pc: Arc<RTCPeerConnection>,
-    armed: bool,
-}
+impl Closable for RTCPeerConnection {
+    const KIND: &'static str = "peer connection";
 
-impl PeerGuard {
-    fn new(pc: Arc<RTCPeerConnection>) -> Self {
-        PeerGuard { pc, armed: true }
-    }
-
-    fn get(&self) -> &RTCPeerConnection {
-        &self.pc
-    }
-
-    /// Hands the connection over; the guard no longer closes it.
-    fn disarm(mut self) -> Arc<RTCPeerConnection> {
-        self.armed = false;
-        self.pc.clone()
+    fn close_now(&self) -> BoxFuture<'_, Result<(), RtcError>> {
+        Box::pin(async move { self.close().await.map_err(RtcError::backend) })
     }
 }
 
-impl Drop for PeerGuard {
-    fn drop(&mut self) {
-        if self.armed {
-            close_in_background(self.pc.clone());
-        }
-    }
-}
+impl Closable for RTCDataChannel {
+    const KIND: &'static str = "data channel";
 
-/// Closes a peer connection without blocking the caller (used from `Drop`).
-fn close_in_background(pc: Arc<RTCPeerConnection>) {
-    if let Ok(runtime) = tokio::runtime::Handle::try_current() {
-        runtime.spawn(async move {
-            if let Err(error) = pc.close().await {
-                tracing::debug!(%error, "closing peer connection");
-            }
-        });
+    fn close_now(&self) -> BoxFuture<'_, Result<(), RtcError>> {
+        Box::pin(async move { self.close().await.map_err(RtcError::backend) })
     }
 }
 
@@ -313,11 +265,7 @@ impl OfferPeer for Offer17 {
                 .set_remote_description(remote)
                 .await
                 .map_err(RtcError::backend)?;
-            let mut events = this.status.subscribe();
-            tokio::select! {
-                opened = this.open => opened.map_err(|_| RtcError::FailedBeforeOpen)?,
-                _ = events.closed() => return Err(RtcError::FailedBeforeOpen),
-            };
+            until_open(async { this.open.await.ok() }, &this.status).await?;
             open_channel(this.pc, this.status, this.dc).await
         })
     }
@@ -342,11 +290,7 @@ impl AnswerPeer for Answer17 {
     fn connect(self: Box<Self>) -> BoxFuture<'static, Result<RtcChannel, RtcError>> {
         Box::pin(async move {
             let mut this = *self;
-            let mut events = this.status.subscribe();
-            let dc = tokio::select! {
-                dc = this.open.recv() => dc.ok_or(RtcError::FailedBeforeOpen)?,
-                _ = events.closed() => return Err(RtcError::FailedBeforeOpen),
-            };
+            let dc = until_open(this.open.recv(), &this.status).await?;
             open_channel(this.pc, this.status, dc).await
         })
     }
@@ -435,13 +379,6 @@ impl MessageChannel for Channel17 {
     }
 
     fn close(&self) -> BoxFuture<'_, ()> {
-        Box::pin(async move {
-            if let Err(error) = self.dc.close().await {
-                tracing::debug!(%error, "closing data channel");
-            }
-            if let Err(error) = self.pc.close().await {
-                tracing::debug!(%error, "closing peer connection");
-            }
-        })
+        Box::pin(close_channel_and_peer(&*self.dc, &*self.pc))
     }
 }

@@ -30,13 +30,21 @@ use webrtc21::peer_connection::{
     SettingEngineBuilder,
 };
 
-use crate::backend::{expect_type, AnswerPeer, OfferPeer, RtcBackend, RtcError};
+use crate::backend::{AnswerPeer, OfferPeer, RtcBackend};
 use crate::channel::{
-    BoxFuture, IceState, LinkEvents, MessageChannel, RtcChannel, StatusSender,
-    BUFFERED_AMOUNT_HIGH, BUFFERED_AMOUNT_LOW,
+    BoxFuture, LinkEvents, MessageChannel, RtcChannel, StatusSender, BUFFERED_AMOUNT_HIGH,
+    BUFFERED_AMOUNT_LOW,
 };
+use crate::close_guard::{close_channel_and_peer, Closable};
 use crate::config::RtcConfig;
-use crate::sdp::{new_channel_label, strip_local_addresses};
+use crate::error::RtcError;
+use crate::negotiation::{
+    expect_type, ice_server_urls, ice_state_of, sdp_to_send, until_open, wait_for_gathering,
+};
+use crate::sdp::new_channel_label;
+
+/// Guards a peer connection during negotiation.
+type PeerGuard = crate::close_guard::PeerGuard<dyn PeerConnection>;
 
 /// Random ports tried when a port range is configured.
 const PORT_TRIES: usize = 8;
@@ -117,14 +125,13 @@ impl Webrtc21Backend {
         handler: Arc<Handler21>,
         port: u16,
     ) -> Result<Arc<dyn PeerConnection>, RtcError> {
-        let ice_servers = if self.config.ice_servers().is_empty() {
-            Vec::new()
-        } else {
-            vec![RTCIceServer {
-                urls: self.config.ice_servers().to_vec(),
+        let ice_servers = ice_server_urls(&self.config)
+            .map(|urls| RTCIceServer {
+                urls,
                 ..Default::default()
-            }]
-        };
+            })
+            .into_iter()
+            .collect();
         let mut settings =
             SettingEngineBuilder::new().with_multicast_dns_mode(MulticastDnsMode::Disabled);
         if self.config.loopback_only() {
@@ -158,26 +165,9 @@ impl Webrtc21Backend {
         pc.set_local_description(desc)
             .await
             .map_err(RtcError::backend)?;
-        match self.config.gathering_timeout() {
-            Some(limit) => {
-                if tokio::time::timeout(limit, peer.gathered.notified())
-                    .await
-                    .is_err()
-                {
-                    tracing::info!("ICE gathering not complete, sending what we have");
-                }
-            }
-            None => peer.gathered.notified().await,
-        }
-        let local = pc
-            .local_description()
-            .await
-            .ok_or_else(|| RtcError::Backend("no local description".into()))?;
-        Ok(if self.config.strips_local_addresses() {
-            strip_local_addresses(&local.sdp)
-        } else {
-            local.sdp
-        })
+        wait_for_gathering(&self.config, peer.gathered.notified()).await;
+        let local = pc.local_description().await.map(|local| local.sdp);
+        sdp_to_send(&self.config, local)
     }
 }
 
@@ -193,7 +183,7 @@ struct Handler21 {
 impl PeerConnectionEventHandler for Handler21 {
     async fn on_ice_connection_state_change(&self, state: RTCIceConnectionState) {
         tracing::debug!(%state, "ICE connection state");
-        if let Some(state) = ice_state(state) {
+        if let Some(state) = ice_state_of!(state, RTCIceConnectionState) {
             self.status.set_ice(state);
         }
     }
@@ -210,19 +200,6 @@ impl PeerConnectionEventHandler for Handler21 {
             let _ = channels.try_send(data_channel);
         }
     }
-}
-
-fn ice_state(state: RTCIceConnectionState) -> Option<IceState> {
-    Some(match state {
-        RTCIceConnectionState::New => IceState::New,
-        RTCIceConnectionState::Checking => IceState::Checking,
-        RTCIceConnectionState::Connected => IceState::Connected,
-        RTCIceConnectionState::Completed => IceState::Completed,
-        RTCIceConnectionState::Disconnected => IceState::Disconnected,
-        RTCIceConnectionState::Failed => IceState::Failed,
-        RTCIceConnectionState::Closed => IceState::Closed,
-        _ => return None,
-    })
 }
 
 impl RtcBackend for Webrtc21Backend {
@@ -304,41 +281,19 @@ struct Peer21 {
     gathered: Arc<Notify>,
 }
 
-/// Owns a peer connection until it is handed to an open channel; closes it
-/// when dropped before that (failed or abandoned negotiation).
-struct PeerGuard {
-    pc: Arc<dyn PeerConnection>,
-    armed: bool,
-}
+impl Closable for dyn PeerConnection {
+    const KIND: &'static str = "peer connection";
 
-impl PeerGuard {
-    fn new(pc: Arc<dyn PeerConnection>) -> Self {
-        PeerGuard { pc, armed: true }
-    }
-
-    fn get(&self) -> &dyn PeerConnection {
-        &*self.pc
-    }
-
-    /// Hands the connection over; the guard no longer closes it.
-    fn disarm(mut self) -> Arc<dyn PeerConnection> {
-        self.armed = false;
-        self.pc.clone()
+    fn close_now(&self) -> BoxFuture<'_, Result<(), RtcError>> {
+        Box::pin(async move { self.close().await.map_err(RtcError::backend) })
     }
 }
 
-impl Drop for PeerGuard {
-    fn drop(&mut self) {
-        if self.armed {
-            let pc = self.pc.clone();
-            if let Ok(runtime) = tokio::runtime::Handle::try_current() {
-                runtime.spawn(async move {
-                    if let Err(error) = pc.close().await {
-                        tracing::debug!(%error, "closing peer connection");
-                    }
-                });
-            }
-        }
+impl Closable for dyn DataChannel {
+    const KIND: &'static str = "data channel";
+
+    fn close_now(&self) -> BoxFuture<'_, Result<(), RtcError>> {
+        Box::pin(async move { self.close().await.map_err(RtcError::backend) })
     }
 }
 
@@ -399,11 +354,7 @@ impl AnswerPeer for Answer21 {
     fn connect(self: Box<Self>) -> BoxFuture<'static, Result<RtcChannel, RtcError>> {
         Box::pin(async move {
             let mut this = *self;
-            let mut events = this.peer.status.subscribe();
-            let dc = tokio::select! {
-                dc = this.channels.recv() => dc.ok_or(RtcError::FailedBeforeOpen)?,
-                _ = events.closed() => return Err(RtcError::FailedBeforeOpen),
-            };
+            let dc = until_open(this.channels.recv(), &this.peer.status).await?;
             let label = dc.label().await.map_err(RtcError::backend)?;
             tracing::debug!(label, "client opened a data channel");
             open_channel(this.peer, dc, label).await
@@ -417,22 +368,18 @@ async fn open_channel(
     dc: Arc<dyn DataChannel>,
     label: String,
 ) -> Result<RtcChannel, RtcError> {
-    let mut events = peer.status.subscribe();
     // Anything that arrives with the open is kept for the first read.
     let mut early = None;
     loop {
-        let event = tokio::select! {
-            e = dc.poll() => e,
-            _ = events.closed() => return Err(RtcError::FailedBeforeOpen),
-        };
-        match event {
-            Some(DataChannelEvent::OnOpen) => break,
-            Some(DataChannelEvent::OnMessage(message)) => {
+        // No event (the channel is gone) fails like a close.
+        match until_open(dc.poll(), &peer.status).await? {
+            DataChannelEvent::OnOpen => break,
+            DataChannelEvent::OnMessage(message) => {
                 early = Some(message.data);
                 break;
             }
-            Some(DataChannelEvent::OnClose) | None => return Err(RtcError::FailedBeforeOpen),
-            Some(_) => {}
+            DataChannelEvent::OnClose => return Err(RtcError::FailedBeforeOpen),
+            _ => {}
         }
     }
     dc.set_buffered_amount_low_threshold(low_threshold())
@@ -533,14 +480,7 @@ impl MessageChannel for Channel21 {
     }
 
     fn close(&self) -> BoxFuture<'_, ()> {
-        Box::pin(async move {
-            if let Err(error) = self.dc.close().await {
-                tracing::debug!(%error, "closing data channel");
-            }
-            if let Err(error) = self.pc.close().await {
-                tracing::debug!(%error, "closing peer connection");
-            }
-        })
+        Box::pin(close_channel_and_peer(&*self.dc, &*self.pc))
     }
 
     /// Nothing to wait for after a send: `send` itself blocks at the

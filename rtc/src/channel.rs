@@ -25,7 +25,7 @@ use bytes::Bytes;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, DuplexStream, ReadBuf};
 use tokio::sync::watch;
 
-use crate::RtcError;
+use crate::error::RtcError;
 
 /// A boxed, sendable future (the trait methods here must be object safe).
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;

@@ -1,5 +1,5 @@
 //! WebRTC for Snowflake: the one data channel between a client (offerer)
-//! and a proxy (answerer), protocol reference §5.
+//! and a proxy (answerer), docs/protocol.md §5.
 //!
 //! Callers see a small trait, [`RtcBackend`], and get an [`RtcChannel`], a
 //! tokio `AsyncRead + AsyncWrite` byte stream with bounded buffering, plus
@@ -21,14 +21,20 @@ pub mod backend_webrtc17;
 #[cfg(feature = "webrtc21")]
 pub mod backend_webrtc21;
 pub mod channel;
+#[cfg(any(feature = "webrtc17", feature = "webrtc21"))]
+mod close_guard;
 pub mod config;
+pub mod error;
+#[cfg(any(feature = "webrtc17", feature = "webrtc21"))]
+mod negotiation;
 pub mod sdp;
 
 use std::sync::Arc;
 
-pub use backend::{AnswerPeer, OfferPeer, RtcBackend, RtcError};
+pub use backend::{AnswerPeer, OfferPeer, RtcBackend};
 pub use channel::{IceState, LinkEvents, LinkStatus, RtcChannel};
 pub use config::RtcConfig;
+pub use error::RtcError;
 pub use sdp::{client_ip_from_sdp, new_channel_label, strip_local_addresses};
 
 /// The backend the client and proxy use: webrtc-rs 0.17 when its feature is

@@ -1,6 +1,6 @@
 //! SDP text helpers that need no WebRTC stack: the data-channel label, local
 //! address hygiene (`util.StripLocalAddresses`) and the proxy's `client_ip`
-//! (`remoteIPFromSDP`), protocol reference §5 and §6.2.
+//! (`remoteIPFromSDP`), docs/protocol.md §5 and §6.2.
 //!
 //! These work line by line on the SDP text and keep every other line byte for
 //! byte, so they behave the same whichever backend produced the SDP.
@@ -221,53 +221,49 @@ mod tests {
         assert!(is_channel_label("snowflake-0123456789abcdef"));
     }
 
+    /// Each address with whether it is a local network address (Go's
+    /// `IsLocal`) and whether it is non-public (local, loopback or
+    /// unspecified).
     #[test]
-    fn local_address_table() {
+    fn address_classification_table() {
         let table = [
-            ("10.1.2.3", true),
-            ("172.16.0.1", true),
-            ("172.31.255.255", true),
-            ("172.32.0.1", false),
-            ("192.168.1.1", true),
-            ("100.64.0.1", true),
-            ("100.127.255.255", true),
-            ("100.128.0.1", false),
-            ("100.63.255.255", false),
-            ("169.254.10.10", true),
-            ("127.0.0.1", false),
-            ("0.0.0.0", false),
-            ("8.8.8.8", false),
-            ("fc00::1", true),
-            ("fdff::1", true),
-            ("fe80::1", true),
-            ("febf::1", true),
-            ("fec0::1", false),
-            ("::1", false),
-            ("2001:db8::1", false),
-            ("::ffff:192.168.0.1", true),
-            ("::ffff:8.8.8.8", false),
+            ("10.1.2.3", true, true),
+            ("172.16.0.1", true, true),
+            ("172.31.255.255", true, true),
+            ("172.32.0.1", false, false),
+            ("192.168.1.1", true, true),
+            ("192.168.0.5", true, true),
+            ("100.64.0.1", true, true),
+            ("100.100.100.100", true, true),
+            ("100.127.255.255", true, true),
+            ("100.128.0.1", false, false),
+            ("100.63.255.255", false, false),
+            ("169.254.10.10", true, true),
+            ("127.0.0.1", false, true),
+            ("127.9.9.9", false, true),
+            ("0.0.0.0", false, true),
+            ("8.8.8.8", false, false),
+            ("203.0.113.5", false, false),
+            ("fc00::1", true, true),
+            ("fdff::1", true, true),
+            ("fe80::1", true, true),
+            ("febf::1", true, true),
+            ("fec0::1", false, false),
+            ("::1", false, true),
+            ("::", false, true),
+            ("2001:db8::1", false, false),
+            ("2001:db8::5", false, false),
+            ("::ffff:192.168.0.1", true, true),
+            ("::ffff:8.8.8.8", false, false),
+            ("::ffff:127.0.0.1", false, true),
         ];
-        for (addr, local) in table {
-            assert_eq!(is_local_network_address(ip(addr)), local, "{addr}");
-        }
-    }
-
-    #[test]
-    fn non_public_address_table() {
-        let table = [
-            ("127.0.0.1", true),
-            ("127.9.9.9", true),
-            ("0.0.0.0", true),
-            ("::", true),
-            ("::1", true),
-            ("::ffff:127.0.0.1", true),
-            ("192.168.0.5", true),
-            ("100.100.100.100", true),
-            ("203.0.113.5", false),
-            ("2001:db8::5", false),
-        ];
-        for (addr, non_public) in table {
-            assert_eq!(is_non_public_address(ip(addr)), non_public, "{addr}");
+        for (addr, local, non_public) in table {
+            assert_eq!(is_local_network_address(ip(addr)), local, "local: {addr}");
+            assert_eq!(
+                is_non_public_address(ip(addr)),
+                non_public,
+                "non-public: {addr}"
+            );
         }
     }
 

@@ -6,29 +6,29 @@
 //! byte stream: a token, the client's ClientId, then encapsulated KCP
 //! packets. Packets go to one of `num-turbotunnel` KCP listeners chosen by
 //! ClientId; each KCP session runs smux, and each smux stream is relayed to
-//! tor's Extended ORPort or ORPort ([`orport`], [`relay`]). See the protocol
-//! reference §7.
+//! tor's Extended ORPort or ORPort ([`orport`], [`relay`]). See
+//! docs/protocol.md §7.
 //!
 //! * [`Server`]: the running server, started in process with a
 //!   [`ServerConfig`] (tests and the benchmark do this on 127.0.0.1:0);
 //! * [`pt`]: the managed-transport entry point the binary uses (reads
-//!   `TOR_PT_*`, prints `SMETHOD` lines);
-//! * [`safelog`]: log scrubbing of client addresses;
-//! * [`tunnel_client`]: a minimal Turbo Tunnel client for tests and the
-//!   benchmark.
+//!   `TOR_PT_*`, prints `SMETHOD` lines).
 
+pub mod cli;
+mod client_demux;
 pub mod config;
 pub mod metrics;
 pub mod orport;
 pub mod pt;
 pub mod relay;
-pub mod safelog;
 mod server;
+mod sessions;
 pub mod srcaddr;
+mod stats_collector;
 pub mod tls;
-pub mod tunnel_client;
 pub mod useraddr;
 pub mod websocket;
+mod websocket_conn;
 
 pub use config::{Limits, ServerConfig, Timeouts};
 pub use orport::{TorConn, TorTarget};

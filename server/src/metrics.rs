@@ -12,6 +12,7 @@ use std::time::Duration;
 
 use prometheus::core::Collector;
 use prometheus::{Encoder, IntCounter, IntCounterVec, IntGauge, Opts, Registry, TextEncoder};
+use snowflake_common::fd_limit::AcceptBackoff;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio_util::sync::CancellationToken;
@@ -176,6 +177,7 @@ const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Serves `GET /metrics` (and `GET /`) on `listener` until `cancel`.
 pub async fn serve(listener: TcpListener, metrics: Metrics, cancel: CancellationToken) {
+    let mut backoff = AcceptBackoff::new();
     loop {
         let accepted = tokio::select! {
             () = cancel.cancelled() => return,
@@ -183,6 +185,7 @@ pub async fn serve(listener: TcpListener, metrics: Metrics, cancel: Cancellation
         };
         match accepted {
             Ok((stream, _)) => {
+                backoff.accepted();
                 let metrics = metrics.clone();
                 tokio::spawn(async move {
                     if let Err(e) =
@@ -192,10 +195,7 @@ pub async fn serve(listener: TcpListener, metrics: Metrics, cancel: Cancellation
                     }
                 });
             }
-            Err(e) => {
-                tracing::warn!("metrics listener: {e}");
-                tokio::time::sleep(Duration::from_millis(100)).await;
-            }
+            Err(e) => backoff.after_error("metrics", &e).await,
         }
     }
 }

@@ -10,7 +10,7 @@ use std::task::{Context, Poll};
 use std::time::Duration;
 
 use snowflake_common::pt::env::OrTarget;
-use snowflake_common::pt::extorport::client::ext_or_handshake;
+use snowflake_common::pt::extorport::transport_side::ext_or_handshake;
 use snowflake_common::pt::extorport::ExtOrError;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::{TcpStream, UnixStream};

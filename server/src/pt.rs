@@ -1,4 +1,4 @@
-//! Managed-transport mode (protocol reference §7.7, §9): what the binary
+//! Managed-transport mode (docs/protocol.md §7.7, §9): what the binary
 //! does when tor (or a service manager imitating it) starts it.
 //!
 //! It reads the `TOR_PT_*` environment, listens on every
@@ -161,7 +161,7 @@ fn smethod_args(tls: bool) -> PtArgs {
 pub async fn run<W: Write>(options: PtOptions, out: &PtWriter<W>) -> Result<(), PtFailure> {
     // Before SMETHODS DONE: tor (or an operator's certbot hook) may signal as
     // soon as it has read that.
-    let signals = Signals::install();
+    let signals = ShutdownSignal::install_with_reload();
     let vars = match read_tor_pt_env() {
         Ok(vars) => vars,
         Err(e) => {
@@ -256,63 +256,17 @@ pub async fn run<W: Write>(options: PtOptions, out: &PtWriter<W>) -> Result<(), 
             Err(e) => tracing::error!("cannot serve metrics on {addr}: {e}"),
         }
     }
-    wait_for_shutdown(&server, plan.exit_on_stdin_close, signals).await;
+    // Until stdin closes (if tor asked for that), SIGTERM or SIGINT,
+    // reloading the TLS certificate on every SIGHUP meanwhile.
+    signals
+        .wait_reloading(plan.exit_on_stdin_close, || {
+            if let Err(e) = server.reload_tls() {
+                tracing::error!("SIGHUP: keeping the old certificate: {e}");
+            }
+        })
+        .await;
     server.shutdown().await;
     Ok(())
-}
-
-/// The handlers [`run`] registers before it reports itself ready.
-struct Signals {
-    shutdown: ShutdownSignal,
-    hangup: Option<tokio::signal::unix::Signal>,
-}
-
-impl Signals {
-    fn install() -> Self {
-        let hangup = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup()) {
-            Ok(signal) => Some(signal),
-            Err(e) => {
-                tracing::warn!("cannot listen for SIGHUP: {e}");
-                None
-            }
-        };
-        Self {
-            shutdown: ShutdownSignal::install(),
-            hangup,
-        }
-    }
-}
-
-/// Waits for the end (stdin closed if tor asked for that, SIGTERM, SIGINT),
-/// reloading the TLS certificate on every SIGHUP meanwhile.
-async fn wait_for_shutdown(server: &Server, exit_on_stdin_close: bool, signals: Signals) {
-    let Signals {
-        shutdown,
-        mut hangup,
-    } = signals;
-    let shutdown = shutdown.wait(exit_on_stdin_close);
-    tokio::pin!(shutdown);
-    loop {
-        let reload = async {
-            match hangup.as_mut() {
-                Some(signal) => signal.recv().await,
-                None => std::future::pending().await,
-            }
-        };
-        tokio::select! {
-            () = &mut shutdown => return,
-            received = reload => {
-                if received.is_none() {
-                    hangup = None;
-                    continue;
-                }
-                match server.reload_tls() {
-                    Ok(()) => {}
-                    Err(e) => tracing::error!("SIGHUP: keeping the old certificate: {e}"),
-                }
-            }
-        }
-    }
 }
 
 #[cfg(test)]

@@ -1,4 +1,4 @@
-//! The `orport-srcaddr` transport option (protocol reference §7.6): connect
+//! The `orport-srcaddr` transport option (docs/protocol.md §7.6): connect
 //! to the (Extended) ORPort from a random source address in a range.
 //!
 //! A busy bridge opens one ORPort connection per client stream, all from

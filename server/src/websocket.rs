@@ -1,4 +1,4 @@
-//! WebSocket as a byte stream (protocol reference §1, §7.1): message
+//! WebSocket as a byte stream (docs/protocol.md §1, §7.1): message
 //! boundaries carry no meaning, binary and text messages both carry stream
 //! bytes, and we write binary messages.
 //!

@@ -14,8 +14,8 @@ use common::*;
 use snowflake_common::kcp::segment::{SegmentHeader, CMD_PUSH};
 use snowflake_common::kcp::{self, MSS, RECV_AHEAD_BYTES, RECV_UNREAD_BYTES, WINDOW};
 use snowflake_common::turbotunnel::{encapsulated_packet_conn, ClientId, PacketConn};
-use snowflake_server::tunnel_client::{websocket, MultiPathConn};
 use snowflake_server::Server;
+use snowflake_testkit::tunnel_client::{websocket, MultiPathConn};
 use tokio::io::AsyncWriteExt;
 
 /// The most one session may hold on its receive side.

@@ -9,8 +9,8 @@ use common::*;
 use rustls::pki_types::{CertificateDer, ServerName};
 use snowflake_common::turbotunnel::ClientId;
 use snowflake_server::tls::TlsFiles;
-use snowflake_server::tunnel_client::{websocket_over, TunnelClient};
 use snowflake_testkit::tor::TempDir;
+use snowflake_testkit::tunnel_client::{websocket_over, TunnelClient};
 use tokio::net::TcpStream;
 use tokio_rustls::TlsConnector;
 

@@ -9,11 +9,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use common::*;
-use snowflake_common::pt::extorport::server::ExtOrClientInfo;
 use snowflake_common::turbotunnel::{ClientId, TOKEN};
 use snowflake_server::metrics::RejectReason;
-use snowflake_server::tunnel_client::{websocket, TunnelClient};
 use snowflake_server::TorTarget;
+use snowflake_testkit::fake_tor_extorport::ExtOrClientInfo;
+use snowflake_testkit::tunnel_client::{websocket, TunnelClient};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 const MB: usize = 1024 * 1024;
@@ -398,14 +398,14 @@ async fn websocket_upgrade_at_any_path_and_metrics_endpoint() {
     let mut tor = FakeTor::ext_tcp(exchange_behavior(b"ok", 1)).await;
     let (server, addr) = start_server(&tor.target, |_| {}).await;
     let tcp = tokio::net::TcpStream::connect(addr).await.expect("connect");
-    let ws = snowflake_server::tunnel_client::websocket_over(
+    let ws = snowflake_testkit::tunnel_client::websocket_over(
         tcp,
         &format!("ws://{addr}/some/relay/path?foo=bar&client_ip=192.0.2.200"),
     )
     .await
     .expect("upgrade at a non-root path");
     let client =
-        snowflake_server::tunnel_client::TunnelClient::new(ClientId::random()).expect("client");
+        snowflake_testkit::tunnel_client::TunnelClient::new(ClientId::random()).expect("client");
     client.paths().add_path(ws);
     let stream = guard("stream", client.open_stream()).await.expect("stream");
     assert_eq!(

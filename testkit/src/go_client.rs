@@ -149,7 +149,7 @@ pub async fn socks5_connect(
     args: &str,
     target: SocketAddrV4,
 ) -> io::Result<TcpStream> {
-    snowflake_common::pt::socks::connect_via_socks5(proxy, args, target).await
+    crate::socks_client::connect_via_socks5(proxy, args, target).await
 }
 
 #[cfg(test)]

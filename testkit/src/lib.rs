@@ -1,5 +1,6 @@
 //! Test support shared by the Snowflake crates.
 //!
+//! * [`cli`]: checks that a program takes Go's flag spellings.
 //! * [`netns`]: network namespaces with only `lo`, and re-running a test
 //!   inside one, so third-party peers can never reach off the machine.
 //! * [`stun`]: a STUN Binding responder for loopback WebRTC.
@@ -15,13 +16,27 @@
 //!   127.0.0.1.
 //! * [`go_client`]: Debian's Go `snowflake-client` as a managed PT, and a
 //!   SOCKS5 client for it.
+//! * [`go_build`]: building the Go interop peer (interop/go-peer) against
+//!   Debian's kcp-go and smux.
+//! * [`runtime`]: the multi-threaded tokio runtime isolated tests run in.
+//! * [`fake_tor_extorport`]: tor's side of the Extended ORPort handshake.
+//! * [`socks_client`]: a SOCKS5 client as tor speaks it to a client
+//!   transport.
+//! * [`tunnel_client`]: a Turbo Tunnel client (KCP and smux over WebSocket
+//!   paths) that drives the server without a broker or WebRTC.
 
+pub mod cli;
+pub mod fake_tor_extorport;
+pub mod go_build;
 pub mod go_client;
 pub mod go_proxy;
 pub mod http;
 pub mod netns;
 pub mod process;
+pub mod runtime;
+pub mod socks_client;
 pub mod stun;
 pub mod tor;
 pub mod tor_network;
+pub mod tunnel_client;
 pub mod webrtc;

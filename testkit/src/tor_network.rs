@@ -691,7 +691,7 @@ pub async fn socks5_connect_noauth(
     socks: SocketAddr,
     target: SocketAddrV4,
 ) -> io::Result<TcpStream> {
-    snowflake_common::pt::socks::connect_via_socks5(socks, "", target).await
+    crate::socks_client::connect_via_socks5(socks, "", target).await
 }
 
 /// What [`scan_sockets`] found.

@@ -1,6 +1,6 @@
 //! The server side: one KCP conversation per [`ClientId`] over a
 //! [`QueuePacketConn`], demultiplexed the way kcp-go's `Listener` does it
-//! for Snowflake (protocol reference §2.4).
+//! for Snowflake (docs/protocol.md §2.4).
 //!
 //! One demultiplexing task reads the queue and routes packets to a task per
 //! session. A session task is idle (no timer, no wakeups) while its KCP has

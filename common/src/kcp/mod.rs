@@ -1,4 +1,4 @@
-//! KCP as Snowflake uses it (protocol reference §2): raw ikcp segments with
+//! KCP as Snowflake uses it (docs/protocol.md §2): raw ikcp segments with
 //! no kcp-go crypto or FEC header, stream mode, windows 65535/65535,
 //! nodelay 0, interval 10 ms, fast resend off, no congestion window,
 //! MTU 1400.

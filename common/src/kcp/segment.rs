@@ -1,4 +1,4 @@
-//! KCP segment headers (protocol reference §2.2) and the structural checks
+//! KCP segment headers (docs/protocol.md §2.2) and the structural checks
 //! every incoming packet passes before the `kcp` crate sees it.
 //!
 //! A KCP packet is a plain concatenation of segments, each a 24-byte

@@ -8,15 +8,16 @@ use std::fmt;
 use std::future::Future;
 use std::io;
 use std::pin::Pin;
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError, Weak};
+use std::sync::{Arc, Mutex, MutexGuard, Weak};
 use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 
 use bytes::Bytes;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
-use tokio::time::{Instant, Sleep};
+use tokio::time::Instant;
 
 use super::core::KcpCore;
+use crate::driver::{lock_unpoisoned, poll_steps, store_waker, wake, DeadlineTimer, Step};
 use crate::turbotunnel::PacketConn;
 
 /// Incoming packets taken per driver step before they are processed
@@ -175,24 +176,9 @@ pub(crate) struct Shared {
     inner: Mutex<Inner>,
 }
 
-fn store_waker(slot: &mut Option<Waker>, waker: &Waker) {
-    match slot {
-        Some(existing) if existing.will_wake(waker) => {}
-        _ => *slot = Some(waker.clone()),
-    }
-}
-
-fn wake(slot: &mut Option<Waker>) {
-    if let Some(waker) = slot.take() {
-        waker.wake();
-    }
-}
-
 impl Shared {
     fn lock(&self) -> MutexGuard<'_, Inner> {
-        // A panic under this lock cannot leave the session half-updated in
-        // a way that matters more than the panic itself; keep going.
-        self.inner.lock().unwrap_or_else(PoisonError::into_inner)
+        lock_unpoisoned(&self.inner)
     }
 
     /// Ends the session from outside the driver (server: replaced or
@@ -407,7 +393,7 @@ pub(crate) fn spawn_session<Io: SessionIo>(
         shared: Arc::clone(&shared),
         io,
         start,
-        sleep: Box::pin(tokio::time::sleep_until(start)),
+        timer: DeadlineTimer::new(),
         deadline: None,
         batch: Vec::new(),
         on_exit,
@@ -440,23 +426,14 @@ pub fn connect_with_conv<P: PacketConn>(conn: P, conv: u32) -> KcpStream {
     spawn_session(conv, PacketConnIo::new(conn), None).0
 }
 
-/// What one driver step achieved.
-enum Step {
-    /// Something happened; run another step.
-    Again,
-    /// Everything waits on a registered waker.
-    Idle,
-    /// The session is over.
-    Exit,
-}
-
 /// The per-conversation task.
 struct Driver<Io> {
     shared: Arc<Shared>,
     io: Io,
     /// Time zero of the session's KCP clock.
     start: Instant,
-    sleep: Pin<Box<Sleep>>,
+    timer: DeadlineTimer,
+    /// When the core next needs its timer run.
     deadline: Option<Instant>,
     /// Reused buffer for a batch of incoming packets.
     batch: Vec<Bytes>,
@@ -551,13 +528,8 @@ impl<Io: SessionIo> Driver<Io> {
             let at = now_full.saturating_add(u64::from(ms.max(1)));
             self.start + Duration::from_millis(at)
         });
-        if let Some(deadline) = self.deadline {
-            if self.sleep.deadline() != deadline {
-                self.sleep.as_mut().reset(deadline);
-            }
-            if self.sleep.as_mut().poll(cx).is_ready() {
-                return Step::Again;
-            }
+        if self.timer.poll_expired(cx, self.deadline) {
+            return Step::Again;
         }
         if got_input || unblocked {
             Step::Again
@@ -572,15 +544,7 @@ impl<Io: SessionIo> Future for Driver<Io> {
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
         let this = &mut *self;
-        for _ in 0..DRIVER_BUDGET {
-            match this.step(cx) {
-                Step::Again => {}
-                Step::Idle => return Poll::Pending,
-                Step::Exit => return Poll::Ready(()),
-            }
-        }
-        cx.waker().wake_by_ref();
-        Poll::Pending
+        poll_steps(cx, DRIVER_BUDGET, |cx| this.step(cx))
     }
 }
 

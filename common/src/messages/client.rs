@@ -1,4 +1,4 @@
-//! Client ⇄ broker messages (protocol reference §4.2).
+//! Client ⇄ broker messages (docs/protocol.md §4.2).
 //!
 //! Request body: `1.0\n{"offer":"<SDP JSON>","nat":"…","fingerprint":"…"}`.
 //! Response body: `{"answer":"<SDP JSON>"}` or `{"error":"…"}`, always with
@@ -7,8 +7,9 @@
 use std::fmt;
 
 use super::gojson::{GoObject, JsonError, ObjectWriter};
+use super::nat::NatType;
+use super::read_limit::check_read_limit;
 use super::sdp::{SdpJsonError, SessionDescription};
-use super::{NatType, READ_LIMIT};
 
 /// The version line that starts every client poll request.
 pub const CLIENT_VERSION: &str = "1.0";
@@ -104,7 +105,7 @@ impl fmt::Display for BridgeFingerprint {
 /// the broker sends them back as `{"error":"<text>"}`.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ClientPollRequestError {
-    /// Longer than [`READ_LIMIT`].
+    /// Longer than [`READ_LIMIT`](crate::messages::READ_LIMIT).
     #[error("request body too large")]
     TooLarge,
     /// The first line is missing or is not exactly `1.0`.
@@ -180,9 +181,7 @@ impl ClientPollRequest {
     /// a session description, fingerprint (default if empty), NAT type
     /// (`unknown` if empty).
     pub fn decode(body: &[u8]) -> Result<Self, ClientPollRequestError> {
-        if body.len() > READ_LIMIT {
-            return Err(ClientPollRequestError::TooLarge);
-        }
+        check_read_limit(body, ClientPollRequestError::TooLarge)?;
         let newline = body
             .iter()
             .position(|&b| b == b'\n')
@@ -207,11 +206,7 @@ impl ClientPollRequest {
             BridgeFingerprint::from_hex(&fingerprint)
                 .map_err(|_| ClientPollRequestError::BadFingerprint)?
         };
-        let nat = if nat.is_empty() {
-            NatType::Unknown
-        } else {
-            NatType::from_wire(&nat).ok_or(ClientPollRequestError::InvalidNat)?
-        };
+        let nat = NatType::from_request_field(&nat).ok_or(ClientPollRequestError::InvalidNat)?;
         Ok(ClientPollRequest {
             offer,
             nat,
@@ -235,9 +230,7 @@ impl ClientPollRequest {
         if body.first() != Some(&b'{') {
             return Self::decode(body).map(|request| (ClientPollFormat::V1, request));
         }
-        if body.len() > READ_LIMIT {
-            return Err(ClientPollRequestError::TooLarge);
-        }
+        check_read_limit(body, ClientPollRequestError::TooLarge)?;
         let offer = String::from_utf8_lossy(body).into_owned();
         SessionDescription::from_json(&offer).map_err(ClientPollRequestError::MalformedOffer)?;
         let nat = nat_header
@@ -262,7 +255,7 @@ impl ClientPollRequest {
 /// Why a client poll response could not be read.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ClientPollResponseError {
-    /// Longer than [`READ_LIMIT`].
+    /// Longer than [`READ_LIMIT`](crate::messages::READ_LIMIT).
     #[error("response body too large")]
     TooLarge,
     /// Not JSON of the right shape.
@@ -307,9 +300,7 @@ impl ClientPollResponse {
     /// Decodes a response; a non-empty `error` takes precedence over an
     /// `answer`, as in the Go client.
     pub fn decode(body: &[u8]) -> Result<Self, ClientPollResponseError> {
-        if body.len() > READ_LIMIT {
-            return Err(ClientPollResponseError::TooLarge);
-        }
+        check_read_limit(body, ClientPollResponseError::TooLarge)?;
         let object = GoObject::parse(body)?;
         let answer = object.string_or_empty("answer")?;
         let error = object.string_or_empty("error")?;

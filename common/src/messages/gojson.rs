@@ -185,21 +185,7 @@ impl GoObject {
     /// A Go `string` field: the last non-null string wins; absent or only
     /// `null` gives `None` (Go's zero value, the empty string).
     pub(crate) fn string(&self, field: &'static str) -> Result<Option<String>, JsonError> {
-        let mut result = None;
-        for value in self.matching(field) {
-            match value {
-                Value::Null => {}
-                Value::String(s) => result = Some(s.clone()),
-                other => {
-                    return Err(JsonError::WrongType {
-                        field,
-                        expected: "string",
-                        found: kind_of(other),
-                    })
-                }
-            }
-        }
-        Ok(result)
+        self.last_string(field, false)
     }
 
     /// A Go `string` field, with Go's zero value for absent.
@@ -209,10 +195,25 @@ impl GoObject {
 
     /// A Go `*string` field: the last member wins, and `null` resets it.
     pub(crate) fn nullable_string(&self, field: &'static str) -> Result<Option<String>, JsonError> {
+        self.last_string(field, true)
+    }
+
+    /// The last string among the members that reach `field`. A `null`
+    /// resets the result if `null_resets` (Go `*string`) and is skipped
+    /// otherwise (Go `string`, where `null` is a no-op).
+    fn last_string(
+        &self,
+        field: &'static str,
+        null_resets: bool,
+    ) -> Result<Option<String>, JsonError> {
         let mut result = None;
         for value in self.matching(field) {
             match value {
-                Value::Null => result = None,
+                Value::Null => {
+                    if null_resets {
+                        result = None;
+                    }
+                }
                 Value::String(s) => result = Some(s.clone()),
                 other => {
                     return Err(JsonError::WrongType {

@@ -1,4 +1,4 @@
-//! Proxy ⇄ broker messages (protocol reference §4.3, §4.4, §6.5).
+//! Proxy ⇄ broker messages (docs/protocol.md §4.3, §4.4, §6.5).
 //!
 //! These use Go's struct field names as keys (`Sid`, `NAT`, `RelayURL`, …),
 //! in Go's field order. Message version `1.3`; only the major number is
@@ -10,8 +10,9 @@ use std::time::Duration;
 use base64::Engine as _;
 
 use super::gojson::{GoObject, JsonError, ObjectWriter};
+use super::nat::NatType;
+use super::read_limit::check_read_limit;
 use super::sdp::{SdpJsonError, SessionDescription};
-use super::{NatType, READ_LIMIT};
 
 /// The proxy message version we send.
 pub const PROXY_VERSION: &str = "1.3";
@@ -95,7 +96,7 @@ fn is_major_version_1(version: &str) -> bool {
 /// Why a proxy poll request is refused (the broker answers 400).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ProxyPollRequestError {
-    /// Longer than [`READ_LIMIT`].
+    /// Longer than [`READ_LIMIT`](crate::messages::READ_LIMIT).
     #[error("request body too large")]
     TooLarge,
     /// Not JSON of the right shape.
@@ -150,9 +151,7 @@ impl ProxyPollRequest {
     /// negative counts become 0), major version 1, non-empty `Sid`, NAT type
     /// (`unknown` if empty), proxy type (unrecognised → `unknown`).
     pub fn decode(body: &[u8]) -> Result<Self, ProxyPollRequestError> {
-        if body.len() > READ_LIMIT {
-            return Err(ProxyPollRequestError::TooLarge);
-        }
+        check_read_limit(body, ProxyPollRequestError::TooLarge)?;
         let object = GoObject::parse(body)?;
         let sid = object.string_or_empty("Sid")?;
         let version = object.string_or_empty("Version")?;
@@ -167,11 +166,7 @@ impl ProxyPollRequest {
         if sid.is_empty() {
             return Err(ProxyPollRequestError::NoSid);
         }
-        let nat = if nat.is_empty() {
-            NatType::Unknown
-        } else {
-            NatType::from_wire(&nat).ok_or(ProxyPollRequestError::InvalidNat)?
-        };
+        let nat = NatType::from_request_field(&nat).ok_or(ProxyPollRequestError::InvalidNat)?;
         Ok(ProxyPollRequest {
             sid,
             proxy_type: ProxyType::from_wire(&proxy_type),
@@ -223,7 +218,7 @@ impl fmt::Display for ProxyPollStatus {
 /// Why a proxy cannot use a poll response.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ProxyPollResponseError {
-    /// Longer than [`READ_LIMIT`].
+    /// Longer than [`READ_LIMIT`](crate::messages::READ_LIMIT).
     #[error("response body too large")]
     TooLarge,
     /// Not JSON of the right shape.
@@ -330,9 +325,7 @@ impl ProxyPollResponse {
     /// `Offer`; the offer is dropped for other statuses; statuses other
     /// than the three known ones are an error carrying their text.
     pub fn decode(body: &[u8]) -> Result<Self, ProxyPollResponseError> {
-        if body.len() > READ_LIMIT {
-            return Err(ProxyPollResponseError::TooLarge);
-        }
+        check_read_limit(body, ProxyPollResponseError::TooLarge)?;
         let object = GoObject::parse(body)?;
         let status = object.string_or_empty("Status")?;
         let offer = object.string_or_empty("Offer")?;
@@ -365,7 +358,7 @@ impl ProxyPollResponse {
 /// Why the broker refuses an answer (it replies 400).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ProxyAnswerRequestError {
-    /// Longer than [`READ_LIMIT`].
+    /// Longer than [`READ_LIMIT`](crate::messages::READ_LIMIT).
     #[error("request body too large")]
     TooLarge,
     /// The raw body does not contain `a=candidate`.
@@ -419,9 +412,7 @@ impl ProxyAnswerRequest {
     /// version 1, non-empty `Sid` and `Answer`, and an `Answer` that parses
     /// as a session description.
     pub fn decode(body: &[u8]) -> Result<Self, ProxyAnswerRequestError> {
-        if body.len() > READ_LIMIT {
-            return Err(ProxyAnswerRequestError::TooLarge);
-        }
+        check_read_limit(body, ProxyAnswerRequestError::TooLarge)?;
         let marker = CANDIDATE_MARKER.as_bytes();
         if !body.windows(marker.len()).any(|window| window == marker) {
             return Err(ProxyAnswerRequestError::NoCandidate);
@@ -449,7 +440,7 @@ impl ProxyAnswerRequest {
 /// Why a proxy cannot read the broker's reply to its answer.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ProxyAnswerResponseError {
-    /// Longer than [`READ_LIMIT`].
+    /// Longer than [`READ_LIMIT`](crate::messages::READ_LIMIT).
     #[error("response body too large")]
     TooLarge,
     /// Not JSON of the right shape.
@@ -485,9 +476,7 @@ impl ProxyAnswerResponse {
     /// Decodes as the Go proxy does: `success` is success, any other
     /// non-empty status means the client is gone.
     pub fn decode(body: &[u8]) -> Result<Self, ProxyAnswerResponseError> {
-        if body.len() > READ_LIMIT {
-            return Err(ProxyAnswerResponseError::TooLarge);
-        }
+        check_read_limit(body, ProxyAnswerResponseError::TooLarge)?;
         let object = GoObject::parse(body)?;
         let status = object.string_or_empty("Status")?;
         match status.as_str() {

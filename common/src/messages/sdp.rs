@@ -1,4 +1,4 @@
-//! Session descriptions as JSON (protocol reference §5).
+//! Session descriptions as JSON (docs/protocol.md §5).
 //!
 //! Offers and answers travel as the JSON of pion's `SessionDescription`,
 //! `{"type":"offer","sdp":"v=0\r\n…"}`, and that JSON is itself carried as a

@@ -1,5 +1,5 @@
 //! Key–value argument strings of the pluggable-transport protocol
-//! (protocol reference §8.2, §9.3).
+//! (docs/protocol.md §8.2, §9.3).
 //!
 //! Three encodings share one idea — `\` escapes the next byte — but differ in
 //! which bytes are separators:

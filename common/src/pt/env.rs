@@ -1,5 +1,5 @@
-//! The `TOR_PT_*` environment tor hands a managed transport (protocol
-//! reference §9.1, pt-spec §3.2).
+//! The `TOR_PT_*` environment tor hands a managed transport (docs/protocol.md
+//! §9.1, pt-spec §3.2).
 //!
 //! Parsing is a pure function over a map of variables so that every rule can
 //! be tested without touching the process environment;

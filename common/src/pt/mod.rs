@@ -1,5 +1,5 @@
 //! Tor pluggable-transport plumbing shared by the snowflake client and
-//! server (protocol reference §7.7, §8.1–8.3, §9).
+//! server (docs/protocol.md §7.7, §8.1–8.3, §9).
 //!
 //! * [`env`](mod@env) — the `TOR_PT_*` environment tor passes (client and server).
 //! * [`stdout`] — the lines a transport prints back to tor.
@@ -8,7 +8,7 @@
 //! * [`socks`] — the SOCKS5 server a client transport offers tor.
 //! * [`lifecycle`] — when to exit: stdin closed (if tor asks) or a signal.
 //! * [`extorport`] — the Extended ORPort handshake a server transport runs
-//!   with tor, plus a tor-side implementation for tests.
+//!   with tor.
 
 pub mod args;
 pub mod env;

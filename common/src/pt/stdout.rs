@@ -1,4 +1,4 @@
-//! Lines a managed transport writes to tor on stdout (protocol reference
+//! Lines a managed transport writes to tor on stdout (docs/protocol.md
 //! §9.2): `Keyword SP args NL`.
 //!
 //! Every line is built from a [`PtLine`] value so that no caller can produce

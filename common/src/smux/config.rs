@@ -1,4 +1,4 @@
-//! smux session settings (protocol.md §3.1).
+//! smux session settings (docs/protocol.md §3.1).
 
 use std::time::Duration;
 

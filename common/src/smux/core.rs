@@ -1,4 +1,4 @@
-//! Sans-IO smux v2 session state machine (protocol.md §3.3, §3.4).
+//! Sans-IO smux v2 session state machine (docs/protocol.md §3.3, §3.4).
 //!
 //! [`SessionCore`] owns all protocol state: streams, flow-control counters,
 //! the session receive token bucket, the outgoing frame queue and the

@@ -1,4 +1,4 @@
-//! smux v2 frame format (protocol.md §3.2, vectors in §11.4).
+//! smux v2 frame format (docs/protocol.md §3.2, vectors in §11.4).
 //!
 //! A frame is an 8-byte header `ver cmd len(LE u16) sid(LE u32)` followed by
 //! `len` payload bytes. [`FrameDecoder`] is an incremental, allocation-free

@@ -1,4 +1,4 @@
-//! smux protocol version 2, as used by Snowflake (protocol.md §3).
+//! smux protocol version 2, as used by Snowflake (docs/protocol.md §3).
 //!
 //! Wire compatible with `github.com/xtaci/smux` v1.5.x configured with
 //! `Version: 2`. Layers:

@@ -7,17 +7,18 @@ use std::fmt;
 use std::future::Future;
 use std::io;
 use std::pin::{pin, Pin};
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::task::{Context, Poll, Waker};
 
 use bytes::{Buf, BytesMut};
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::sync::Notify;
-use tokio::time::{Instant as TokioInstant, Sleep};
+use tokio::time::Instant as TokioInstant;
 
 use super::config::{Config, ConfigError};
 use super::core::{ReadOutcome, Role, SessionCore, Wakeup, WriteOutcome};
 use super::error::SessionError;
+use crate::driver::{lock_unpoisoned, poll_steps, store_waker, DeadlineTimer, Step};
 
 /// Bytes read from the transport per read call.
 const READ_CHUNK: usize = 64 * 1024;
@@ -44,7 +45,7 @@ struct Shared {
     driver_finished: Notify,
 }
 
-fn store_waker(slot: &mut HashMap<u32, Waker>, sid: u32, waker: &Waker) {
+fn store_stream_waker(slot: &mut HashMap<u32, Waker>, sid: u32, waker: &Waker) {
     match slot.get_mut(&sid) {
         Some(existing) if existing.will_wake(waker) => {}
         Some(existing) => existing.clone_from(waker),
@@ -56,7 +57,7 @@ fn store_waker(slot: &mut HashMap<u32, Waker>, sid: u32, waker: &Waker) {
 
 impl Shared {
     fn lock(&self) -> MutexGuard<'_, Inner> {
-        self.inner.lock().unwrap_or_else(PoisonError::into_inner)
+        lock_unpoisoned(&self.inner)
     }
 
     /// Runs `f` under the lock, then delivers the wakeups the core produced.
@@ -209,8 +210,7 @@ impl Session {
             read_end: 0,
             write_buf: BytesMut::new(),
             flush_pending: false,
-            sleep: Box::pin(tokio::time::sleep_until(now)),
-            sleep_at: None,
+            timer: DeadlineTimer::new(),
         };
         tracing::debug!(?role, "smux session started");
         tokio::spawn(driver);
@@ -350,7 +350,7 @@ impl AsyncRead for Stream {
                 }
                 Ok(ReadOutcome::Eof) => Poll::Ready(Ok(())),
                 Ok(ReadOutcome::Blocked) => {
-                    store_waker(&mut inner.read_wakers, sid, cx.waker());
+                    store_stream_waker(&mut inner.read_wakers, sid, cx.waker());
                     Poll::Pending
                 }
                 Err(err) => Poll::Ready(Err(err.into())),
@@ -370,7 +370,7 @@ impl AsyncWrite for Stream {
             .with_inner(|inner| match inner.core.write(sid, buf) {
                 Ok(WriteOutcome::Written(n)) => Poll::Ready(Ok(n)),
                 Ok(WriteOutcome::Blocked) => {
-                    store_waker(&mut inner.write_wakers, sid, cx.waker());
+                    store_stream_waker(&mut inner.write_wakers, sid, cx.waker());
                     Poll::Pending
                 }
                 Err(err) => Poll::Ready(Err(err.into())),
@@ -403,13 +403,6 @@ impl Drop for Stream {
     }
 }
 
-/// What one driver step achieved.
-enum Step {
-    Progress,
-    Idle,
-    Finished,
-}
-
 /// The per-session task: moves bytes between the transport and the core and
 /// runs the core's timers.
 struct Driver<T> {
@@ -423,8 +416,8 @@ struct Driver<T> {
     /// Frames taken from the core, being written.
     write_buf: BytesMut,
     flush_pending: bool,
-    sleep: Pin<Box<Sleep>>,
-    sleep_at: Option<std::time::Instant>,
+    /// Runs the core's keepalive timers.
+    timer: DeadlineTimer,
 }
 
 impl<T> Future for Driver<T>
@@ -435,15 +428,7 @@ where
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
         let this = &mut *self;
-        for _ in 0..DRIVER_BUDGET {
-            match this.step(cx) {
-                Step::Progress => {}
-                Step::Idle => return Poll::Pending,
-                Step::Finished => return Poll::Ready(()),
-            }
-        }
-        cx.waker().wake_by_ref();
-        Poll::Pending
+        poll_steps(cx, DRIVER_BUDGET, |cx| this.step(cx))
     }
 }
 
@@ -477,10 +462,10 @@ where
 
     fn step(&mut self, cx: &mut Context<'_>) -> Step {
         let Some(mut io) = self.io.take() else {
-            return Step::Finished;
+            return Step::Exit;
         };
         let step = self.step_with(cx, &mut io);
-        if !matches!(step, Step::Finished) {
+        if !matches!(step, Step::Exit) {
             self.io = Some(io);
         }
         step
@@ -491,10 +476,7 @@ where
         let shared = self.shared.clone();
         let (want_read, deadline, closed) = {
             let mut inner = shared.lock();
-            match &inner.driver_waker {
-                Some(waker) if waker.will_wake(cx.waker()) => {}
-                _ => inner.driver_waker = Some(cx.waker().clone()),
-            }
+            store_waker(&mut inner.driver_waker, cx.waker());
             inner.core.handle_timeout(TokioInstant::now().into_std());
             progress |= self.process_input(&mut inner);
             if self.write_buf.is_empty() {
@@ -511,14 +493,14 @@ where
         };
         if let Some(reason) = closed {
             self.finish(cx, io, &reason);
-            return Step::Finished;
+            return Step::Exit;
         }
 
         while !self.write_buf.is_empty() {
             match Pin::new(&mut *io).poll_write(cx, &self.write_buf) {
                 Poll::Ready(Ok(0)) => {
                     self.fail(&io::Error::from(io::ErrorKind::WriteZero));
-                    return Step::Progress;
+                    return Step::Again;
                 }
                 Poll::Ready(Ok(n)) => {
                     self.write_buf.advance(n.min(self.write_buf.len()));
@@ -527,7 +509,7 @@ where
                 }
                 Poll::Ready(Err(err)) => {
                     self.fail(&err);
-                    return Step::Progress;
+                    return Step::Again;
                 }
                 Poll::Pending => break,
             }
@@ -537,7 +519,7 @@ where
                 Poll::Ready(Ok(())) => self.flush_pending = false,
                 Poll::Ready(Err(err)) => {
                     self.fail(&err);
-                    return Step::Progress;
+                    return Step::Again;
                 }
                 Poll::Pending => {}
             }
@@ -561,24 +543,21 @@ where
                 }
                 Poll::Ready(Err(err)) => {
                     self.fail(&err);
-                    return Step::Progress;
+                    return Step::Again;
                 }
                 Poll::Pending => {}
             }
         }
 
-        if deadline != self.sleep_at {
-            if let Some(at) = deadline {
-                self.sleep.as_mut().reset(TokioInstant::from_std(at));
-            }
-            self.sleep_at = deadline;
-        }
-        if self.sleep_at.is_some() && self.sleep.as_mut().poll(cx).is_ready() {
+        if self
+            .timer
+            .poll_expired(cx, deadline.map(TokioInstant::from_std))
+        {
             progress = true;
         }
 
         if progress {
-            Step::Progress
+            Step::Again
         } else {
             Step::Idle
         }

@@ -33,14 +33,13 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use clap::Parser;
 use snowflake_common::turbotunnel::ClientId;
 use snowflake_integration::processes::{
-    cpu_time, raise_open_file_limit, rss_bytes, Binaries, ProcessOptions, ProcessStack, ScratchDir,
-    ServerProcess,
+    cpu_time, rss_bytes, Binaries, ProcessOptions, ProcessStack, ScratchDir, ServerProcess,
 };
 use snowflake_integration::stack::{Stack, StackOptions};
 use snowflake_integration::standin::{StandInTor, TransferHeader};
 use snowflake_integration::transfer::{run_transfer, socks_connect, Progress, TransferReport};
 use snowflake_integration::units::{format_bytes, mb_per_s, median, parse_size, MB};
-use snowflake_server::tunnel_client::{websocket, TunnelClient};
+use snowflake_testkit::tunnel_client::{websocket, TunnelClient};
 use tokio::io::AsyncWriteExt;
 use tokio::task::JoinHandle;
 
@@ -145,7 +144,8 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    raise_open_file_limit();
+    // Children inherit the raised limit.
+    let _ = snowflake_common::fd_limit::raise_nofile_limit();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

@@ -15,13 +15,13 @@ use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, Server
 use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
 use rustls::{DigitallySignedStruct, SignatureScheme};
 use sha2::{Digest, Sha256};
-use snowflake_common::pt::extorport::server::{serve_ext_or_handshake, ExtOrClientInfo};
 use snowflake_common::pt::extorport::AuthCookie;
 use snowflake_common::smux;
 use snowflake_common::turbotunnel::ClientId;
-use snowflake_server::tunnel_client::{websocket, TunnelClient};
 use snowflake_server::{Server, ServerConfig, TorTarget};
+use snowflake_testkit::fake_tor_extorport::{serve_ext_or_handshake, ExtOrClientInfo};
 use snowflake_testkit::tor::TempDir;
+use snowflake_testkit::tunnel_client::{websocket, TunnelClient};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpSocket, UnixListener};
 use tokio::sync::mpsc;

@@ -1,5 +1,5 @@
 //! The Extended ORPort protocol between a server transport and tor
-//! (protocol reference §7.7; torspec `ext-orport-spec.txt`, proposals 196
+//! (docs/protocol.md §7.7; torspec `ext-orport-spec.txt`, proposals 196
 //! and 217).
 //!
 //! The transport connects to tor's ExtORPort, proves with SAFE_COOKIE
@@ -7,16 +7,16 @@
 //! client's address (`USERADDR`) and the transport name (`TRANSPORT`) before
 //! the connection becomes a plain OR connection.
 //!
-//! * [`client`] — what the transport does (goptlib's `DialOr`): the sans-IO
-//!   [`client::ExtOrClient`] and the async [`client::ext_or_handshake`] /
-//!   [`client::dial_or`].
-//! * [`server`] — what tor does, for tests and fake-tor harnesses:
-//!   [`server::ExtOrServer`] and [`server::serve_ext_or_handshake`].
+//! * [`transport_side`] — what the transport does (goptlib's `DialOr`): the
+//!   sans-IO [`transport_side::ExtOrClient`] and the async
+//!   [`transport_side::ext_or_handshake`] / [`transport_side::dial_or`].
 //! * This module: message constants, [`encode_command`], the
-//!   [`AuthCookie`] file format and the two HMACs.
+//!   [`AuthCookie`] file format and the two HMACs, which both sides use.
+//!
+//! tor's side, for tests and fake-tor harnesses, lives in the test support
+//! crate (`snowflake_testkit::fake_tor_extorport`).
 
-pub mod client;
-pub mod server;
+pub mod transport_side;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;

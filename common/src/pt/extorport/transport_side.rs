@@ -1,6 +1,6 @@
 //! The transport's side of the Extended ORPort handshake (goptlib `DialOr`).
 //!
-//! Steps (protocol reference §7.7): read auth types up to `0x00` (at most
+//! Steps (docs/protocol.md §7.7): read auth types up to `0x00` (at most
 //! 256 bytes) and require SAFE_COOKIE; send `0x01` and a random 32-byte
 //! ClientNonce; read ServerHash and ServerNonce; check ServerHash in
 //! constant time; send ClientHash; read the status byte (1 = success); send

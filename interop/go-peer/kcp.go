@@ -1,16 +1,13 @@
-// Command go-kcp-peer is the reference peer for the Rust KCP interop test
-// (common/tests/kcp_go_interop.rs). It speaks what Snowflake speaks between
-// client and server: Turbo Tunnel (token + ClientID preamble, then
-// encapsulated packets) over a byte stream, kcp-go 5.6.1 (no crypto, no
-// FEC) and smux v2, with Snowflake's settings. It uses Debian's
-// golang-github-xtaci-kcp-dev and golang-github-xtaci-smux-dev.
+// Mode "kcp": what Snowflake speaks between client and server. Turbo
+// Tunnel (token + ClientID preamble, then encapsulated packets) over a byte
+// stream, kcp-go 5.6.1 (no crypto, no FEC) and smux v2.
 //
-//	go-kcp-peer server
-//	    Listens on 127.0.0.1:0, prints "PORT <n>". Each TCP connection starts
-//	    with the 16-byte preamble; its packets go to one kcp.ServeConn
-//	    listener with the ClientID (hex) as the source address, as in
-//	    snowflake-server. Every smux stream of every session is echoed.
-//	go-kcp-peer client <addr> <bytes> <seed>
+//	go-peer kcp server
+//	    Each TCP connection starts with the 16-byte preamble; its packets go
+//	    to one kcp.ServeConn listener with the ClientID (hex) as the source
+//	    address, as in snowflake-server. Every smux stream of every session
+//	    is echoed.
+//	go-peer kcp client <addr> <bytes> <seed>
 //	    Connects to <addr>, writes the preamble with a random ClientID, runs
 //	    kcp.NewConn2 + an smux v2 client over it, opens one stream, sends
 //	    <bytes> pseudo-random bytes while reading the echo, compares SHA-256,
@@ -18,6 +15,7 @@
 //
 // Packet queues are 512 packets each way and drop when full, like
 // Snowflake's QueuePacketConn and RedialPacketConn.
+
 package main
 
 import (
@@ -31,7 +29,6 @@ import (
 	"io"
 	"net"
 	"os"
-	"strconv"
 	"sync"
 	"time"
 
@@ -44,7 +41,7 @@ var token = []byte{0x12, 0x93, 0x60, 0x5d, 0x27, 0x81, 0x75, 0xf5}
 
 const queueSize = 512
 
-// ---- encapsulation (protocol reference §1.2) ----
+// ---- encapsulation (docs/protocol.md §1.2) ----
 
 var errTooLong = errors.New("encapsulation: length prefix longer than 3 bytes")
 
@@ -224,33 +221,16 @@ func configureKCP(conn *kcp.UDPSession) {
 	conn.SetNoDelay(0, 0, 0, 1)
 }
 
-func smuxConfig(keepAliveTimeout time.Duration) *smux.Config {
-	config := smux.DefaultConfig()
-	config.Version = 2
-	config.KeepAliveTimeout = keepAliveTimeout
-	config.MaxStreamBuffer = 1048576
-	return config
-}
-
-func fail(format string, args ...interface{}) {
-	fmt.Fprintf(os.Stderr, "go-kcp-peer: "+format+"\n", args...)
-	os.Exit(1)
-}
-
 // ---- server ----
 
-func runServer() {
-	listener, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		fail("listen: %v", err)
-	}
+func runKCPServer() {
+	listener := listen()
 	pconn := newQueueConn()
 	kcpListener, err := kcp.ServeConn(nil, 0, 0, pconn)
 	if err != nil {
 		fail("kcp.ServeConn: %v", err)
 	}
 	go acceptSessions(kcpListener)
-	fmt.Printf("PORT %d\n", listener.Addr().(*net.TCPAddr).Port)
 	for {
 		conn, err := listener.Accept()
 		if err != nil {
@@ -267,7 +247,7 @@ func serveTCP(conn net.Conn, pconn *queueConn) {
 		return
 	}
 	if !bytes.Equal(preamble[:8], token) {
-		fmt.Fprintf(os.Stderr, "go-kcp-peer: connection without Turbo Tunnel token\n")
+		fmt.Fprintf(os.Stderr, "go-peer: connection without Turbo Tunnel token\n")
 		return
 	}
 	var id clientID
@@ -276,7 +256,7 @@ func serveTCP(conn net.Conn, pconn *queueConn) {
 	defer close(done)
 	go writeLoop(conn, pconn.outgoingQueue(id), done)
 	if err := readLoop(conn, pconn, id); err != nil {
-		fmt.Fprintf(os.Stderr, "go-kcp-peer: %s: %v\n", id, err)
+		fmt.Fprintf(os.Stderr, "go-peer: %s: %v\n", id, err)
 	}
 }
 
@@ -287,32 +267,14 @@ func acceptSessions(ln *kcp.Listener) {
 			fail("AcceptKCP: %v", err)
 		}
 		configureKCP(conn)
-		go func() {
-			defer conn.Close()
-			session, err := smux.Server(conn, smuxConfig(4*time.Minute))
-			if err != nil {
-				fmt.Fprintf(os.Stderr, "go-kcp-peer: smux server: %v\n", err)
-				return
-			}
-			defer session.Close()
-			for {
-				stream, err := session.AcceptStream()
-				if err != nil {
-					return
-				}
-				go func() {
-					io.Copy(stream, stream)
-					stream.Close()
-				}()
-			}
-		}()
+		go serveEcho(conn)
 	}
 }
 
 // ---- client ----
 
-// pattern is a deterministic pseudo-random byte stream (xorshift64*).
-func pattern(length int, seed uint64) []byte {
+// kcpPattern is a deterministic pseudo-random byte stream (xorshift64*).
+func kcpPattern(length int, seed uint64) []byte {
 	state := seed ^ 0x2545f4914f6cdd1d
 	if state == 0 {
 		state = 1
@@ -333,7 +295,7 @@ type serverAddr struct{}
 func (serverAddr) Network() string { return "dummy" }
 func (serverAddr) String() string  { return "dummy" }
 
-func runClient(addr string, length int, seed uint64) {
+func runKCPClient(addr string, length int, seed uint64) {
 	conn, err := net.Dial("tcp", addr)
 	if err != nil {
 		fail("dial: %v", err)
@@ -358,7 +320,7 @@ func runClient(addr string, length int, seed uint64) {
 		case <-done: // closed by us after success
 		default:
 			if err != nil {
-				fmt.Fprintf(os.Stderr, "go-kcp-peer: read: %v\n", err)
+				fmt.Fprintf(os.Stderr, "go-peer: read: %v\n", err)
 			}
 		}
 		pconn.Close()
@@ -377,7 +339,7 @@ func runClient(addr string, length int, seed uint64) {
 	if err != nil {
 		fail("open stream: %v", err)
 	}
-	data := pattern(length, seed)
+	data := kcpPattern(length, seed)
 	writeErr := make(chan error, 1)
 	go func() {
 		_, err := stream.Write(data)
@@ -401,21 +363,4 @@ func runClient(addr string, length int, seed uint64) {
 	kcpConn.Close()
 	close(done)
 	conn.Close()
-}
-
-func main() {
-	if len(os.Args) == 2 && os.Args[1] == "server" {
-		runServer()
-		return
-	}
-	if len(os.Args) == 5 && os.Args[1] == "client" {
-		length, err1 := strconv.Atoi(os.Args[3])
-		seed, err2 := strconv.ParseUint(os.Args[4], 10, 64)
-		if err1 != nil || err2 != nil || length < 0 {
-			fail("bad client arguments")
-		}
-		runClient(os.Args[2], length, seed)
-		return
-	}
-	fail("usage: go-kcp-peer server | go-kcp-peer client <addr> <bytes> <seed>")
 }

@@ -10,7 +10,7 @@
 //!   once they are idle, the growth of this process's `VmRSS`
 //!   (`/proc/self/status`) divided by N.
 //!
-//! Run with `cargo run --release -p snowflake-server --bin server-bench`.
+//! Run with `cargo run --release -p snowflake-integration --bin server-bench`.
 //! `BENCH_BYTES` sets the bytes per direction (default 10^9);
 //! `BENCH_SESSIONS` the session counts (default `1000,10000`; capped by the
 //! open-file limit, since every session holds two descriptors here).
@@ -22,8 +22,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use snowflake_common::turbotunnel::ClientId;
-use snowflake_server::tunnel_client::{websocket, TunnelClient};
 use snowflake_server::{Server, ServerConfig, TorTarget};
+use snowflake_testkit::tunnel_client::{websocket, TunnelClient};
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::process::{Child, ChildStdin, Command};

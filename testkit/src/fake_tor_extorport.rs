@@ -1,6 +1,8 @@
-//! tor's side of the Extended ORPort handshake, for tests and fake-tor
-//! harnesses: a real SAFE_COOKIE check, so a transport that gets the
-//! exchange wrong is refused exactly as tor would refuse it.
+//! A fake tor for the Extended ORPort: tor's side of the handshake, for
+//! tests and fake-tor harnesses. It makes a real SAFE_COOKIE check, so a
+//! transport that gets the exchange wrong is refused exactly as tor would
+//! refuse it. The transport's side is
+//! [`snowflake_common::pt::extorport::transport_side`].
 //!
 //! ```text
 //! tor → PT   auth types, e.g. 01 00
@@ -12,19 +14,18 @@
 //! tor → PT   OKAY (10 00 00 00) or DENY (10 01 00 00)
 //! ```
 //!
-//! Typical use: write a cookie with [`super::AuthCookie::write_file`], point
+//! Typical use: write a cookie with [`AuthCookie::write_file`], point
 //! the transport's `TOR_PT_AUTH_COOKIE_FILE` at it, accept its connection
 //! and call [`serve_ext_or_handshake`].
 
 use std::time::Duration;
 
-use subtle::ConstantTimeEq;
-use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
-
-use super::{
+use snowflake_common::pt::extorport::{
     client_hash, encode_command, server_hash, AuthCookie, ExtOrError, AUTH_TYPE_SAFE_COOKIE,
     CMD_DENY, CMD_DONE, CMD_OKAY, CMD_TRANSPORT, CMD_USERADDR, MAX_EARLY_DATA, NONCE_LEN,
 };
+use subtle::ConstantTimeEq;
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 
 /// Most commands accepted before `DONE`.
 pub const MAX_COMMANDS: usize = 64;

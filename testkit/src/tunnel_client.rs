@@ -1,8 +1,11 @@
-//! A minimal Turbo Tunnel client built from `snowflake-common`, for tests
-//! and the benchmark: WebSocket connections to the server play the part of
-//! proxies, each carrying the token, the ClientId and encapsulated packets
+//! A minimal Turbo Tunnel client for tests and benchmarks, built from
+//! `snowflake-common` and the server's WebSocket adapter: WebSocket
+//! connections to the server play the part of proxies, each carrying the
+//! token, the ClientId and encapsulated packets
 //! ([`encapsulated_packet_conn`]); KCP runs over all of them at once
-//! ([`MultiPathConn`]); smux runs over KCP.
+//! ([`MultiPathConn`]); smux runs over KCP. It stands in for the real
+//! client (in `client/`) where a test or benchmark drives the server
+//! directly, without a broker or WebRTC.
 //!
 //! Paths can be added and removed while the session runs, which is what a
 //! real client does when a proxy goes away, and several paths can be used
@@ -19,13 +22,12 @@ use snowflake_common::smux;
 use snowflake_common::turbotunnel::{
     encapsulated_packet_conn, ChannelPacketConn, ClientId, PacketConn,
 };
+use snowflake_server::websocket::WsByteStream;
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpStream;
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
-
-use crate::websocket::WsByteStream;
 
 /// Opens a WebSocket to `url` (e.g. `ws://127.0.0.1:1234/?client_ip=…`)
 /// over an established transport `io` (TCP, or TLS over TCP).

@@ -1,0 +1,279 @@
+//! The command line: the Go broker's flag names, read as Go reads them
+//! ([`snowflake_common::cli`]), turned into a [`BrokerConfig`] and the
+//! files to reload on SIGHUP.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::Parser;
+use snowflake_common::cli::{parse_go_duration, parse_listen_addr};
+
+use crate::bridges::BridgeList;
+use crate::config::{load_poll_intervals, GeoIpFiles, ReloadableFiles};
+use crate::{BrokerConfig, TlsFiles};
+
+/// Snowflake broker: matches censored clients with volunteer proxies.
+//
+// Boolean flags are plain `bool` fields: `snowflake_common::cli` gives
+// them Go's syntax (`-flag`, `-flag=true`, `-flag=false`).
+#[derive(Debug, Clone, Parser)]
+#[command(name = "snowflake-broker", version)]
+pub struct Args {
+    /// Address to listen on (Go syntax: ":443" means every interface).
+    #[arg(long, default_value = ":443", value_parser = parse_listen_addr)]
+    pub addr: SocketAddr,
+    /// TLS certificate file (PEM).
+    #[arg(long)]
+    pub cert: Option<PathBuf>,
+    /// TLS private key file (PEM).
+    #[arg(long)]
+    pub key: Option<PathBuf>,
+    /// Serve plain HTTP (behind a TLS-terminating reverse proxy).
+    #[arg(long)]
+    pub disable_tls: bool,
+    /// Not supported: ACME (Let's Encrypt) certificates; use -cert/-key.
+    #[arg(long)]
+    pub acme_hostnames: Option<String>,
+    /// Not supported (see -acme-hostnames).
+    #[arg(long)]
+    pub acme_email: Option<String>,
+    /// Not supported (see -acme-hostnames).
+    #[arg(long)]
+    pub acme_cert_cache: Option<String>,
+    /// Bridge list file: JSON lines of displayName, webSocketAddress, fingerprint.
+    #[arg(long)]
+    pub bridge_list_path: Option<PathBuf>,
+    /// Relay hostname pattern of this broker's relays; proxies must accept it.
+    #[arg(long, default_value = "")]
+    pub allowed_relay_pattern: String,
+    /// Pattern assumed for proxies that send none (empty: refuse them).
+    #[arg(long, default_value = "")]
+    pub default_relay_pattern: String,
+    /// IPv4 geoip file (tor format) [default: /usr/share/tor/geoip if present].
+    #[arg(long)]
+    pub geoipdb: Option<PathBuf>,
+    /// IPv6 geoip file (tor format) [default: /usr/share/tor/geoip6 if present].
+    #[arg(long)]
+    pub geoip6db: Option<PathBuf>,
+    /// Do not use geoip for statistics.
+    #[arg(long)]
+    pub disable_geoip: bool,
+    /// File to append the daily metrics to (also served at /metrics).
+    #[arg(long)]
+    pub metrics_log: Option<PathBuf>,
+    /// Log client and proxy addresses unscrubbed.
+    #[arg(long)]
+    pub unsafe_logging: bool,
+    /// JSON file with unrestricted_poll_interval and restricted_poll_interval (ms).
+    #[arg(long)]
+    pub poll_interval_filepath: Option<PathBuf>,
+    /// How long a client waits for its proxy's answer, from the start of its request.
+    #[arg(long, default_value = "5s", value_parser = parse_go_duration)]
+    pub client_timeout: Duration,
+    /// How long a proxy poll is held waiting for a client.
+    #[arg(long, default_value = "10s", value_parser = parse_go_duration)]
+    pub proxy_timeout: Duration,
+    /// Interval of the metrics log.
+    #[arg(long, default_value = "24h", value_parser = parse_go_duration)]
+    pub metrics_interval: Duration,
+    /// Most proxy polls held at once.
+    #[arg(long, default_value_t = 200_000)]
+    pub max_waiting_proxies: usize,
+    /// Most matched clients waiting for answers at once.
+    #[arg(long, default_value_t = 50_000)]
+    pub max_waiting_clients: usize,
+    /// Most open connections.
+    #[arg(long, default_value_t = 16_000)]
+    pub max_connections: usize,
+}
+
+/// Flags that cannot be used together, or files that do not load.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CliError {
+    /// One of the ACME flags.
+    #[error(
+        "ACME (-acme-hostnames, -acme-email, -acme-cert-cache) is not supported; \
+         use -cert and -key, or -disable-tls behind a reverse proxy"
+    )]
+    Acme,
+    /// `-cert` without `-key` or the reverse.
+    #[error("-cert and -key must be given together")]
+    CertWithoutKey,
+    /// Neither TLS files nor `-disable-tls`.
+    #[error("the --cert and --key, or --disable-tls option is required")]
+    NoTls,
+    /// The bridge list does not load.
+    #[error("{0}")]
+    BridgeList(String),
+    /// A geoip file named on the command line does not load.
+    #[error("{0}")]
+    GeoIp(String),
+}
+
+/// What the binary needs: the broker's configuration, and what to reload
+/// on SIGHUP.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// The broker's configuration.
+    pub config: BrokerConfig,
+    /// The files SIGHUP re-reads.
+    pub reloadable: ReloadableFiles,
+}
+
+impl Args {
+    /// Parses `args` (program name first) as Go's `flag` package would.
+    pub fn parse_go_style<I, T>(args: I) -> Result<Args, clap::Error>
+    where
+        I: IntoIterator<Item = T>,
+        T: Into<std::ffi::OsString>,
+    {
+        snowflake_common::cli::try_parse_from(args)
+    }
+
+    /// Checks the flags and loads the files they name.
+    pub fn into_settings(self) -> Result<Settings, CliError> {
+        if self.acme_hostnames.is_some()
+            || self.acme_email.is_some()
+            || self.acme_cert_cache.is_some()
+        {
+            return Err(CliError::Acme);
+        }
+        let tls = match (self.cert, self.key, self.disable_tls) {
+            (Some(cert), Some(key), _) => Some(TlsFiles { cert, key }),
+            (None, None, true) => None,
+            (Some(_), None, _) | (None, Some(_), _) => return Err(CliError::CertWithoutKey),
+            (None, None, false) => return Err(CliError::NoTls),
+        };
+        let bridges = match &self.bridge_list_path {
+            Some(path) => {
+                BridgeList::from_file(path).map_err(|e| CliError::BridgeList(e.to_string()))?
+            }
+            None => BridgeList::default(),
+        };
+        let reloadable = ReloadableFiles {
+            geoip: GeoIpFiles {
+                disabled: self.disable_geoip,
+                v4: self.geoipdb,
+                v6: self.geoip6db,
+            },
+            poll_intervals: self.poll_interval_filepath,
+        };
+        let config = BrokerConfig {
+            listen_addr: self.addr,
+            tls,
+            bridges,
+            allowed_relay_pattern: self.allowed_relay_pattern,
+            default_relay_pattern: Some(self.default_relay_pattern)
+                .filter(|pattern| !pattern.is_empty()),
+            geoip: reloadable.geoip.load().map_err(CliError::GeoIp)?,
+            metrics_log_path: self.metrics_log,
+            metrics_log_interval: self.metrics_interval,
+            unsafe_logging: self.unsafe_logging,
+            poll_intervals: load_poll_intervals(reloadable.poll_intervals.as_deref()),
+            proxy_timeout: self.proxy_timeout,
+            client_timeout: self.client_timeout,
+            max_waiting_proxies: self.max_waiting_proxies,
+            max_waiting_clients: self.max_waiting_clients,
+            max_connections: self.max_connections,
+            ..BrokerConfig::default()
+        };
+        Ok(Settings { config, reloadable })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(args: &[&str]) -> Args {
+        Args::parse_go_style(std::iter::once("snowflake-broker").chain(args.iter().copied()))
+            .unwrap_or_else(|e| panic!("{args:?}: {e}"))
+    }
+
+    fn config(args: &[&str]) -> Result<BrokerConfig, CliError> {
+        parse(args).into_settings().map(|settings| settings.config)
+    }
+
+    #[test]
+    fn go_style_flags() {
+        let config = config(&[
+            "-addr",
+            "127.0.0.1:8000",
+            "-disable-tls",
+            "-allowed-relay-pattern",
+            "snowflake.torproject.net$",
+            "--unsafe-logging",
+            "-disable-geoip",
+            "-client-timeout=2s",
+        ])
+        .unwrap();
+        assert_eq!(config.listen_addr, "127.0.0.1:8000".parse().unwrap());
+        assert!(config.tls.is_none());
+        assert!(config.unsafe_logging);
+        assert!(config.geoip.is_none());
+        assert_eq!(config.allowed_relay_pattern, "snowflake.torproject.net$");
+        assert_eq!(config.default_relay_pattern, None);
+        assert_eq!(config.client_timeout, Duration::from_secs(2));
+    }
+
+    #[test]
+    fn tls_flags_are_required_and_acme_is_refused() {
+        assert_eq!(config(&["-disable-geoip"]).unwrap_err(), CliError::NoTls);
+        assert_eq!(
+            config(&["-cert", "c.pem", "-disable-geoip"]).unwrap_err(),
+            CliError::CertWithoutKey
+        );
+        let err = config(&["-acme-hostnames", "x", "-disable-tls"]).unwrap_err();
+        assert!(err.to_string().contains("not supported"));
+        let config = config(&["-cert", "c.pem", "-key", "k.pem", "-disable-geoip"]).unwrap();
+        assert_eq!(
+            config.tls,
+            Some(TlsFiles {
+                cert: "c.pem".into(),
+                key: "k.pem".into()
+            })
+        );
+    }
+
+    #[test]
+    fn defaults_are_the_go_broker_s() {
+        let args = parse(&[]);
+        assert_eq!(args.addr, "[::]:443".parse().unwrap());
+        assert!(!args.disable_tls && !args.disable_geoip && !args.unsafe_logging);
+        let config = config(&["-disable-tls", "-disable-geoip"]).unwrap();
+        let defaults = BrokerConfig::default();
+        assert_eq!(config.client_timeout, defaults.client_timeout);
+        assert_eq!(config.proxy_timeout, defaults.proxy_timeout);
+        assert_eq!(config.metrics_log_interval, defaults.metrics_log_interval);
+        assert_eq!(config.max_waiting_proxies, defaults.max_waiting_proxies);
+        assert_eq!(config.max_waiting_clients, defaults.max_waiting_clients);
+        assert_eq!(config.max_connections, defaults.max_connections);
+    }
+
+    #[test]
+    fn reloadable_files_come_from_the_flags() {
+        let settings = parse(&[
+            "-disable-tls",
+            "-disable-geoip",
+            "-geoipdb",
+            "/g4",
+            "-geoip6db=/g6",
+            "-poll-interval-filepath",
+            "/p.json",
+        ])
+        .into_settings()
+        .unwrap();
+        assert_eq!(
+            settings.reloadable,
+            ReloadableFiles {
+                geoip: GeoIpFiles {
+                    disabled: true,
+                    v4: Some("/g4".into()),
+                    v6: Some("/g6".into()),
+                },
+                poll_intervals: Some("/p.json".into()),
+            }
+        );
+    }
+}

@@ -1,0 +1,117 @@
+//! The command line: upstream's flag names (`-url`, `-front`, `-ice`,
+//! `-max`, `-ampcache`, `-keep-local-addresses`, `-log`,
+//! `-log-to-state-dir`, `-unsafe-logging`), read as Go reads them
+//! ([`snowflake_common::cli`]), turned into the base [`ClientConfig`]
+//! that bridge-line arguments override per connection.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use clap::Parser;
+use snowflake_common::cli::parse_listen_addr;
+use snowflake_common::messages::BridgeFingerprint;
+
+use crate::config::{split_list, ClientConfig, DEFAULT_MAX_PROXIES, MAX_PROXIES_LIMIT};
+
+/// Snowflake client: tor's ClientTransportPlugin (managed mode, the
+/// default) or a plain SOCKS5 proxy (`-socks ADDR`).
+//
+// Boolean flags are plain `bool` fields: `snowflake_common::cli` gives
+// them Go's syntax (`-flag`, `-flag=true`, `-flag=false`).
+#[derive(Debug, Clone, Parser)]
+#[command(name = "snowflake-client", disable_version_flag = true)]
+pub struct Args {
+    /// Broker URL.
+    #[arg(long)]
+    pub url: Option<String>,
+    /// Front domain(s) for the broker, comma-separated (one per request).
+    #[arg(long)]
+    pub front: Option<String>,
+    /// Front domains, comma-separated; takes precedence over -front.
+    #[arg(long)]
+    pub fronts: Option<String>,
+    /// AMP cache URL for the broker rendezvous.
+    #[arg(long)]
+    pub ampcache: Option<String>,
+    /// STUN servers, comma-separated (only stun: URLs are used).
+    #[arg(long)]
+    pub ice: Option<String>,
+    /// Number of proxies to keep connected.
+    #[arg(long, default_value_t = DEFAULT_MAX_PROXIES)]
+    pub max: usize,
+    /// Spread packets over all connected proxies (striping) instead of one
+    /// at a time.
+    #[arg(long)]
+    pub striping: bool,
+    /// Bridge fingerprint to ask the broker for.
+    #[arg(long)]
+    pub fingerprint: Option<String>,
+    /// Keep local LAN addresses in the offer.
+    #[arg(long)]
+    pub keep_local_addresses: bool,
+    /// ICE over 127.0.0.1 only (tests and demos on one machine).
+    #[arg(long)]
+    pub loopback_only: bool,
+    /// Log file (default: no log in managed mode, stderr with -socks).
+    #[arg(long)]
+    pub log: Option<PathBuf>,
+    /// Put the log file in tor's state directory (TOR_PT_STATE_LOCATION).
+    #[arg(long)]
+    pub log_to_state_dir: bool,
+    /// Do not scrub IP addresses from the log.
+    #[arg(long)]
+    pub unsafe_logging: bool,
+    /// Run as a plain SOCKS5 proxy on this address instead of as tor's
+    /// managed transport.
+    #[arg(long, value_parser = parse_listen_addr)]
+    pub socks: Option<SocketAddr>,
+    /// Print the version and exit.
+    #[arg(long)]
+    pub version: bool,
+}
+
+impl Args {
+    /// Parses `args` (program name first) as Go's `flag` package would.
+    pub fn parse_go_style<I, T>(args: I) -> Result<Args, clap::Error>
+    where
+        I: IntoIterator<Item = T>,
+        T: Into<std::ffi::OsString>,
+    {
+        snowflake_common::cli::try_parse_from(args)
+    }
+
+    /// The base configuration the flags give.
+    pub fn client_config(&self) -> Result<ClientConfig, String> {
+        if !(1..=MAX_PROXIES_LIMIT).contains(&self.max) {
+            return Err(format!("-max must be from 1 to {MAX_PROXIES_LIMIT}"));
+        }
+        let fingerprint = match &self.fingerprint {
+            Some(hex) => {
+                BridgeFingerprint::from_hex(hex).map_err(|e| format!("-fingerprint: {e}"))?
+            }
+            None => BridgeFingerprint::default(),
+        };
+        let fronts = if self.fronts.is_some() {
+            split(&self.fronts)
+        } else {
+            split(&self.front)
+        };
+        Ok(ClientConfig {
+            broker_url: self.url.clone(),
+            fronts,
+            amp_cache: self.ampcache.clone(),
+            ice_servers: snowflake_rtc::config::stun_urls_only(split(&self.ice)),
+            max_proxies: self.max,
+            striping: self.striping,
+            fingerprint,
+            keep_local_addresses: self.keep_local_addresses,
+            loopback_only: self.loopback_only,
+            unsafe_logging: self.unsafe_logging,
+            ..ClientConfig::default()
+        })
+    }
+}
+
+fn split(list: &Option<String>) -> Vec<String> {
+    split_list(list.as_deref().unwrap_or(""))
+}
