@@ -23,6 +23,7 @@ pub mod pt;
 pub mod relay;
 mod server;
 mod sessions;
+mod shared;
 pub mod srcaddr;
 mod stats_collector;
 pub mod tls;

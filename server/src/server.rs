@@ -1,6 +1,6 @@
 //! The server's lifecycle: [`Server`] sets up the Turbo Tunnel shards,
-//! starts listeners and stops every task; [`Shared`] is what the tasks hold
-//! (§7).
+//! starts listeners and stops every task; what the tasks hold is
+//! `shared.rs` (§7).
 //!
 //! The tasks live beside this file, one file per side:
 //!
@@ -13,7 +13,9 @@
 //!   task per KCP session (smux server, accepting streams); one task per
 //!   stream (dial tor, relay);
 //! * `stats_collector.rs`: the metrics read from the shards and sessions at
-//!   scrape time.
+//!   scrape time;
+//! * `shared.rs`: the state all of them hold (configuration, shards, live
+//!   sessions, metrics, the task tracker).
 //!
 //! Everything stops when the [`Server`] is shut down (a cancellation token
 //! reaches every task).
@@ -22,21 +24,21 @@ use std::collections::HashMap;
 use std::io;
 use std::net::{IpAddr, SocketAddr};
 use std::sync::atomic::AtomicU64;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Mutex};
 
 #[cfg(doc)]
 use snowflake_common::kcp::KcpListener;
 use snowflake_common::turbotunnel::ClientId;
 use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
-use tokio_rustls::TlsAcceptor;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
 use crate::client_demux::ClientDemux;
 use crate::config::ServerConfig;
 use crate::metrics::{self, Metrics};
-use crate::sessions::{accept_sessions, SessionEntry};
+use crate::sessions::accept_sessions;
+use crate::shared::Shared;
 use crate::stats_collector::StatsCollector;
 use crate::tls::{self, ReloadableCert, TlsError};
 use crate::websocket_conn::accept_connections;
@@ -62,43 +64,6 @@ pub struct SessionInfo {
     pub conv: u32,
     /// Payload bytes its KCP holds on the receive side.
     pub receive_buffered_bytes: usize,
-}
-
-/// What the server's tasks share.
-pub(crate) struct Shared {
-    pub(crate) config: ServerConfig,
-    /// The shards and the ClientId bookkeeping.
-    pub(crate) demux: ClientDemux,
-    pub(crate) metrics: Metrics,
-    /// The live KCP sessions, by client.
-    pub(crate) sessions: Mutex<HashMap<ClientId, SessionEntry>>,
-    pub(crate) next_serial: AtomicU64,
-    pub(crate) connection_slots: Arc<Semaphore>,
-    pub(crate) tls: Option<(Arc<ReloadableCert>, TlsAcceptor)>,
-    pub(crate) cancel: CancellationToken,
-    tasks: TaskTracker,
-}
-
-impl Shared {
-    pub(crate) fn lock_sessions(
-        &self,
-    ) -> std::sync::MutexGuard<'_, HashMap<ClientId, SessionEntry>> {
-        self.sessions.lock().unwrap_or_else(PoisonError::into_inner)
-    }
-
-    /// Runs `task` until it ends or the server shuts down.
-    pub(crate) fn spawn<F>(&self, task: F)
-    where
-        F: std::future::Future<Output = ()> + Send + 'static,
-    {
-        let cancel = self.cancel.clone();
-        self.tasks.spawn(async move {
-            tokio::select! {
-                () = cancel.cancelled() => {}
-                () = task => {}
-            }
-        });
-    }
 }
 
 /// A running Snowflake server. Create it with [`Server::new`] inside a

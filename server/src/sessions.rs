@@ -5,7 +5,7 @@
 use std::sync::atomic::Ordering;
 use std::sync::{Arc, Weak};
 
-use snowflake_common::kcp::{Accepted, KcpMonitor};
+use snowflake_common::kcp::Accepted;
 use snowflake_common::pt::extorport::useraddr_for_ip;
 use snowflake_common::smux;
 use snowflake_common::turbotunnel::ClientId;
@@ -14,15 +14,7 @@ use tokio::sync::Semaphore;
 use crate::metrics::RejectReason;
 use crate::orport::dial_tor;
 use crate::relay::{relay, RelayEnd};
-use crate::server::Shared;
-
-/// A live KCP session, as the server tracks it.
-pub(crate) struct SessionEntry {
-    /// Tells this session from a later one of the same client.
-    pub(crate) serial: u64,
-    pub(crate) conv: u32,
-    pub(crate) monitor: KcpMonitor,
-}
+use crate::shared::{SessionEntry, Shared};
 
 /// Accepts the KCP sessions of shard `index`, one task each.
 pub(crate) async fn accept_sessions(shared: Weak<Shared>, index: usize) {

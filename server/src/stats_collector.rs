@@ -9,7 +9,7 @@ use prometheus::proto::MetricFamily;
 use prometheus::{IntCounterVec, IntGauge, Opts};
 
 use crate::metrics;
-use crate::server::Shared;
+use crate::shared::Shared;
 
 /// Reads the shards' drop counters and the sessions' receive buffers at
 /// every scrape.

@@ -23,7 +23,7 @@ use tokio_tungstenite::tungstenite::Message;
 
 use crate::client_demux::{read_client_id, Attached};
 use crate::metrics::{Metrics, RejectReason};
-use crate::server::Shared;
+use crate::shared::Shared;
 use crate::websocket::{client_ip_from_query, server_config, WsReader};
 
 /// Largest encapsulated packet read from a client. KCP packets are at most
