@@ -5,8 +5,9 @@
 #
 # Defaults: 300 seconds, every target in ALL_TARGETS. Each target runs as a
 # single libFuzzer process (one job, one core), starting from its corpus in
-# fuzz/corpus/<target> (git-ignored) into which fuzz/seeds/<target> is copied
-# first. Prints one line per target (runs, coverage, result) and exits
+# fuzz/corpus/<target> (kept in the repository; minimise it with
+# `cargo fuzz cmin` before committing what a long run added) into which
+# fuzz/seeds/<target> is copied first. Prints one line per target (runs, coverage, result) and exits
 # non-zero if any target crashed or failed to build. Crashing inputs land in
 # fuzz/artifacts/<target>/, full logs in fuzz/target/fuzz-logs/<target>.log.
 #
