@@ -122,15 +122,6 @@ pub struct Settings {
 }
 
 impl Args {
-    /// Parses `args` (program name first) as Go's `flag` package would.
-    pub fn parse_go_style<I, T>(args: I) -> Result<Args, clap::Error>
-    where
-        I: IntoIterator<Item = T>,
-        T: Into<std::ffi::OsString>,
-    {
-        snowflake_common::cli::try_parse_from(args)
-    }
-
     /// Checks the flags and loads the files they name.
     pub fn into_settings(self) -> Result<Settings, CliError> {
         if self.acme_hostnames.is_some()
@@ -185,6 +176,7 @@ impl Args {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use snowflake_common::cli::GoFlags;
 
     fn parse(args: &[&str]) -> Args {
         Args::parse_go_style(std::iter::once("snowflake-broker").chain(args.iter().copied()))

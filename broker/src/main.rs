@@ -6,6 +6,7 @@ use std::process::ExitCode;
 
 use snowflake_broker::cli::Args;
 use snowflake_broker::Broker;
+use snowflake_common::cli::GoFlags;
 use snowflake_common::pt::lifecycle::ShutdownSignal;
 
 #[tokio::main]

@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use snowflake_broker::cli::Args;
 use snowflake_broker::BrokerConfig;
+use snowflake_common::cli::GoFlags;
 
 fn config(args: &[&str]) -> BrokerConfig {
     let all = ["snowflake-broker", "-disable-tls", "-disable-geoip"]

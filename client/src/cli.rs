@@ -71,15 +71,6 @@ pub struct Args {
 }
 
 impl Args {
-    /// Parses `args` (program name first) as Go's `flag` package would.
-    pub fn parse_go_style<I, T>(args: I) -> Result<Args, clap::Error>
-    where
-        I: IntoIterator<Item = T>,
-        T: Into<std::ffi::OsString>,
-    {
-        snowflake_common::cli::try_parse_from(args)
-    }
-
     /// The base configuration the flags give.
     pub fn client_config(&self) -> Result<ClientConfig, String> {
         if !(1..=MAX_PROXIES_LIMIT).contains(&self.max) {

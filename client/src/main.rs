@@ -8,6 +8,7 @@ use std::process::ExitCode;
 
 use snowflake_client::cli::Args;
 use snowflake_client::Client;
+use snowflake_common::cli::GoFlags;
 use snowflake_common::pt::lifecycle::ShutdownSignal;
 use snowflake_common::safelog::{init_logging as init_logging_to, LogFallback};
 

@@ -2,6 +2,7 @@
 //! alike: Go's boolean flags, one or two dashes, listen addresses.
 
 use snowflake_client::cli::Args;
+use snowflake_common::cli::GoFlags;
 
 fn parse(args: &[&str]) -> Args {
     Args::parse_go_style(std::iter::once("snowflake-client").chain(args.iter().copied()))

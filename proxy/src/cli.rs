@@ -137,15 +137,6 @@ pub struct Settings {
 }
 
 impl Args {
-    /// Parses `args` (program name first) as Go's `flag` package would.
-    pub fn parse_go_style<I, T>(args: I) -> Result<Args, clap::Error>
-    where
-        I: IntoIterator<Item = T>,
-        T: Into<std::ffi::OsString>,
-    {
-        snowflake_common::cli::try_parse_from(args)
-    }
-
     /// Checks the flags and builds the settings.
     pub fn into_settings(self) -> Result<Settings, CliError> {
         if self.poll_interval < MIN_CLI_POLL_INTERVAL {

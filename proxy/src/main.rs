@@ -4,6 +4,7 @@
 
 use std::process::ExitCode;
 
+use snowflake_common::cli::GoFlags;
 use snowflake_proxy::cli::{Args, Settings};
 use snowflake_proxy::Proxy;
 

@@ -6,6 +6,7 @@ use std::net::TcpListener;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+use snowflake_common::cli::GoFlags;
 use snowflake_common::messages::ProxyType;
 use snowflake_proxy::cli::{Args, CliError};
 use snowflake_proxy::config::{DEFAULT_BROKER_URL, DEFAULT_NAT_PROBE_URL, DEFAULT_RELAY_URL};

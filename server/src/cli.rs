@@ -109,15 +109,6 @@ pub enum CliError {
 }
 
 impl Args {
-    /// Parses `args` (program name first) as Go's `flag` package would.
-    pub fn parse_go_style<I, T>(args: I) -> Result<Args, clap::Error>
-    where
-        I: IntoIterator<Item = T>,
-        T: Into<std::ffi::OsString>,
-    {
-        snowflake_common::cli::try_parse_from(args)
-    }
-
     /// Checks the flags and builds the managed-transport options.
     pub fn pt_options(&self) -> Result<PtOptions, CliError> {
         if self.acme_hostnames.is_some() || self.acme_email.is_some() {

@@ -7,6 +7,7 @@
 use std::process::ExitCode;
 use std::time::Duration;
 
+use snowflake_common::cli::GoFlags;
 use snowflake_common::pt::stdout::PtWriter;
 use snowflake_common::safelog::{self, LogFallback};
 use snowflake_server::cli::Args;

@@ -4,6 +4,7 @@
 
 use std::time::Duration;
 
+use snowflake_common::cli::GoFlags;
 use snowflake_server::cli::{Args, CliError};
 use snowflake_server::pt::PtOptions;
 use snowflake_server::{Limits, Timeouts};

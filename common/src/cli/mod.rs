@@ -55,6 +55,21 @@ where
     P::from_arg_matches_mut(&mut matches).map_err(|e| e.format(&mut command))
 }
 
+/// `Args::parse_go_style(args)` for every program's flag struct: the same
+/// as [`try_parse_from`], callable on the type.
+pub trait GoFlags: CommandFactory + FromArgMatches + Sized {
+    /// Parses `args` (program name first) as Go's `flag` package would.
+    fn parse_go_style<I, T>(args: I) -> Result<Self, clap::Error>
+    where
+        I: IntoIterator<Item = T>,
+        T: Into<OsString>,
+    {
+        try_parse_from(args)
+    }
+}
+
+impl<P: CommandFactory + FromArgMatches> GoFlags for P {}
+
 /// Parses a Go-style command line against `command` (made by
 /// [`go_style_command`]), for callers that look at the matches themselves.
 pub fn try_get_matches_from<I, T>(command: &mut Command, args: I) -> Result<ArgMatches, clap::Error>
