@@ -1,6 +1,7 @@
 //! The command line: upstream's flag names (`-url`, `-front`, `-ice`,
 //! `-max`, `-ampcache`, `-keep-local-addresses`, `-log`,
-//! `-log-to-state-dir`, `-unsafe-logging`), read as Go reads them
+//! `-log-to-state-dir`, `-unsafe-logging`, `-covertdtls-config`,
+//! `-covertdtls-fingerprint`), read as Go reads them
 //! ([`snowflake_common::cli`]), turned into the base [`ClientConfig`]
 //! that bridge-line arguments override per connection.
 
@@ -10,6 +11,7 @@ use std::path::PathBuf;
 use clap::Parser;
 use snowflake_common::cli::parse_listen_addr;
 use snowflake_common::messages::BridgeFingerprint;
+use snowflake_rtc::covert::{CovertDtlsConfig, CovertDtlsMode};
 
 use crate::config::{split_list, ClientConfig, DEFAULT_MAX_PROXIES, MAX_PROXIES_LIMIT};
 
@@ -65,6 +67,13 @@ pub struct Args {
     /// managed transport.
     #[arg(long, value_parser = parse_listen_addr)]
     pub socks: Option<SocketAddr>,
+    /// How the DTLS handshake is shaped: randomize, mimic, randomizemimic
+    /// or disable (empty: mimic).
+    #[arg(long)]
+    pub covertdtls_config: Option<String>,
+    /// Hex of a DTLS ClientHello to imitate.
+    #[arg(long)]
+    pub covertdtls_fingerprint: Option<String>,
     /// Print the version and exit.
     #[arg(long)]
     pub version: bool,
@@ -82,6 +91,15 @@ impl Args {
             }
             None => BridgeFingerprint::default(),
         };
+        let mode = CovertDtlsMode::parse_or(
+            self.covertdtls_config.as_deref().unwrap_or(""),
+            CovertDtlsConfig::CLIENT_DEFAULT_MODE,
+        )
+        .map_err(|e| format!("-covertdtls-config: {e}"))?;
+        let covert_dtls = CovertDtlsConfig::client_default()
+            .with_mode(mode)
+            .with_fingerprint_hex(self.covertdtls_fingerprint.as_deref().unwrap_or(""))
+            .map_err(|e| format!("-covertdtls-fingerprint: {e}"))?;
         let fronts = if self.fronts.is_some() {
             split(&self.fronts)
         } else {
@@ -98,6 +116,7 @@ impl Args {
             keep_local_addresses: self.keep_local_addresses,
             loopback_only: self.loopback_only,
             unsafe_logging: self.unsafe_logging,
+            covert_dtls,
             ..ClientConfig::default()
         })
     }

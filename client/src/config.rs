@@ -7,6 +7,7 @@ use std::time::Duration;
 use snowflake_common::messages::BridgeFingerprint;
 use snowflake_common::pt::args::PtArgs;
 use snowflake_rtc::config::stun_urls_only;
+use snowflake_rtc::covert::{CovertDtlsConfig, CovertDtlsError, CovertDtlsMode};
 use snowflake_rtc::RtcConfig;
 
 /// Upstream's default number of proxies (`DefaultSnowflakeCapacity`).
@@ -22,14 +23,7 @@ pub const DATA_CHANNEL_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Bridge-line arguments upstream knows that this client does not
 /// implement; each is reported to tor and the log, then ignored.
-pub const UNSUPPORTED_ARGS: &[&str] = &[
-    "utls-imitate",
-    "utls-nosni",
-    "sqsqueue",
-    "sqscreds",
-    "covertdtls-config",
-    "covertdtls-fingerprint",
-];
+pub const UNSUPPORTED_ARGS: &[&str] = &["utls-imitate", "utls-nosni", "sqsqueue", "sqscreds"];
 
 /// Everything one client session needs.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -60,6 +54,10 @@ pub struct ClientConfig {
     pub data_channel_timeout: Duration,
     /// Concurrent SOCKS connections served; more are closed at once.
     pub max_sessions: usize,
+    /// How the DTLS handshake and certificate are shaped
+    /// (`-covertdtls-config`, `covertdtls-config=`, `-covertdtls-fingerprint`,
+    /// `covertdtls-fingerprint=`).
+    pub covert_dtls: CovertDtlsConfig,
 }
 
 impl Default for ClientConfig {
@@ -77,6 +75,7 @@ impl Default for ClientConfig {
             unsafe_logging: false,
             data_channel_timeout: DATA_CHANNEL_TIMEOUT,
             max_sessions: DEFAULT_MAX_SESSIONS,
+            covert_dtls: CovertDtlsConfig::client_default(),
         }
     }
 }
@@ -98,6 +97,15 @@ pub enum ArgError {
         key: String,
         /// Its value.
         value: String,
+    },
+    /// `covertdtls-config` or `covertdtls-fingerprint` with a value that
+    /// cannot be used.
+    #[error("{key}: {error}")]
+    BadCovertDtls {
+        /// The argument.
+        key: String,
+        /// What is wrong with its value.
+        error: CovertDtlsError,
     },
     /// SQS rendezvous was asked for without a broker URL: this client has
     /// no SQS support, so it would have no way to reach the broker.
@@ -129,6 +137,13 @@ pub fn split_list(value: &str) -> Vec<String> {
         .filter(|s| !s.is_empty())
         .map(str::to_owned)
         .collect()
+}
+
+fn covert_error(key: &str, error: CovertDtlsError) -> ArgError {
+    ArgError::BadCovertDtls {
+        key: key.to_string(),
+        error,
+    }
 }
 
 impl ClientConfig {
@@ -169,6 +184,20 @@ impl ClientConfig {
                         .map_err(|_| ArgError::BadFingerprint(value.to_string()))?;
                 }
                 "striping" => config.striping = parse_bool(key, value)?,
+                // An empty value means unset: the client's default mode, no
+                // fingerprint (not the flag's value).
+                "covertdtls-config" => {
+                    let mode =
+                        CovertDtlsMode::parse_or(value, CovertDtlsConfig::CLIENT_DEFAULT_MODE)
+                            .map_err(|error| covert_error(key, error))?;
+                    config.covert_dtls = config.covert_dtls.with_mode(mode);
+                }
+                "covertdtls-fingerprint" => {
+                    config.covert_dtls = config
+                        .covert_dtls
+                        .with_fingerprint_hex(value)
+                        .map_err(|error| covert_error(key, error))?;
+                }
                 _ if UNSUPPORTED_ARGS.contains(&key) => {
                     sqs |= key.starts_with("sqs");
                     warnings.push(format!(
@@ -195,6 +224,7 @@ impl ClientConfig {
             RtcConfig::default().with_keep_local_addresses(self.keep_local_addresses)
         };
         base.with_ice_servers(self.ice_servers.iter())
+            .with_covert_dtls(self.covert_dtls.clone())
     }
 
     /// The ICE servers actually used: upstream shuffles the list and, when
@@ -215,6 +245,7 @@ impl ClientConfig {
 mod tests {
     use super::*;
     use snowflake_common::pt::args::parse_client_args;
+    use snowflake_rtc::covert::config::parse_fingerprint;
 
     fn base() -> ClientConfig {
         ClientConfig {
@@ -300,6 +331,85 @@ mod tests {
         let sqs = parse_client_args(b"sqsqueue=https://sqs.example/q").unwrap();
         assert_eq!(no_url.with_args(&sqs), Err(ArgError::SqsOnly));
         assert_eq!(no_url.with_args(&PtArgs::new()), Err(ArgError::NoBroker));
+    }
+
+    /// A ClientHello body in upstream's `covertdtls-fingerprint` form.
+    const HELLO: &str = "fefd46d25ef57649ecfd0fc17d5d933462d70770ea629a4d74a9b7567cc5714fd59500000016c02bc02fcca9cca8c009c013c00ac014009c002f00350100004400170000ff01000100000a00080006001d00170018000b0002010000230000000d00140012040308040401050308050501080606010201000e0009000600010008000700";
+
+    #[test]
+    fn covert_dtls_arguments_override_the_flags() {
+        let hello = parse_fingerprint(HELLO).unwrap().unwrap();
+        let mut flags = base();
+        flags.covert_dtls = CovertDtlsConfig::client_from_strings("randomize", HELLO).unwrap();
+        let with = |args: &str| {
+            flags
+                .with_args(&parse_client_args(args.as_bytes()).unwrap())
+                .unwrap()
+        };
+        // No argument: the flags' setting.
+        let (config, warnings) = with("");
+        assert_eq!(config.covert_dtls, flags.covert_dtls);
+        assert!(warnings.is_empty());
+        // The mode, in any case; the flag's fingerprint stays.
+        let (config, warnings) = with("covertdtls-config=RandomizeMimic");
+        assert!(warnings.is_empty(), "{warnings:?}");
+        assert_eq!(config.covert_dtls.mode(), CovertDtlsMode::RandomizeMimic);
+        assert_eq!(config.covert_dtls.fingerprint(), Some(&hello[..]));
+        // Empty values are unset: the client's default mode, no fingerprint.
+        let (config, _) = with("covertdtls-config=;covertdtls-fingerprint=");
+        assert_eq!(config.covert_dtls, CovertDtlsConfig::client_default());
+        // A fingerprint from the bridge line on the default flags.
+        let (config, warnings) = apply(&format!(
+            "covertdtls-config=disable;covertdtls-fingerprint={HELLO}"
+        ))
+        .unwrap();
+        assert!(warnings.is_empty(), "{warnings:?}");
+        assert_eq!(config.covert_dtls.mode(), CovertDtlsMode::Disable);
+        assert_eq!(config.covert_dtls.fingerprint(), Some(&hello[..]));
+        assert_eq!(config.rtc_config().covert_dtls(), &config.covert_dtls);
+    }
+
+    #[test]
+    fn covert_dtls_defaults_and_reaches_the_rtc_config() {
+        let config = ClientConfig::default();
+        assert_eq!(config.covert_dtls, CovertDtlsConfig::client_default());
+        assert_eq!(config.covert_dtls.mode(), CovertDtlsMode::Mimic);
+        for loopback_only in [false, true] {
+            let config = ClientConfig {
+                loopback_only,
+                covert_dtls: CovertDtlsConfig::client_default()
+                    .with_mode(CovertDtlsMode::Randomize),
+                ..ClientConfig::default()
+            };
+            assert_eq!(
+                config.rtc_config().covert_dtls().mode(),
+                CovertDtlsMode::Randomize
+            );
+        }
+    }
+
+    #[test]
+    fn bad_covert_dtls_arguments_are_refused() {
+        let error = apply("covertdtls-config=sometimes").unwrap_err();
+        assert_eq!(
+            error,
+            ArgError::BadCovertDtls {
+                key: "covertdtls-config".into(),
+                error: CovertDtlsError::UnknownMode("sometimes".into()),
+            }
+        );
+        let text = error.to_string();
+        assert!(
+            text.starts_with("covertdtls-config: ") && text.contains("randomizemimic"),
+            "{text}"
+        );
+        for bad in ["zz", "fefd", "0303aa"] {
+            let error = apply(&format!("covertdtls-fingerprint={bad}")).unwrap_err();
+            assert!(
+                matches!(&error, ArgError::BadCovertDtls { key, .. } if key == "covertdtls-fingerprint"),
+                "{bad}: {error:?}"
+            );
+        }
     }
 
     #[test]

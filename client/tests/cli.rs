@@ -3,6 +3,11 @@
 
 use snowflake_client::cli::Args;
 use snowflake_common::cli::GoFlags;
+use snowflake_rtc::covert::config::parse_fingerprint;
+use snowflake_rtc::{CovertDtlsConfig, CovertDtlsMode};
+
+/// A DTLS ClientHello body in upstream's `covertdtls-fingerprint` form.
+const HELLO: &str = "fefd46d25ef57649ecfd0fc17d5d933462d70770ea629a4d74a9b7567cc5714fd59500000016c02bc02fcca9cca8c009c013c00ac014009c002f00350100004400170000ff01000100000a00080006001d00170018000b0002010000230000000d00140012040308040401050308050501080606010201000e0009000600010008000700";
 
 fn parse(args: &[&str]) -> Args {
     Args::parse_go_style(std::iter::once("snowflake-client").chain(args.iter().copied()))
@@ -67,6 +72,9 @@ fn every_flag_in_both_spellings() {
             f("log-to-state-dir=false"),
             f("socks"),
             "127.0.0.1:1080".into(),
+            f("covertdtls-config"),
+            "RandomizeMimic".into(),
+            format!("{}={HELLO}", f("covertdtls-fingerprint")),
         ];
         let args: Vec<&str> = owned.iter().map(String::as_str).collect();
         let args = parse(&args);
@@ -84,7 +92,43 @@ fn every_flag_in_both_spellings() {
         assert_eq!(c.max_proxies, 3);
         assert!(c.striping && c.keep_local_addresses && c.loopback_only);
         assert!(!c.unsafe_logging);
+        assert_eq!(c.covert_dtls.mode(), CovertDtlsMode::RandomizeMimic);
+        assert_eq!(
+            c.covert_dtls.fingerprint(),
+            parse_fingerprint(HELLO).unwrap().as_deref()
+        );
     }
+}
+
+#[test]
+fn covert_dtls_flags() {
+    let config = |args: &[&str]| {
+        let mut all = vec!["-url", "https://broker.example/"];
+        all.extend_from_slice(args);
+        parse(&all).client_config()
+    };
+    // Default, and an empty value: the client's default.
+    assert_eq!(
+        config(&[]).unwrap().covert_dtls,
+        CovertDtlsConfig::client_default()
+    );
+    assert_eq!(
+        config(&["-covertdtls-config="]).unwrap().covert_dtls.mode(),
+        CovertDtlsMode::Mimic
+    );
+    for (value, mode) in [
+        ("disable", CovertDtlsMode::Disable),
+        ("MIMIC", CovertDtlsMode::Mimic),
+        ("randomize", CovertDtlsMode::Randomize),
+        ("randomizemimic", CovertDtlsMode::RandomizeMimic),
+    ] {
+        let c = config(&["-covertdtls-config", value]).unwrap();
+        assert_eq!(c.covert_dtls.mode(), mode, "{value}");
+        assert_eq!(c.rtc_config().covert_dtls(), &c.covert_dtls);
+    }
+    let c = config(&["--covertdtls-fingerprint", HELLO]).unwrap();
+    assert_eq!(c.covert_dtls.mode(), CovertDtlsMode::Mimic);
+    assert!(c.covert_dtls.fingerprint().is_some());
 }
 
 #[test]
@@ -106,6 +150,19 @@ fn socks_listen_addresses_as_go_takes_them() {
 fn bad_values_are_refused() {
     assert!(parse(&["-max", "0"]).client_config().is_err());
     assert!(parse(&["-fingerprint", "zz"]).client_config().is_err());
+    let error = parse(&["-covertdtls-config", "sometimes"])
+        .client_config()
+        .unwrap_err();
+    assert!(
+        error.starts_with("-covertdtls-config: ") && error.contains("randomizemimic"),
+        "{error}"
+    );
+    for bad in ["zz", "0303", "fefd"] {
+        let error = parse(&["-covertdtls-fingerprint", bad])
+            .client_config()
+            .unwrap_err();
+        assert!(error.starts_with("-covertdtls-fingerprint: "), "{error}");
+    }
     assert!(Args::parse_go_style(["snowflake-client", "-max", "many"]).is_err());
     assert!(Args::parse_go_style(["snowflake-client", "-no-such-flag"]).is_err());
 }

@@ -128,6 +128,12 @@ fn managed_mode_announces_the_socks_listener_and_exits_when_stdin_closes() {
         log.contains("refusing connection") && log.contains("max"),
         "{log}"
     );
+    assert_eq!(socks_with_args(addr, "covertdtls-config=sometimes"), 1);
+    let log = read_line(&mut out);
+    assert!(
+        log.contains("refusing connection") && log.contains("covertdtls-config"),
+        "{log}"
+    );
 
     // tor closes our stdin: we exit.
     drop(guard.0.stdin.take());
@@ -208,4 +214,19 @@ fn bad_flags_are_refused_with_a_message() {
         .expect("run");
     assert_eq!(output.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&output.stderr).contains("-max"));
+    for (flag, value) in [
+        ("-covertdtls-config", "sometimes"),
+        ("-covertdtls-fingerprint", "0303"),
+    ] {
+        let output = Command::new(BIN)
+            .args([flag, value])
+            .env_clear()
+            .output()
+            .expect("run");
+        assert_eq!(output.status.code(), Some(2), "{flag}");
+        assert!(
+            String::from_utf8_lossy(&output.stderr).contains(flag),
+            "{flag}"
+        );
+    }
 }

@@ -7,6 +7,7 @@ use std::time::Duration;
 use clap::Parser;
 use snowflake_common::cli::{parse_go_duration, resolve_listen_host};
 use snowflake_common::namematcher::NameMatcher;
+use snowflake_rtc::covert::{CovertDtlsConfig, CovertDtlsError, CovertDtlsMode};
 
 use crate::config::{
     ProxyConfig, DEFAULT_BROKER_URL, DEFAULT_NAT_PROBE_URL, DEFAULT_RELAY_PATTERN,
@@ -83,6 +84,13 @@ pub struct Args {
     /// How long active clients may continue after SIGINT/SIGTERM.
     #[arg(long, default_value = "30s", value_parser = parse_go_duration)]
     pub drain_timeout: Duration,
+    /// How the DTLS handshake is shaped: randomize, mimic, randomizemimic
+    /// or disable (empty: randomizemimic).
+    #[arg(long, default_value = "randomizemimic")]
+    pub covertdtls_config: String,
+    /// Hex of a DTLS ClientHello to imitate.
+    #[arg(long)]
+    pub covertdtls_fingerprint: Option<String>,
     /// Tests and demos only: use 127.0.0.1 ICE candidates only, no STUN.
     #[arg(long)]
     pub loopback_only: bool,
@@ -109,6 +117,14 @@ pub enum CliError {
     /// No STUN server (and not loopback-only).
     #[error("-stun lists no STUN server")]
     NoStun,
+    /// `-covertdtls-config` or `-covertdtls-fingerprint` cannot be used.
+    #[error("bad -{flag}: {error}")]
+    CovertDtls {
+        /// The flag's name, without the dash.
+        flag: &'static str,
+        /// What is wrong with its value.
+        error: CovertDtlsError,
+    },
 }
 
 /// Parses `"<min>:<max>"`.
@@ -160,6 +176,21 @@ impl Args {
         if stun_urls.is_empty() && !self.loopback_only {
             return Err(CliError::NoStun);
         }
+        let mode = CovertDtlsMode::parse_or(
+            &self.covertdtls_config,
+            CovertDtlsConfig::PROXY_DEFAULT_MODE,
+        )
+        .map_err(|error| CliError::CovertDtls {
+            flag: "covertdtls-config",
+            error,
+        })?;
+        let covert_dtls = CovertDtlsConfig::proxy_default()
+            .with_mode(mode)
+            .with_fingerprint_hex(self.covertdtls_fingerprint.as_deref().unwrap_or(""))
+            .map_err(|error| CliError::CovertDtls {
+                flag: "covertdtls-fingerprint",
+                error,
+            })?;
         let metrics_addr = if self.metrics {
             let addr =
                 resolve_listen_host(&self.metrics_address, self.metrics_port).map_err(|_| {
@@ -190,6 +221,7 @@ impl Args {
             metrics_addr,
             poll_interval: self.poll_interval,
             drain_timeout: self.drain_timeout,
+            covert_dtls,
             ..ProxyConfig::default()
         };
         Ok(Settings {

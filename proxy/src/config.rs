@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use snowflake_common::messages::ProxyType;
 use snowflake_common::namematcher::NameMatcher;
-use snowflake_rtc::RtcConfig;
+use snowflake_rtc::{CovertDtlsConfig, RtcConfig};
 
 use crate::relay_policy::RelayPolicy;
 use crate::schedule::DEFAULT_POLL_INTERVAL;
@@ -94,6 +94,9 @@ pub struct ProxyConfig {
     pub gathering_timeout: Duration,
     /// How long active clients may continue after shutdown starts.
     pub drain_timeout: Duration,
+    /// How the DTLS handshake and certificate are shaped, for clients and
+    /// for the NAT probe (`-covertdtls-config`, `-covertdtls-fingerprint`).
+    pub covert_dtls: CovertDtlsConfig,
 }
 
 impl Default for ProxyConfig {
@@ -121,6 +124,7 @@ impl Default for ProxyConfig {
             relay_inactivity_timeout: DEFAULT_RELAY_INACTIVITY_TIMEOUT,
             gathering_timeout: DEFAULT_GATHERING_TIMEOUT,
             drain_timeout: DEFAULT_DRAIN_TIMEOUT,
+            covert_dtls: CovertDtlsConfig::proxy_default(),
         }
     }
 }
@@ -148,5 +152,30 @@ impl ProxyConfig {
             rtc = rtc.with_port_range(min, max);
         }
         rtc.with_gathering_timeout(self.gathering_timeout)
+            .with_covert_dtls(self.covert_dtls.clone())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use snowflake_rtc::CovertDtlsMode;
+
+    #[test]
+    fn covert_dtls_defaults_to_the_proxys_and_reaches_the_rtc_config() {
+        let config = ProxyConfig::default();
+        assert_eq!(config.covert_dtls, CovertDtlsConfig::proxy_default());
+        assert_eq!(
+            config.rtc_config().covert_dtls().mode(),
+            CovertDtlsMode::RandomizeMimic
+        );
+        for loopback_only in [false, true] {
+            let config = ProxyConfig {
+                loopback_only,
+                covert_dtls: CovertDtlsConfig::proxy_default().with_mode(CovertDtlsMode::Disable),
+                ..ProxyConfig::default()
+            };
+            assert_eq!(config.rtc_config().covert_dtls(), &config.covert_dtls);
+        }
     }
 }

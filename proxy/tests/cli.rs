@@ -10,6 +10,11 @@ use snowflake_common::cli::GoFlags;
 use snowflake_common::messages::ProxyType;
 use snowflake_proxy::cli::{Args, CliError};
 use snowflake_proxy::config::{DEFAULT_BROKER_URL, DEFAULT_NAT_PROBE_URL, DEFAULT_RELAY_URL};
+use snowflake_rtc::covert::config::parse_fingerprint;
+use snowflake_rtc::{CovertDtlsConfig, CovertDtlsMode};
+
+/// A DTLS ClientHello body in upstream's `covertdtls-fingerprint` form.
+const HELLO: &str = "fefd46d25ef57649ecfd0fc17d5d933462d70770ea629a4d74a9b7567cc5714fd59500000016c02bc02fcca9cca8c009c013c00ac014009c002f00350100004400170000ff01000100000a00080006001d00170018000b0002010000230000000d00140012040308040401050308050501080606010201000e0009000600010008000700";
 
 fn settings(args: &[&str]) -> Result<snowflake_proxy::cli::Settings, CliError> {
     let mut all = vec!["snowflake-proxy"];
@@ -39,6 +44,8 @@ fn defaults_are_upstreams() {
     assert_eq!(c.poll_interval, Duration::from_secs(5));
     assert_eq!(c.metrics_addr, None);
     assert_eq!(c.proxy_type, ProxyType::Standalone);
+    assert_eq!(c.covert_dtls, CovertDtlsConfig::proxy_default());
+    assert_eq!(c.covert_dtls.mode(), CovertDtlsMode::RandomizeMimic);
     assert!(!s.verbose && !s.version && s.log_file.is_none());
 }
 
@@ -81,6 +88,9 @@ fn every_flag_in_both_spellings() {
             f("loopback-only"),
             f("drain-timeout"),
             "1m".into(),
+            format!("{}=Mimic", f("covertdtls-config")),
+            f("covertdtls-fingerprint"),
+            HELLO.into(),
         ];
         let args: Vec<&str> = owned.iter().map(String::as_str).collect();
         let s = settings(&args).unwrap_or_else(|e| panic!("{dash}: {e}"));
@@ -108,6 +118,28 @@ fn every_flag_in_both_spellings() {
         assert_eq!(c.metrics_addr, Some("127.0.0.1:9123".parse().unwrap()));
         assert_eq!(c.poll_interval, Duration::from_secs(3));
         assert_eq!(c.drain_timeout, Duration::from_secs(60));
+        assert_eq!(c.covert_dtls.mode(), CovertDtlsMode::Mimic);
+        assert_eq!(
+            c.covert_dtls.fingerprint(),
+            parse_fingerprint(HELLO).unwrap().as_deref()
+        );
+        assert_eq!(c.rtc_config().covert_dtls(), &c.covert_dtls);
+    }
+}
+
+#[test]
+fn covert_dtls_flags() {
+    for (value, mode) in [
+        ("disable", CovertDtlsMode::Disable),
+        ("mimic", CovertDtlsMode::Mimic),
+        ("RANDOMIZE", CovertDtlsMode::Randomize),
+        ("randomizemimic", CovertDtlsMode::RandomizeMimic),
+        // Empty: the proxy's default.
+        ("", CovertDtlsMode::RandomizeMimic),
+    ] {
+        let s = settings(&["-covertdtls-config", value]).unwrap();
+        assert_eq!(s.config.covert_dtls.mode(), mode, "{value:?}");
+        assert_eq!(s.config.covert_dtls.fingerprint(), None);
     }
 }
 
@@ -199,6 +231,30 @@ fn bad_values_are_refused() {
         Err(CliError::Pattern(_))
     ));
     assert_eq!(settings(&["-stun", ""]).unwrap_err(), CliError::NoStun);
+    let error = settings(&["-covertdtls-config", "sometimes"]).unwrap_err();
+    assert!(
+        matches!(
+            error,
+            CliError::CovertDtls {
+                flag: "covertdtls-config",
+                ..
+            }
+        ),
+        "{error:?}"
+    );
+    assert!(error.to_string().contains("randomizemimic"), "{error}");
+    for bad in ["zz", "0303", "fefd"] {
+        assert!(
+            matches!(
+                settings(&["-covertdtls-fingerprint", bad]),
+                Err(CliError::CovertDtls {
+                    flag: "covertdtls-fingerprint",
+                    ..
+                })
+            ),
+            "{bad}"
+        );
+    }
     assert!(Args::parse_go_style(["snowflake-proxy", "-capacity", "many"]).is_err());
     assert!(Args::parse_go_style(["snowflake-proxy", "-no-such-flag"]).is_err());
 }
@@ -221,6 +277,12 @@ fn bad_flag_value_exits_with_an_error() {
         .unwrap();
     assert_eq!(output.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&output.stderr).contains("poll-interval"));
+    let output = Command::new(BINARY)
+        .args(["-covertdtls-config", "sometimes"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("covertdtls-config"));
 }
 
 /// Runs the binary against a broker address where nothing listens, waits

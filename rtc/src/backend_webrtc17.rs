@@ -3,6 +3,7 @@
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::sync::Arc;
+use std::time::SystemTime;
 
 use bytes::Bytes;
 use snowflake_common::messages::{SdpType, SessionDescription};
@@ -28,6 +29,8 @@ use crate::channel::{
 };
 use crate::close_guard::{close_channel_and_peer, Closable};
 use crate::config::RtcConfig;
+use crate::covert::cert::browser_certificate;
+use crate::covert::shaper::disguise_for;
 use crate::error::RtcError;
 use crate::negotiation::{
     expect_type, ice_server_urls, ice_state_of, sdp_to_send, until_open, wait_for_gathering,
@@ -61,10 +64,12 @@ impl Webrtc17Backend {
             })
             .into_iter()
             .collect();
+        let (certificates, registration) = self.covert_certificate()?;
         let pc = self
             .api
             .new_peer_connection(RTCConfiguration {
                 ice_servers,
+                certificates,
                 ..Default::default()
             })
             .await
@@ -72,7 +77,10 @@ impl Webrtc17Backend {
         let pc = Arc::new(pc);
         let status = StatusSender::new();
         let for_ice = status.clone();
+        // The handler lives as long as the peer connection, and with it the
+        // registration that lets the DTLS stack find this peer's shaper.
         pc.on_ice_connection_state_change(Box::new(move |state| {
+            let _shaper_registered = &registration;
             tracing::debug!(%state, "ICE connection state");
             if let Some(state) = ice_state_of!(state, RTCIceConnectionState) {
                 for_ice.set_ice(state);
@@ -80,6 +88,28 @@ impl Webrtc17Backend {
             Box::pin(async {})
         }));
         Ok((PeerGuard::new(pc), status))
+    }
+
+    /// Covert DTLS (`RtcConfig::covert_dtls`): a fresh browser-style
+    /// certificate for this peer connection, and its hello shaper
+    /// registered under that certificate for the DTLS stack to find
+    /// (`vendor/dtls`, `dtls::shaper`). Disabled: webrtc's own certificate.
+    #[allow(clippy::type_complexity)]
+    fn covert_certificate(
+        &self,
+    ) -> Result<
+        (
+            Vec<w::peer_connection::certificate::RTCCertificate>,
+            Option<w::dtls::shaper::ShaperRegistration>,
+        ),
+        RtcError,
+    > {
+        let Some(disguise) = disguise_for(self.config.covert_dtls()) else {
+            return Ok((Vec::new(), None));
+        };
+        let certificate = browser_certificate(disguise.certificate_style, SystemTime::now())?;
+        let registration = w::dtls::shaper::register(&certificate.der, disguise.shaper);
+        Ok((vec![certificate.to_webrtc17()?], Some(registration)))
     }
 
     /// Sets `desc` as local description, waits for gathering (capped by the

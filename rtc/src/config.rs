@@ -2,8 +2,11 @@
 
 use std::time::Duration;
 
-/// How a peer gathers ICE candidates and which ones it shows. The default
-/// is production use: no ICE servers, local addresses stripped, any port.
+use crate::covert::CovertDtlsConfig;
+
+/// How a peer gathers ICE candidates, which ones it shows, and how its DTLS
+/// handshake is shaped. The default is production use: no ICE servers,
+/// local addresses stripped, any port, the client's covert DTLS default.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct RtcConfig {
     /// STUN server URLs (`stun:host:port`). Only `stun:` URLs are kept, as
@@ -24,6 +27,10 @@ pub struct RtcConfig {
     /// gathered (the Go proxy caps this at 3.75 s from 2.11.0). `None` waits
     /// for gathering to complete, as the Go client does.
     gathering_timeout: Option<Duration>,
+    /// How the DTLS handshake and certificate are shaped
+    /// (`-covertdtls-config`, `-covertdtls-fingerprint`). The default is
+    /// the client's; the proxy sets its own.
+    covert_dtls: CovertDtlsConfig,
 }
 
 impl RtcConfig {
@@ -64,6 +71,17 @@ impl RtcConfig {
     pub fn with_gathering_timeout(mut self, limit: Duration) -> Self {
         self.gathering_timeout = Some(limit);
         self
+    }
+
+    /// Sets how the DTLS handshake and certificate are shaped.
+    pub fn with_covert_dtls(mut self, covert_dtls: CovertDtlsConfig) -> Self {
+        self.covert_dtls = covert_dtls;
+        self
+    }
+
+    /// How the DTLS handshake and certificate are shaped.
+    pub fn covert_dtls(&self) -> &CovertDtlsConfig {
+        &self.covert_dtls
     }
 
     /// The configured port range, if any.
@@ -157,5 +175,22 @@ mod tests {
         assert!(config.strips_local_addresses());
         let config = config.with_keep_local_addresses(true);
         assert!(!config.strips_local_addresses());
+    }
+
+    #[test]
+    fn covert_dtls_defaults_to_the_clients_and_can_be_set() {
+        use crate::covert::CovertDtlsMode;
+        assert_eq!(
+            RtcConfig::default().covert_dtls(),
+            &CovertDtlsConfig::client_default()
+        );
+        assert_eq!(
+            RtcConfig::loopback().covert_dtls(),
+            &CovertDtlsConfig::client_default()
+        );
+        let config = RtcConfig::loopback().with_covert_dtls(CovertDtlsConfig::proxy_default());
+        assert_eq!(config.covert_dtls().mode(), CovertDtlsMode::RandomizeMimic);
+        assert!(config.loopback_only());
+        assert_ne!(config, RtcConfig::loopback());
     }
 }

@@ -24,6 +24,7 @@ pub mod channel;
 #[cfg(any(feature = "webrtc17", feature = "webrtc21"))]
 mod close_guard;
 pub mod config;
+pub mod covert;
 pub mod error;
 #[cfg(any(feature = "webrtc17", feature = "webrtc21"))]
 mod negotiation;
@@ -34,6 +35,7 @@ use std::sync::Arc;
 pub use backend::{AnswerPeer, OfferPeer, RtcBackend};
 pub use channel::{IceState, LinkEvents, LinkStatus, RtcChannel};
 pub use config::RtcConfig;
+pub use covert::{BrowserFamily, CovertDtlsConfig, CovertDtlsMode};
 pub use error::RtcError;
 pub use sdp::{client_ip_from_sdp, new_channel_label, strip_local_addresses};
 

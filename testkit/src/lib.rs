@@ -24,14 +24,22 @@
 //!   transport.
 //! * [`tunnel_client`]: a Turbo Tunnel client (KCP and smux over WebSocket
 //!   paths) that drives the server without a broker or WebRTC.
+//! * [`pcap`]: reading the UDP datagrams of a classic pcap file.
+//! * [`dtls_wire`]: DTLS records, handshake reassembly, ClientHello /
+//!   server flight / certificate summaries and JA4, for comparing our DTLS
+//!   with the browser fixtures.
+//! * [`packet_capture`]: tcpdump inside a test's network namespace.
 
 pub mod cli;
+pub mod dtls_wire;
 pub mod fake_tor_extorport;
 pub mod go_build;
 pub mod go_client;
 pub mod go_proxy;
 pub mod http;
 pub mod netns;
+pub mod packet_capture;
+pub mod pcap;
 pub mod process;
 pub mod runtime;
 pub mod socks_client;
