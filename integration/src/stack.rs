@@ -4,6 +4,7 @@
 //! benchmark start it, kill and add proxies, and run transfers through the
 //! client's SOCKS port.
 
+use snowflake_rtc::covert::CovertDtlsConfig;
 use std::net::SocketAddr;
 use std::time::Duration;
 
@@ -32,6 +33,10 @@ pub struct StackOptions {
     pub striping: bool,
     /// Log client addresses (the programs scrub them otherwise).
     pub unsafe_logging: bool,
+    /// The client's covert-DTLS setting; `None` keeps the client's default.
+    pub client_covert_dtls: Option<CovertDtlsConfig>,
+    /// The proxies' covert-DTLS setting; `None` keeps the proxy's default.
+    pub proxy_covert_dtls: Option<CovertDtlsConfig>,
 }
 
 impl Default for StackOptions {
@@ -41,6 +46,8 @@ impl Default for StackOptions {
             max_proxies: 1,
             striping: false,
             unsafe_logging: true,
+            client_covert_dtls: None,
+            proxy_covert_dtls: None,
         }
     }
 }
@@ -71,6 +78,7 @@ pub struct Stack {
     broker: Option<BrokerHandle>,
     proxies: Vec<Option<ProxyHandle>>,
     client: Option<ClientHandle>,
+    proxy_covert_dtls: Option<CovertDtlsConfig>,
 }
 
 impl std::fmt::Debug for Stack {
@@ -133,11 +141,12 @@ impl Stack {
             broker: Some(broker),
             proxies: Vec::new(),
             client: None,
+            proxy_covert_dtls: options.proxy_covert_dtls.clone(),
         };
         for _ in 0..options.proxies {
             stack.add_proxy().await?;
         }
-        let client_config = ClientConfig {
+        let mut client_config = ClientConfig {
             broker_url: Some(format!("http://{}/", stack.broker_addr())),
             max_proxies: options.max_proxies,
             striping: options.striping,
@@ -145,6 +154,9 @@ impl Stack {
             unsafe_logging: options.unsafe_logging,
             ..ClientConfig::default()
         };
+        if let Some(covert) = &options.client_covert_dtls {
+            client_config.covert_dtls = covert.clone();
+        }
         let client = Client::start_with_dialers(
             client_config,
             SocketAddr::from(([127, 0, 0, 1], 0)),
@@ -202,6 +214,9 @@ impl Stack {
         };
         if let Ok(pattern) = NameMatcher::new(LOOPBACK_PATTERN) {
             config.allowed_relay_pattern = pattern;
+        }
+        if let Some(covert) = &self.proxy_covert_dtls {
+            config.covert_dtls = covert.clone();
         }
         config
     }

@@ -511,6 +511,7 @@ async fn stack_stalls(args: &Args, mode: Mode) -> Result<Vec<Stall>, BoxError> {
         max_proxies: mode.proxies,
         striping: mode.striping,
         unsafe_logging: true,
+        ..StackOptions::default()
     })
     .await?;
     let mut killer = StackKiller { stack };

@@ -159,6 +159,7 @@ async fn run(args: &Args, max: usize, tty: bool) -> Result<bool, String> {
         max_proxies: max,
         striping,
         unsafe_logging: true,
+        ..StackOptions::default()
     })
     .await
     .map_err(|e| format!("cannot start the stack: {e}"))?;

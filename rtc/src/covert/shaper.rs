@@ -250,21 +250,27 @@ fn random_subset<T: Copy>(items: &[T], keep_first: bool) -> Vec<T> {
     out
 }
 
+/// Suites `randomize` may offer besides AES-128-GCM with ECDSA (always
+/// offered, so that every peer can pick it): the ones browsers offer.
+const RANDOM_EXTRA_SUITES: [u16; 10] = [
+    0xc02f, 0xcca9, 0xcca8, 0xc009, 0xc013, 0xc00a, 0xc014, 0x009c, 0x002f, 0x0035,
+];
+
+/// Signature algorithms `randomize` may offer besides ECDSA-P256-SHA256
+/// (always offered): the ones browsers offer.
+const RANDOM_EXTRA_SIGNATURE_ALGORITHMS: [u16; 12] = [
+    0x0503, 0x0603, 0x0203, 0x0804, 0x0805, 0x0806, 0x0401, 0x0501, 0x0601, 0x0201, 0x0402, 0x0502,
+];
+
 impl HelloShaper for RandomizingShaper {
-    fn client_hello(&self, default: ClientHelloParts) -> ClientHelloParts {
+    fn client_hello(&self, _default: ClientHelloParts) -> ClientHelloParts {
         let mut rng = rand::rng();
-        let mut suites = default.cipher_suites;
+        let mut suites = vec![0xc02bu16];
+        suites.extend(random_subset(&RANDOM_EXTRA_SUITES, false));
         suites.shuffle(&mut rng);
-        // ECDSA-SHA256 stays, so that every peer can sign for us.
-        let signature_algorithms = {
-            let mut list = vec![0x0403u16];
-            list.extend(random_subset(
-                &[0x0503, 0x0804, 0x0401, 0x0805, 0x0501],
-                false,
-            ));
-            list.shuffle(&mut rng);
-            list
-        };
+        let mut signature_algorithms = vec![0x0403u16];
+        signature_algorithms.extend(random_subset(&RANDOM_EXTRA_SIGNATURE_ALGORITHMS, false));
+        signature_algorithms.shuffle(&mut rng);
         let mut extensions = vec![
             RawExtension::new(
                 ext::SUPPORTED_GROUPS,
@@ -281,6 +287,12 @@ impl HelloShaper for RandomizingShaper {
         ];
         if rng.random_bool(0.5) {
             extensions.push(RawExtension::new(ext::ALPN, alpn(&["webrtc"])));
+        }
+        if rng.random_bool(0.5) {
+            extensions.push(RawExtension::new(
+                ext::RECORD_SIZE_LIMIT,
+                16384u16.to_be_bytes().to_vec(),
+            ));
         }
         extensions.shuffle(&mut rng);
         ClientHelloParts {
