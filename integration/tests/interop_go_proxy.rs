@@ -14,6 +14,7 @@ use std::time::Duration;
 use snowflake_integration::stack::{Stack, StackOptions};
 use snowflake_integration::standin::TransferHeader;
 use snowflake_integration::transfer::{run_transfer, socks_connect, Progress};
+use snowflake_rtc::covert::{BrowserFamily, CovertDtlsConfig, CovertDtlsMode};
 use snowflake_testkit::go_proxy::{self, GoProxyOptions};
 use snowflake_testkit::netns;
 use snowflake_testkit::process::ChildGuard;
@@ -39,20 +40,42 @@ fn inside_namespace() {
         .build()
         .expect("runtime");
     runtime.block_on(async {
-        match tokio::time::timeout(Duration::from_secs(200), transfer()).await {
-            Ok(()) => {}
-            Err(_) => panic!("hang guard: the transfer through the Go proxy did not finish"),
+        // Our client is the DTLS server: its shaped server flight and
+        // certificate in each covert-DTLS setting, against pion's client.
+        let base = CovertDtlsConfig::client_default();
+        let settings = [
+            ("default (mimic chromium)", base.clone()),
+            (
+                "mimic firefox",
+                base.clone().with_mimic_browser(BrowserFamily::Firefox),
+            ),
+            (
+                "randomize",
+                base.clone().with_mode(CovertDtlsMode::Randomize),
+            ),
+            ("disable", base.with_mode(CovertDtlsMode::Disable)),
+        ];
+        for (name, covert) in settings {
+            match tokio::time::timeout(Duration::from_secs(200), transfer(covert)).await {
+                Ok(()) => {
+                    eprintln!("our client with covert DTLS {name} through the Go proxy: intact")
+                }
+                Err(_) => {
+                    panic!("hang guard: the transfer through the Go proxy did not finish ({name})")
+                }
+            }
         }
     });
 }
 
-async fn transfer() {
+async fn transfer(covert: CovertDtlsConfig) {
     let stun = StunServer::start("127.0.0.1".parse().unwrap())
         .await
         .expect("STUN responder");
     // No proxies of ours: the Go proxy is the only one.
     let stack = Stack::start(&StackOptions {
         proxies: 0,
+        client_covert_dtls: Some(covert),
         ..StackOptions::default()
     })
     .await
