@@ -3,11 +3,15 @@
 //!
 //! Run: `cargo bench -p snowflake-rtc --all-features` (release build).
 //! Environment: `BENCH_RUNS` (open-time runs, default 10), `BENCH_MB`
-//! (bulk size per direction in MB, default 50).
+//! (bulk size per direction in MB, default 50), `BENCH_COVERT` (covert-DTLS
+//! modes to compare on both peers, comma-separated, default
+//! `disable,mimic,randomizemimic`; only the webrtc-0.17 backend is shaped,
+//! so the other one runs with the first mode only).
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use snowflake_rtc::covert::{CovertDtlsConfig, CovertDtlsMode};
 use snowflake_rtc::{all_backends, RtcBackend, RtcChannel, RtcConfig};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
@@ -81,6 +85,7 @@ async fn bench_pair(
     answerer: Arc<dyn RtcBackend>,
     runs: usize,
     mb: usize,
+    covert: &str,
 ) -> Row {
     let mut opens = Vec::new();
     let mut offers = Vec::new();
@@ -119,7 +124,7 @@ async fn bench_pair(
     };
     let (up, down) = tokio::join!(up, down);
     Row {
-        pair: format!("{} -> {}", offerer.name(), answerer.name()),
+        pair: format!("{} -> {} [{covert}]", offerer.name(), answerer.name()),
         open_ms: (mean, min, max),
         offer_ms: offer_mean,
         one_way,
@@ -137,29 +142,38 @@ fn main() {
         .build()
         .expect("runtime");
     runtime.block_on(async {
-        let backends = all_backends(&RtcConfig::loopback()).expect("backends");
+        let modes = std::env::var("BENCH_COVERT")
+            .unwrap_or_else(|_| "disable,mimic,randomizemimic".to_string());
         let mut rows = Vec::new();
-        for offerer in &backends {
-            for answerer in &backends {
-                let same = Arc::ptr_eq(offerer, answerer);
-                // Bulk figures only for same-backend pairs; cross pairs
-                // get the open time (interop check) with fewer runs.
-                if same {
-                    rows.push(bench_pair(offerer.clone(), answerer.clone(), runs, mb).await);
-                } else {
-                    rows.push(bench_pair(offerer.clone(), answerer.clone(), runs.min(3), mb / 5).await);
+        for (i, mode) in modes.split(',').map(str::trim).enumerate() {
+            let mode: CovertDtlsMode = mode.parse().expect("BENCH_COVERT: a covert-DTLS mode");
+            let covert = CovertDtlsConfig::client_default().with_mode(mode);
+            let mut backends =
+                all_backends(&RtcConfig::loopback().with_covert_dtls(covert)).expect("backends");
+            if i > 0 {
+                backends.retain(|b| b.name() == "webrtc-0.17");
+            }
+            for offerer in &backends {
+                for answerer in &backends {
+                    let same = Arc::ptr_eq(offerer, answerer);
+                    // Bulk figures only for same-backend pairs; cross pairs
+                    // get the open time (interop check) with fewer runs.
+                    let (runs, mb) = if same { (runs, mb) } else { (runs.min(3), mb / 5) };
+                    rows.push(
+                        bench_pair(offerer.clone(), answerer.clone(), runs, mb, mode.as_str()).await,
+                    );
                 }
             }
         }
         println!();
         println!("snowflake-rtc bench: loopback, {runs} open runs, {mb} MB bulk per direction (cross pairs: fewer runs, {} MB)", mb / 5);
         println!(
-            "{:<28} {:>10} {:>9} {:>9} {:>10} {:>11} {:>18}",
+            "{:<44} {:>10} {:>9} {:>9} {:>10} {:>11} {:>18}",
             "offerer -> answerer", "open mean", "min", "max", "offer+gather", "1-way MB/s", "both ways MB/s"
         );
         for r in rows {
             println!(
-                "{:<28} {:>8.1}ms {:>7.1}ms {:>7.1}ms {:>10.1}ms {:>11.1} {:>8.1} + {:<8.1}",
+                "{:<44} {:>8.1}ms {:>7.1}ms {:>7.1}ms {:>10.1}ms {:>11.1} {:>8.1} + {:<8.1}",
                 r.pair, r.open_ms.0, r.open_ms.1, r.open_ms.2, r.offer_ms, r.one_way, r.both_each.0, r.both_each.1
             );
         }
