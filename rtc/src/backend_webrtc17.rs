@@ -107,6 +107,11 @@ impl Webrtc17Backend {
         let Some(disguise) = disguise_for(self.config.covert_dtls()) else {
             return Ok((Vec::new(), None));
         };
+        tracing::debug!(
+            certificate = %disguise.certificate_style,
+            shaper = ?disguise.shaper,
+            "covert DTLS for a new peer connection"
+        );
         let certificate = browser_certificate(disguise.certificate_style, SystemTime::now())?;
         let registration = w::dtls::shaper::register(&certificate.der, disguise.shaper);
         Ok((vec![certificate.to_webrtc17()?], Some(registration)))

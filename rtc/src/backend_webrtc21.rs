@@ -67,6 +67,13 @@ impl Webrtc21Backend {
                 return Err(RtcError::BadPortRange(min, max));
             }
         }
+        if config.covert_dtls().is_enabled() {
+            tracing::warn!(
+                setting = %config.covert_dtls(),
+                "covert DTLS is not available on the webrtc-0.21 backend: its handshakes \
+                 keep that stack's own hello and certificate"
+            );
+        }
         Ok(Webrtc21Backend { config })
     }
 
