@@ -19,6 +19,7 @@ use w::ice::udp_network::{EphemeralUDP, UDPNetwork};
 use w::ice_transport::ice_connection_state::RTCIceConnectionState;
 use w::ice_transport::ice_server::RTCIceServer;
 use w::peer_connection::configuration::RTCConfiguration;
+use w::peer_connection::peer_connection_state::RTCPeerConnectionState;
 use w::peer_connection::sdp::session_description::RTCSessionDescription;
 use w::peer_connection::RTCPeerConnection;
 use webrtc17 as w;
@@ -84,6 +85,17 @@ impl Webrtc17Backend {
             tracing::debug!(%state, "ICE connection state");
             if let Some(state) = ice_state_of!(state, RTCIceConnectionState) {
                 for_ice.set_ice(state);
+            }
+            Box::pin(async {})
+        }));
+        // A failed DTLS handshake (or anything else that fails the peer
+        // connection) ends the link at once; ICE alone may still say
+        // connected.
+        let for_pc = status.clone();
+        pc.on_peer_connection_state_change(Box::new(move |state| {
+            if state == RTCPeerConnectionState::Failed {
+                tracing::debug!("peer connection failed");
+                for_pc.set_channel_closed();
             }
             Box::pin(async {})
         }));

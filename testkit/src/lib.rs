@@ -29,7 +29,10 @@
 //!   server flight / certificate summaries and JA4, for comparing our DTLS
 //!   with the browser fixtures.
 //! * [`packet_capture`]: tcpdump inside a test's network namespace.
+//! * [`browser`]: headless Chromium and Firefox ESR on a test page, and the
+//!   HTTP server the page signals through.
 
+pub mod browser;
 pub mod cli;
 pub mod dtls_wire;
 pub mod fake_tor_extorport;

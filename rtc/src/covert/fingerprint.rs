@@ -3,7 +3,9 @@
 //! extensions, so it must offer only what our DTLS 1.2 stack can finish.
 
 use super::browser::BrowserFamily;
-use super::profile::{ext, IMPLEMENTED_ECDSA_SUITES, IMPLEMENTED_GROUPS, KNOWN_SRTP_PROFILES};
+use super::profile::{
+    completable, ext, IMPLEMENTED_ECDSA_SUITES, IMPLEMENTED_GROUPS, KNOWN_SRTP_PROFILES,
+};
 
 /// The parts of a ClientHello we replay.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -166,6 +168,7 @@ impl FingerprintHello {
                 "the fingerprint offers group {g:#06x}, which this stack cannot use"
             ));
         }
+        completable(&self.cipher_suites, &groups).map_err(|e| format!("the fingerprint {e}"))?;
         let Some(srtp) = self.extension(ext::USE_SRTP) else {
             return Err("the fingerprint has no use_srtp extension; WebRTC needs one".into());
         };
@@ -242,6 +245,10 @@ mod tests {
         (ext::USE_SRTP, vec![0, 2, 0, 1, 0])
     }
 
+    fn groups() -> (u16, Vec<u8>) {
+        (ext::SUPPORTED_GROUPS, vec![0, 4, 0, 0x1d, 0, 0x17])
+    }
+
     #[test]
     fn a_dtls12_hello_parses_and_drops_sni() {
         let record = hello_record(
@@ -282,13 +289,20 @@ mod tests {
                 vec![srtp(), (ext::SUPPORTED_GROUPS, vec![0, 2, 0x11, 0xec])],
                 "group",
             ),
-            (vec![0xc02b], vec![], "use_srtp"),
+            (vec![0xc02b], vec![groups()], "use_srtp"),
             (
                 vec![0xc02b],
-                vec![(ext::USE_SRTP, vec![0, 2, 0, 9, 0])],
+                vec![groups(), (ext::USE_SRTP, vec![0, 2, 0, 9, 0])],
                 "SRTP profile",
             ),
         ];
+        let mut cases = cases;
+        cases.push((
+            vec![0xc02b],
+            vec![srtp(), (ext::SUPPORTED_GROUPS, vec![0, 2, 0, 0x1d])],
+            "P-256",
+        ));
+        cases.push((vec![0xc024, 0xc02b], vec![srtp(), groups()], "0xc024"));
         for (suites, exts, reason) in cases {
             let err = FingerprintHello::parse(&hello_record(&suites, &exts)).unwrap_err();
             assert!(err.contains(reason), "{err} should mention {reason}");

@@ -46,9 +46,41 @@ pub const IMPLEMENTED_GROUPS: [u16; 3] = [0x001d, 0x0017, 0x0018];
 pub const KNOWN_SRTP_PROFILES: [u16; 4] = [0x0001, 0x0002, 0x0007, 0x0008];
 
 /// Cipher suites our stack can complete with the ECDSA certificates every
-/// WebRTC peer uses: ECDHE-ECDSA with AES-128-GCM, AES-256-CBC-SHA and
+/// WebRTC peer uses: ECDHE-ECDSA with AES-128-GCM, AES-128-CBC-SHA (added
+/// in `vendor/dtls` because both browsers offer it), AES-256-CBC-SHA and
 /// ChaCha20-Poly1305.
-pub const IMPLEMENTED_ECDSA_SUITES: [u16; 3] = [0xc02b, 0xc00a, 0xcca9];
+pub const IMPLEMENTED_ECDSA_SUITES: [u16; 4] = [0xc02b, 0xc009, 0xc00a, 0xcca9];
+
+/// TLS 1.2 cipher suites a peer with an ECDSA certificate (every WebRTC
+/// peer) can select: the ECDHE-ECDSA ones.
+pub const ECDSA_SUITES: [u16; 12] = [
+    0xc02b, 0xc02c, 0xc009, 0xc00a, 0xc023, 0xc024, 0xcca9, 0xc0ac, 0xc0ad, 0xc0ae, 0xc0af, 0xc072,
+];
+
+/// P-256: WebRTC certificates are ECDSA P-256, and a DTLS 1.2 server only
+/// signs with one when the client lists the curve (both browsers refuse
+/// the handshake otherwise).
+pub const P256: u16 = 0x0017;
+
+/// The rules an offered hello must follow so that every peer we meet can
+/// complete it: P-256 among the groups, and every ECDSA suite offered
+/// implemented (a peer may pick any of them: Chromium follows the client's
+/// order, so a suite we lack first in line fails the handshake). Returns
+/// what breaks a rule.
+pub fn completable(suites: &[u16], groups: &[u16]) -> Result<(), String> {
+    if !groups.contains(&P256) {
+        return Err("no P-256 among the groups (peers' ECDSA certificates need it)".into());
+    }
+    if let Some(s) = suites
+        .iter()
+        .find(|s| ECDSA_SUITES.contains(s) && !IMPLEMENTED_ECDSA_SUITES.contains(s))
+    {
+        return Err(format!(
+            "offers the ECDHE-ECDSA suite {s:#06x}, which this stack does not implement"
+        ));
+    }
+    Ok(())
+}
 
 /// The DTLS 1.3 downgrade sentinel a 1.3-capable server puts at the end of
 /// its random when it answers DTLS 1.2 (RFC 8446 §4.1.3).
@@ -244,7 +276,8 @@ impl BrowserProfile {
         {
             return Err(format!("{}: no implemented ECDSA suite", self.family));
         }
-        Ok(())
+        completable(self.cipher_suites, self.supported_groups)
+            .map_err(|e| format!("{}: {e}", self.family))
     }
 }
 

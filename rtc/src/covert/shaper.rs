@@ -14,7 +14,7 @@ use webrtc17::dtls::shaper::{
 use super::browser::BrowserFamily;
 use super::config::{CovertDtlsConfig, CovertDtlsMode};
 use super::fingerprint::FingerprintHello;
-use super::profile::{ext, BrowserProfile, DOWNGRADE_SENTINEL, IMPLEMENTED_GROUPS};
+use super::profile::{ext, BrowserProfile, DOWNGRADE_SENTINEL, IMPLEMENTED_GROUPS, P256};
 
 /// How one peer connection presents itself: the shaper for its DTLS
 /// hellos and the browser whose certificate style goes with it.
@@ -250,6 +250,20 @@ fn random_subset<T: Copy>(items: &[T], keep_first: bool) -> Vec<T> {
     out
 }
 
+/// P-256 (which every peer's ECDSA certificate needs) and a random subset
+/// of the other groups we implement, in random order.
+fn random_groups() -> Vec<u16> {
+    let others: Vec<u16> = IMPLEMENTED_GROUPS
+        .iter()
+        .copied()
+        .filter(|g| *g != P256)
+        .collect();
+    let mut groups = vec![P256];
+    groups.extend(random_subset(&others, false));
+    groups.shuffle(&mut rand::rng());
+    groups
+}
+
 /// Suites `randomize` may offer besides AES-128-GCM with ECDSA (always
 /// offered, so that every peer can pick it): the ones browsers offer.
 const RANDOM_EXTRA_SUITES: [u16; 10] = [
@@ -272,10 +286,7 @@ impl HelloShaper for RandomizingShaper {
         signature_algorithms.extend(random_subset(&RANDOM_EXTRA_SIGNATURE_ALGORITHMS, false));
         signature_algorithms.shuffle(&mut rng);
         let mut extensions = vec![
-            RawExtension::new(
-                ext::SUPPORTED_GROUPS,
-                u16_list(&random_subset(&IMPLEMENTED_GROUPS, true)),
-            ),
+            RawExtension::new(ext::SUPPORTED_GROUPS, u16_list(&random_groups())),
             RawExtension::new(ext::EC_POINT_FORMATS, vec![1, 0]),
             RawExtension::new(ext::SIGNATURE_ALGORITHMS, u16_list(&signature_algorithms)),
             RawExtension::new(

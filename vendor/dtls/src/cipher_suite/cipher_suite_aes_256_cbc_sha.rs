@@ -6,6 +6,8 @@ use crate::prf::*;
 pub struct CipherSuiteAes256CbcSha {
     cbc: Option<CryptoCbc>,
     rsa: bool,
+    // Snowflake patch: 16 for the AES-128 variants (0xc009, 0xc013).
+    key_len: usize,
 }
 
 impl CipherSuiteAes256CbcSha {
@@ -14,24 +16,35 @@ impl CipherSuiteAes256CbcSha {
     const PRF_IV_LEN: usize = 16;
 
     pub fn new(rsa: bool) -> Self {
-        CipherSuiteAes256CbcSha { cbc: None, rsa }
+        CipherSuiteAes256CbcSha {
+            cbc: None,
+            rsa,
+            key_len: Self::PRF_KEY_LEN,
+        }
+    }
+
+    /// Snowflake patch: TLS_ECDHE_ECDSA/RSA_WITH_AES_128_CBC_SHA, which
+    /// both browsers offer.
+    pub fn new_aes128(rsa: bool) -> Self {
+        CipherSuiteAes256CbcSha {
+            cbc: None,
+            rsa,
+            key_len: 16,
+        }
     }
 }
 
 impl CipherSuite for CipherSuiteAes256CbcSha {
     fn to_string(&self) -> String {
-        if self.rsa {
-            "TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA".to_owned()
-        } else {
-            "TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA".to_owned()
-        }
+        self.id().to_string()
     }
 
     fn id(&self) -> CipherSuiteId {
-        if self.rsa {
-            CipherSuiteId::Tls_Ecdhe_Rsa_With_Aes_256_Cbc_Sha
-        } else {
-            CipherSuiteId::Tls_Ecdhe_Ecdsa_With_Aes_256_Cbc_Sha
+        match (self.rsa, self.key_len == 16) {
+            (true, false) => CipherSuiteId::Tls_Ecdhe_Rsa_With_Aes_256_Cbc_Sha,
+            (false, false) => CipherSuiteId::Tls_Ecdhe_Ecdsa_With_Aes_256_Cbc_Sha,
+            (true, true) => CipherSuiteId::Tls_Ecdhe_Rsa_With_Aes_128_Cbc_Sha,
+            (false, true) => CipherSuiteId::Tls_Ecdhe_Ecdsa_With_Aes_128_Cbc_Sha,
         }
     }
 
@@ -67,7 +80,7 @@ impl CipherSuite for CipherSuiteAes256CbcSha {
             client_random,
             server_random,
             CipherSuiteAes256CbcSha::PRF_MAC_LEN,
-            CipherSuiteAes256CbcSha::PRF_KEY_LEN,
+            self.key_len,
             CipherSuiteAes256CbcSha::PRF_IV_LEN,
             self.hash_func(),
         )?;

@@ -41,6 +41,10 @@ pub enum CipherSuiteId {
     Tls_Ecdhe_Ecdsa_With_Aes_256_Cbc_Sha = 0xc00a,
     Tls_Ecdhe_Rsa_With_Aes_256_Cbc_Sha = 0xc014,
 
+    // AES-128-CBC-SHA (Snowflake patch)
+    Tls_Ecdhe_Ecdsa_With_Aes_128_Cbc_Sha = 0xc009,
+    Tls_Ecdhe_Rsa_With_Aes_128_Cbc_Sha = 0xc013,
+
     Tls_Psk_With_Aes_128_Ccm = 0xc0a4,
     Tls_Psk_With_Aes_128_Ccm_8 = 0xc0a8,
     Tls_Psk_With_Aes_128_Gcm_Sha256 = 0x00a8,
@@ -73,6 +77,12 @@ impl fmt::Display for CipherSuiteId {
             CipherSuiteId::Tls_Ecdhe_Rsa_With_Aes_256_Cbc_Sha => {
                 write!(f, "TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA")
             }
+            CipherSuiteId::Tls_Ecdhe_Ecdsa_With_Aes_128_Cbc_Sha => {
+                write!(f, "TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA")
+            }
+            CipherSuiteId::Tls_Ecdhe_Rsa_With_Aes_128_Cbc_Sha => {
+                write!(f, "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA")
+            }
             CipherSuiteId::Tls_Psk_With_Aes_128_Ccm => write!(f, "TLS_PSK_WITH_AES_128_CCM"),
             CipherSuiteId::Tls_Psk_With_Aes_128_Ccm_8 => write!(f, "TLS_PSK_WITH_AES_128_CCM_8"),
             CipherSuiteId::Tls_Psk_With_Aes_128_Gcm_Sha256 => {
@@ -104,6 +114,8 @@ impl From<u16> for CipherSuiteId {
             // AES-256-CBC-SHA
             0xc00a => CipherSuiteId::Tls_Ecdhe_Ecdsa_With_Aes_256_Cbc_Sha,
             0xc014 => CipherSuiteId::Tls_Ecdhe_Rsa_With_Aes_256_Cbc_Sha,
+            0xc009 => CipherSuiteId::Tls_Ecdhe_Ecdsa_With_Aes_128_Cbc_Sha,
+            0xc013 => CipherSuiteId::Tls_Ecdhe_Rsa_With_Aes_128_Cbc_Sha,
 
             0xc0a4 => CipherSuiteId::Tls_Psk_With_Aes_128_Ccm,
             0xc0a8 => CipherSuiteId::Tls_Psk_With_Aes_128_Ccm_8,
@@ -208,6 +220,12 @@ pub fn cipher_suite_for_id(id: CipherSuiteId) -> Result<Box<dyn CipherSuite + Se
         CipherSuiteId::Tls_Ecdhe_Ecdsa_With_Aes_256_Cbc_Sha => {
             Ok(Box::new(CipherSuiteAes256CbcSha::new(false)))
         }
+        CipherSuiteId::Tls_Ecdhe_Rsa_With_Aes_128_Cbc_Sha => {
+            Ok(Box::new(CipherSuiteAes256CbcSha::new_aes128(true)))
+        }
+        CipherSuiteId::Tls_Ecdhe_Ecdsa_With_Aes_128_Cbc_Sha => {
+            Ok(Box::new(CipherSuiteAes256CbcSha::new_aes128(false)))
+        }
         CipherSuiteId::Tls_Psk_With_Aes_128_Ccm => {
             Ok(Box::new(new_cipher_suite_tls_psk_with_aes_128_ccm()))
         }
@@ -236,6 +254,10 @@ pub(crate) fn default_cipher_suites() -> Vec<Box<dyn CipherSuite + Send + Sync>>
         Box::new(CipherSuiteAes128GcmSha256::new(true)),
         Box::new(CipherSuiteAes256CbcSha::new(true)),
         Box::new(CipherSuiteChaCha20Poly1305Sha256::new(false)),
+        // Snowflake patch: last, so that the stack's own hello and choices
+        // are unchanged unless a peer or a shaped hello asks for them.
+        Box::new(CipherSuiteAes256CbcSha::new_aes128(false)),
+        Box::new(CipherSuiteAes256CbcSha::new_aes128(true)),
     ]
 }
 
@@ -247,6 +269,8 @@ fn all_cipher_suites() -> Vec<Box<dyn CipherSuite + Send + Sync>> {
         Box::new(CipherSuiteAes128GcmSha256::new(true)),
         Box::new(CipherSuiteAes256CbcSha::new(false)),
         Box::new(CipherSuiteAes256CbcSha::new(true)),
+        Box::new(CipherSuiteAes256CbcSha::new_aes128(false)),
+        Box::new(CipherSuiteAes256CbcSha::new_aes128(true)),
         Box::new(new_cipher_suite_tls_psk_with_aes_128_ccm()),
         Box::new(new_cipher_suite_tls_psk_with_aes_128_ccm8()),
         Box::<CipherSuiteTlsPskWithAes128GcmSha256>::default(),

@@ -21,6 +21,10 @@ use crate::prf::*;
 use crate::record_layer::record_layer_header::*;
 type Aes256CbcEnc = cbc::Encryptor<aes::Aes256>;
 type Aes256CbcDec = cbc::Decryptor<aes::Aes256>;
+// Snowflake patch: AES-128 too (TLS_ECDHE_*_WITH_AES_128_CBC_SHA), chosen
+// by the key's length.
+type Aes128CbcEnc = cbc::Encryptor<aes::Aes128>;
+type Aes128CbcDec = cbc::Decryptor<aes::Aes128>;
 
 // State needed to handle encrypted input/output
 #[derive(Clone)]
@@ -70,8 +74,13 @@ impl CryptoCbc {
         let mut iv: Vec<u8> = vec![0; Self::BLOCK_SIZE];
         rand::rng().fill(iv.as_mut_slice());
 
-        let write_cbc = Aes256CbcEnc::new_from_slices(&self.local_key, &iv)?;
-        let encrypted = write_cbc.encrypt_padded_vec_mut::<DtlsPadding>(&payload);
+        let encrypted = if self.local_key.len() == 16 {
+            Aes128CbcEnc::new_from_slices(&self.local_key, &iv)?
+                .encrypt_padded_vec_mut::<DtlsPadding>(&payload)
+        } else {
+            Aes256CbcEnc::new_from_slices(&self.local_key, &iv)?
+                .encrypt_padded_vec_mut::<DtlsPadding>(&payload)
+        };
 
         // Prepend unencrypte header with encrypted payload
         let mut r = vec![];
@@ -106,11 +115,19 @@ impl CryptoCbc {
             return Err(Error::ErrInvalidPacketLength);
         }
 
-        let read_cbc = Aes256CbcDec::new_from_slices(&self.remote_key, iv)?;
-
-        let decrypted = read_cbc
-            .decrypt_padded_vec_mut::<DtlsPadding>(body)
-            .map_err(|_| Error::ErrInvalidPacketLength)?;
+        let decrypted = if self.remote_key.len() == 16 {
+            Aes128CbcDec::new_from_slices(&self.remote_key, iv)?
+                .decrypt_padded_vec_mut::<DtlsPadding>(body)
+        } else {
+            Aes256CbcDec::new_from_slices(&self.remote_key, iv)?
+                .decrypt_padded_vec_mut::<DtlsPadding>(body)
+        }
+        .map_err(|_| Error::ErrInvalidPacketLength)?;
+        // Snowflake patch: a record too short to hold a MAC is an error (the
+        // published crate slices out of bounds, a panic on network input).
+        if decrypted.len() < Self::MAC_SIZE {
+            return Err(Error::ErrInvalidPacketLength);
+        }
 
         let recv_mac = &decrypted[decrypted.len() - Self::MAC_SIZE..];
         let decrypted = &decrypted[0..decrypted.len() - Self::MAC_SIZE];

@@ -476,3 +476,58 @@ fn a_client_hello_with_a_session_id_parses() -> Result<()> {
     assert_eq!(hello.cipher_suites.len(), 1);
     Ok(())
 }
+
+#[tokio::test]
+async fn aes_128_cbc_sha_completes_a_handshake() -> Result<()> {
+    use crate::cipher_suite::CipherSuiteId;
+    for suite in [
+        CipherSuiteId::Tls_Ecdhe_Ecdsa_With_Aes_128_Cbc_Sha,
+        CipherSuiteId::Tls_Ecdhe_Ecdsa_With_Aes_256_Cbc_Sha,
+    ] {
+        let mut client = config(None)?;
+        client.cipher_suites = vec![suite];
+        let (_, by_server) = handshake(client, config(None)?).await?;
+        let server_hello = handshake_messages(&by_server)
+            .into_iter()
+            .find(|(_, t, _)| *t == 2)
+            .map(|(_, _, b)| parse_server_hello(&b))
+            .expect("ServerHello");
+        assert_eq!(server_hello.suites, vec![suite as u16]);
+    }
+    Ok(())
+}
+
+#[test]
+fn a_cbc_record_too_short_for_its_mac_is_an_error_not_a_panic() -> Result<()> {
+    use crate::crypto::crypto_cbc::CryptoCbc;
+    for key_len in [16, 32] {
+        let cbc = CryptoCbc::new(&vec![1; key_len], &[2; 20], &vec![1; key_len], &[2; 20])?;
+        let header = RecordLayerHeader {
+            content_type: crate::content::ContentType::ApplicationData,
+            protocol_version: PROTOCOL_VERSION1_2,
+            epoch: 1,
+            sequence_number: 1,
+            content_len: 0,
+        };
+        // One block whose plaintext is all padding (sixteen 0x0f): valid
+        // padding, nothing left for the 20-byte MAC.
+        let mut block = aes::cipher::generic_array::GenericArray::from([0x0fu8; 16]);
+        if key_len == 16 {
+            use aes::cipher::{BlockEncrypt, KeyInit};
+            aes::Aes128::new_from_slice(&[1; 16]).unwrap().encrypt_block(&mut block);
+        } else {
+            use aes::cipher::{BlockEncrypt, KeyInit};
+            aes::Aes256::new_from_slice(&[1; 32]).unwrap().encrypt_block(&mut block);
+        }
+        let mut short = vec![];
+        RecordLayerHeader {
+            content_len: 32,
+            ..header
+        }
+        .marshal(&mut short)?;
+        short.extend_from_slice(&[0; 16]); // IV
+        short.extend_from_slice(&block);
+        assert!(cbc.decrypt(&short).is_err());
+    }
+    Ok(())
+}
