@@ -1,0 +1,294 @@
+//! Real browsers as Snowflake proxies: Debian's Chromium and Firefox ESR
+//! open `proxy-web/` (our browser proxy page), poll our broker, answer our
+//! client's offers with their own WebRTC, and relay to our server's
+//! WebSocket; the stand-in tor checks every byte.
+//!
+//! Cases, each with a fresh stack: one browser proxy per browser (redial);
+//! two browser proxies, one of each, in striping mode; and the page of the
+//! proxy carrying a redial session closed mid-transfer, the session going
+//! on through the other browser. Each reports the DTLS version it
+//! negotiated with our client (the browsers offer DTLS 1.3; ours answers
+//! 1.2).
+//!
+//! Runs in a network namespace with only `lo` (root needed), with a
+//! default route through `lo` for Firefox's ICE.
+
+use std::sync::atomic::Ordering;
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+use snowflake_integration::stack::{Stack, StackOptions};
+use snowflake_integration::standin::TransferHeader;
+use snowflake_integration::transfer::{run_transfer, socks_connect, Progress, TransferReport};
+use snowflake_testkit::browser::{
+    add_loopback_default_routes, Browser, RunningBrowser, SignalServer,
+};
+use snowflake_testkit::netns;
+
+const TEST_NAME: &str = "browsers_as_snowflake_proxies";
+const MB: u64 = 1_000_000;
+/// Hang guards only; nothing asserts on timing.
+const PAGE_GUARD: Duration = Duration::from_secs(60);
+const TRANSFER_GUARD: Duration = Duration::from_secs(180);
+
+const PAGE: &str = include_str!("../../proxy-web/index.html");
+const SCRIPT: &str = include_str!("../../proxy-web/snowflake-proxy.js");
+
+/// The page with its script inlined, so that one URL serves it.
+fn page() -> String {
+    PAGE.replace(
+        r#"<script src="snowflake-proxy.js"></script>"#,
+        &format!("<script>\n{SCRIPT}\n</script>"),
+    )
+}
+
+/// One browser running proxy-web against the stack.
+struct BrowserProxy {
+    browser: Browser,
+    running: RunningBrowser,
+    server: SignalServer,
+}
+
+impl BrowserProxy {
+    async fn start(browser: Browser, stack: &Stack) -> BrowserProxy {
+        let server = SignalServer::start(page()).await.expect("page server");
+        let url = format!(
+            "{}?broker=http://{}/&relay=ws://{}/&pattern=%5E127.0.0.1%24&capacity=1&ice=\
+             &poll=1000&allow_private=1&allow_non_tls_relay=1&keep_local=1&gum=1\
+             &report={}box/status",
+            server.url(),
+            stack.broker_addr(),
+            stack.server_addr(),
+            server.url(),
+        );
+        let running = RunningBrowser::launch(browser, &url)
+            .unwrap_or_else(|e| panic!("launching {browser}: {e}"));
+        let mut proxy = BrowserProxy {
+            browser,
+            running,
+            server,
+        };
+        let started = Instant::now();
+        loop {
+            let status = proxy.status().await;
+            if status["polls"].as_u64().unwrap_or(0) >= 1 {
+                break;
+            }
+            assert!(
+                started.elapsed() < PAGE_GUARD,
+                "{browser}: the proxy page did not poll the broker: {status}\n{}",
+                proxy.running.log_tail(3000)
+            );
+        }
+        eprintln!("{browser} {}: proxy page polling", browser.version());
+        proxy
+    }
+
+    /// The page's latest status report.
+    async fn status(&mut self) -> Value {
+        let text = self
+            .running
+            .take(&self.server, "status", PAGE_GUARD)
+            .await
+            .unwrap_or_else(|e| panic!("{}: no status from the page: {e}", self.browser));
+        serde_json::from_str(&text).expect("status JSON")
+    }
+
+    /// Waits for a status in which `done` holds; returns it.
+    async fn status_where(&mut self, what: &str, done: impl Fn(&Value) -> bool) -> Value {
+        let started = Instant::now();
+        loop {
+            let status = self.status().await;
+            if done(&status) {
+                return status;
+            }
+            assert!(
+                started.elapsed() < PAGE_GUARD,
+                "{}: {what}: {status}",
+                self.browser
+            );
+        }
+    }
+}
+
+fn dtls_versions(status: &Value) -> Vec<String> {
+    status["dtls"]
+        .as_array()
+        .map(|list| {
+            list.iter()
+                .map(|d| format!("{} {}", d["tlsVersion"], d["dtlsCipher"]))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn assert_intact(report: &TransferReport, stack: &Stack, what: &str) {
+    assert!(report.download_intact, "{what}: download corrupted");
+    assert!(report.upload_intact, "{what}: upload corrupted");
+    assert_eq!(
+        stack.tor.stats().uploads_corrupt.load(Ordering::Relaxed),
+        0,
+        "{what}: the stand-in saw a corrupt upload"
+    );
+}
+
+async fn transfer(stack: &Stack, header: TransferHeader, what: &str) -> TransferReport {
+    let run = async {
+        let stream = socks_connect(stack.socks_addr(), "").await.expect("SOCKS");
+        run_transfer(stream, header, Progress::new())
+            .await
+            .expect("transfer")
+    };
+    let report = tokio::time::timeout(TRANSFER_GUARD, run)
+        .await
+        .unwrap_or_else(|_| panic!("hang guard: {what}"));
+    assert_intact(&report, stack, what);
+    eprintln!(
+        "{what}: {:.1} MB down + {:.1} MB up intact in {:.1?}",
+        report.downloaded as f64 / 1e6,
+        report.uploaded as f64 / 1e6,
+        report.elapsed
+    );
+    report
+}
+
+fn header(seed: u64) -> TransferHeader {
+    TransferHeader {
+        upload: 10 * MB,
+        download: 50 * MB,
+        seed,
+    }
+}
+
+async fn one_browser_redial(browser: Browser) {
+    let stack = Stack::start(&StackOptions {
+        proxies: 0,
+        ..StackOptions::default()
+    })
+    .await
+    .expect("stack");
+    let mut proxy = BrowserProxy::start(browser, &stack).await;
+    let what = format!("our client through {browser} (redial)");
+    transfer(&stack, header(1), &what).await;
+    // The page reports once a second: wait for the report that has all of
+    // the transfer in its counters.
+    let status = proxy
+        .status_where("relayed the whole transfer", |s| {
+            s["bytesToClients"].as_u64().unwrap_or(0) >= 50 * MB
+                && s["bytesToRelay"].as_u64().unwrap_or(0) >= 10 * MB
+        })
+        .await;
+    assert!(status["clientsServed"].as_u64().unwrap_or(0) >= 1);
+    let versions = dtls_versions(&status);
+    eprintln!("{what}: negotiated {versions:?}");
+    assert!(
+        !versions.is_empty() && versions.iter().all(|v| v.starts_with("\"FEFD\"")),
+        "{what}: DTLS 1.2 expected (our stack has no 1.3): {versions:?}"
+    );
+    stack.shutdown().await;
+}
+
+async fn two_browsers_striping() {
+    let stack = Stack::start(&StackOptions {
+        proxies: 0,
+        max_proxies: 2,
+        striping: true,
+        ..StackOptions::default()
+    })
+    .await
+    .expect("stack");
+    let mut chromium = BrowserProxy::start(Browser::Chromium, &stack).await;
+    let mut firefox = BrowserProxy::start(Browser::Firefox, &stack).await;
+    transfer(&stack, header(2), "striping over Chromium and Firefox").await;
+    for proxy in [&mut chromium, &mut firefox] {
+        let status = proxy
+            .status_where("carried part of the striped session", |s| {
+                s["bytesToClients"].as_u64().unwrap_or(0) > 0
+            })
+            .await;
+        eprintln!(
+            "striping: {} carried {} bytes down, {} up",
+            proxy.browser, status["bytesToClients"], status["bytesToRelay"]
+        );
+    }
+    stack.shutdown().await;
+}
+
+async fn page_closed_mid_transfer() {
+    let mut stack = Stack::start(&StackOptions {
+        proxies: 0,
+        ..StackOptions::default()
+    })
+    .await
+    .expect("stack");
+    let mut proxies = vec![
+        BrowserProxy::start(Browser::Chromium, &stack).await,
+        BrowserProxy::start(Browser::Firefox, &stack).await,
+    ];
+    let stream = socks_connect(stack.socks_addr(), "").await.expect("SOCKS");
+    let progress = Progress::new();
+    let run = tokio::spawn(run_transfer(stream, header(3), progress.clone()));
+    let started = Instant::now();
+    while progress.received.load(Ordering::Relaxed) < 10 * MB {
+        assert!(
+            started.elapsed() < TRANSFER_GUARD,
+            "no progress before the page closes"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    // Close the page of the proxy that carries the session (the one with a
+    // client now), as a volunteer closing the tab.
+    let mut busy = None;
+    for (i, proxy) in proxies.iter_mut().enumerate() {
+        if proxy.status().await["clientsNow"].as_u64().unwrap_or(0) > 0 {
+            busy = Some(i);
+            break;
+        }
+    }
+    let busy = busy.expect("a browser proxy carries the session");
+    let closed = proxies.remove(busy);
+    eprintln!("closing the {} proxy page mid-transfer", closed.browser);
+    drop(closed);
+    let report = tokio::time::timeout(TRANSFER_GUARD, run)
+        .await
+        .expect("hang guard: transfer after the page closed")
+        .expect("join")
+        .expect("transfer");
+    assert_intact(&report, &stack, "after a proxy page closed");
+    let survivor = &mut proxies[0];
+    let status = survivor
+        .status_where("took over the session", |s| {
+            s["clientsServed"].as_u64().unwrap_or(0) >= 1
+        })
+        .await;
+    eprintln!(
+        "the session survived on {}: {} bytes down after the switch; intact in {:.1?}",
+        survivor.browser, status["bytesToClients"], report.elapsed
+    );
+    stack.shutdown().await;
+}
+
+#[test]
+fn browsers_as_snowflake_proxies() {
+    for browser in Browser::ALL {
+        browser.find().unwrap_or_else(|e| panic!("{e}"));
+    }
+    netns::run_isolated(TEST_NAME, Duration::from_secs(600), || {
+        add_loopback_default_routes().unwrap_or_else(|e| panic!("{e}"));
+        let _ = tracing_subscriber::fmt()
+            .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
+            .with_test_writer()
+            .try_init();
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .expect("runtime");
+        runtime.block_on(async {
+            one_browser_redial(Browser::Chromium).await;
+            one_browser_redial(Browser::Firefox).await;
+            two_browsers_striping().await;
+            page_closed_mid_transfer().await;
+        });
+    });
+}
