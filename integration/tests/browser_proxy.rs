@@ -6,7 +6,8 @@
 //! Cases, each with a fresh stack: one browser proxy per browser (redial);
 //! two browser proxies, one of each, in striping mode; and the page of the
 //! proxy carrying a redial session closed mid-transfer, the session going
-//! on through the other browser. Each reports the DTLS version it
+//! on through the other browser; and Debian's Go `snowflake-client` 2.5.1
+//! through a browser proxy. Each reports the DTLS version it
 //! negotiated with our client (the browsers offer DTLS 1.3; ours answers
 //! 1.2).
 //!
@@ -23,7 +24,10 @@ use snowflake_integration::transfer::{run_transfer, socks_connect, Progress, Tra
 use snowflake_testkit::browser::{
     add_loopback_default_routes, Browser, RunningBrowser, SignalServer,
 };
+use snowflake_testkit::go_client::{self, socks5_connect, socks_args, GoClient};
 use snowflake_testkit::netns;
+use snowflake_testkit::stun::StunServer;
+use snowflake_testkit::tor::TempDir;
 
 const TEST_NAME: &str = "browsers_as_snowflake_proxies";
 const MB: u64 = 1_000_000;
@@ -268,6 +272,71 @@ async fn page_closed_mid_transfer() {
     stack.shutdown().await;
 }
 
+/// Debian's Go `snowflake-client` 2.5.1 through a browser proxy to our
+/// server. Go's WebRTC offers no loopback host candidate, so it learns a
+/// 127.0.0.1 server-reflexive one from a STUN responder here.
+async fn go_client_through_browser(browser: Browser) {
+    let stun = StunServer::start("127.0.0.1".parse().expect("ip"))
+        .await
+        .expect("STUN responder");
+    let stack = Stack::start(&StackOptions {
+        proxies: 0,
+        ..StackOptions::default()
+    })
+    .await
+    .expect("stack");
+    let mut proxy = BrowserProxy::start(browser, &stack).await;
+    let state = TempDir::new("sf-go-client").expect("state dir");
+    let client = GoClient::start(
+        state.path(),
+        &[
+            "-keep-local-addresses".to_string(),
+            "-unsafe-logging".to_string(),
+        ],
+        Duration::from_secs(30),
+    )
+    .expect("snowflake-client starts");
+    let args = socks_args(&[
+        ("url", &format!("http://{}/", stack.broker_addr())),
+        ("ice", &stun.url()),
+        ("max", "1"),
+    ]);
+    let what = format!("Go snowflake-client through {browser}");
+    let run = async {
+        let stream = socks5_connect(
+            client.socks_addr(),
+            &args,
+            "192.0.2.3:80".parse().expect("addr"),
+        )
+        .await
+        .expect("SOCKS connect to the Go client");
+        let header = TransferHeader {
+            upload: 4 * MB,
+            download: 10 * MB,
+            seed: 4,
+        };
+        run_transfer(stream, header, Progress::new())
+            .await
+            .expect("transfer")
+    };
+    let report = tokio::time::timeout(TRANSFER_GUARD, run)
+        .await
+        .unwrap_or_else(|_| panic!("hang guard: {what}"));
+    assert_intact(&report, &stack, &what);
+    let status = proxy
+        .status_where("served the Go client", |s| {
+            s["clientsServed"].as_u64().unwrap_or(0) >= 1
+        })
+        .await;
+    eprintln!(
+        "{what}: intact in {:.1?}; negotiated {:?}",
+        report.elapsed,
+        dtls_versions(&status)
+    );
+    drop(client);
+    stack.shutdown().await;
+}
+
 #[test]
 fn browsers_as_snowflake_proxies() {
     for browser in Browser::ALL {
@@ -289,6 +358,7 @@ fn browsers_as_snowflake_proxies() {
             one_browser_redial(Browser::Firefox).await;
             two_browsers_striping().await;
             page_closed_mid_transfer().await;
+            go_client_through_browser(Browser::Chromium).await;
         });
     });
 }
