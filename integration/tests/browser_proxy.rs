@@ -219,7 +219,7 @@ async fn two_browsers_striping() {
 }
 
 async fn page_closed_mid_transfer() {
-    let mut stack = Stack::start(&StackOptions {
+    let stack = Stack::start(&StackOptions {
         proxies: 0,
         ..StackOptions::default()
     })
@@ -342,6 +342,7 @@ fn browsers_as_snowflake_proxies() {
     for browser in Browser::ALL {
         browser.find().unwrap_or_else(|e| panic!("{e}"));
     }
+    go_client::program().unwrap_or_else(|e| panic!("{e}"));
     netns::run_isolated(TEST_NAME, Duration::from_secs(600), || {
         add_loopback_default_routes().unwrap_or_else(|e| panic!("{e}"));
         let _ = tracing_subscriber::fmt()
