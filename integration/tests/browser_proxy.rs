@@ -22,8 +22,9 @@ use snowflake_integration::stack::{Stack, StackOptions};
 use snowflake_integration::standin::TransferHeader;
 use snowflake_integration::transfer::{run_transfer, socks_connect, Progress, TransferReport};
 use snowflake_testkit::browser::{
-    add_loopback_default_routes, Browser, RunningBrowser, SignalServer,
+    add_loopback_default_routes, Browser, LaunchOptions, RunningBrowser, SignalServer,
 };
+use snowflake_testkit::devtools::{devtools_port, screenshot};
 use snowflake_testkit::go_client::{self, socks5_connect, socks_args, GoClient};
 use snowflake_testkit::netns;
 use snowflake_testkit::stun::StunServer;
@@ -65,7 +66,15 @@ impl BrowserProxy {
             stack.server_addr(),
             server.url(),
         );
-        let running = RunningBrowser::launch(browser, &url)
+        // Chromium with a DevTools port, for the status screenshot.
+        let options = LaunchOptions {
+            chromium_flags: vec![
+                "--remote-debugging-port=0".to_string(),
+                "--window-size=720,560".to_string(),
+            ],
+            ..LaunchOptions::default()
+        };
+        let running = RunningBrowser::launch_with(browser, &url, &options)
             .unwrap_or_else(|e| panic!("launching {browser}: {e}"));
         let mut proxy = BrowserProxy {
             browser,
@@ -112,6 +121,29 @@ impl BrowserProxy {
                 self.browser
             );
         }
+    }
+}
+
+/// A picture of the page's status after it served a client, for the
+/// README: always written under the target directory, and copied to
+/// `docs/proxy-web-status.png` when `SNOWFLAKE_UPDATE_DOCS=1`.
+async fn save_screenshot(proxy: &BrowserProxy) {
+    let port = devtools_port(&proxy.running.dir().join("profile"))
+        .unwrap_or_else(|e| panic!("Chromium's DevTools port: {e}"));
+    let png = screenshot(port, &proxy.server.url())
+        .await
+        .unwrap_or_else(|e| panic!("screenshot: {e}"));
+    assert!(png.starts_with(b"\x89PNG"), "the screenshot is a PNG");
+    let out = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("proxy-web-status.png");
+    std::fs::write(&out, &png).expect("write the screenshot");
+    eprintln!(
+        "proxy page screenshot: {} ({} bytes)",
+        out.display(),
+        png.len()
+    );
+    if std::env::var("SNOWFLAKE_UPDATE_DOCS").as_deref() == Ok("1") {
+        let docs = concat!(env!("CARGO_MANIFEST_DIR"), "/../docs/proxy-web-status.png");
+        std::fs::write(docs, &png).expect("write docs/proxy-web-status.png");
     }
 }
 
@@ -183,6 +215,9 @@ async fn one_browser_redial(browser: Browser) {
         })
         .await;
     assert!(status["clientsServed"].as_u64().unwrap_or(0) >= 1);
+    if browser == Browser::Chromium {
+        save_screenshot(&proxy).await;
+    }
     let versions = dtls_versions(&status);
     eprintln!("{what}: negotiated {versions:?}");
     assert!(

@@ -34,6 +34,7 @@
 
 pub mod browser;
 pub mod cli;
+pub mod devtools;
 pub mod dtls_wire;
 pub mod fake_tor_extorport;
 pub mod go_build;
