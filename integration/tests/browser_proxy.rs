@@ -56,10 +56,15 @@ struct BrowserProxy {
 
 impl BrowserProxy {
     async fn start(browser: Browser, stack: &Stack) -> BrowserProxy {
+        Self::start_with(browser, stack, "allow_private=1").await
+    }
+
+    /// With `policy` as the relay-policy part of the query string.
+    async fn start_with(browser: Browser, stack: &Stack, policy: &str) -> BrowserProxy {
         let server = SignalServer::start(page()).await.expect("page server");
         let url = format!(
             "{}?broker=http://{}/&relay=ws://{}/&pattern=%5E127.0.0.1%24&capacity=1&ice=\
-             &poll=1000&allow_private=1&allow_non_tls_relay=1&keep_local=1&gum=1\
+             &poll=1000&{policy}&allow_non_tls_relay=1&keep_local=1&gum=1\
              &report={}box/status",
             server.url(),
             stack.broker_addr(),
@@ -372,6 +377,43 @@ async fn go_client_through_browser(browser: Browser) {
     stack.shutdown().await;
 }
 
+/// Without `allow_private`, the page refuses the broker's relay on
+/// 127.0.0.1 and sends no answer: it never becomes a way into the
+/// volunteer's own network.
+async fn private_relay_refused(browser: Browser) {
+    let stack = Stack::start(&StackOptions {
+        proxies: 0,
+        ..StackOptions::default()
+    })
+    .await
+    .expect("stack");
+    let mut proxy = BrowserProxy::start_with(browser, &stack, "allow_private=0").await;
+    // Our client asks for a proxy; the page gets the match and refuses it.
+    let client = tokio::spawn({
+        let socks = stack.socks_addr();
+        async move {
+            if let Ok(stream) = socks_connect(socks, "").await {
+                let _ = run_transfer(stream, header(5), Progress::new()).await;
+            }
+        }
+    });
+    let status = proxy
+        .status_where("refused the private relay", |s| {
+            s["lastError"]
+                .as_str()
+                .is_some_and(|e| e.contains("private address refused"))
+        })
+        .await;
+    assert_eq!(status["clientsServed"].as_u64(), Some(0), "{status}");
+    assert_eq!(status["bytesToRelay"].as_u64(), Some(0), "{status}");
+    eprintln!(
+        "{browser}: relay on a private address refused: {}",
+        status["lastError"]
+    );
+    client.abort();
+    stack.shutdown().await;
+}
+
 #[test]
 fn browsers_as_snowflake_proxies() {
     for browser in Browser::ALL {
@@ -395,6 +437,7 @@ fn browsers_as_snowflake_proxies() {
             two_browsers_striping().await;
             page_closed_mid_transfer().await;
             go_client_through_browser(Browser::Chromium).await;
+            private_relay_refused(Browser::Firefox).await;
         });
     });
 }
