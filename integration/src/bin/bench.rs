@@ -18,6 +18,14 @@
 //!   release binaries run as separate processes.
 //! * Server memory per idle session: `VmRSS` growth of the server process
 //!   over N sessions (each a WebSocket and a stream relayed to tor), / N.
+//! * Browser proxies: Debian's Chromium and Firefox ESR running our proxy
+//!   page (`proxy-web/`) as the only proxy of an in-process stack, for
+//!   throughput, time to first byte, and the stall when the browser that
+//!   carries a redial session is SIGKILLed and the other takes over. The
+//!   browsers must run in a network namespace with only `lo`, so this part
+//!   is measured by a second copy of the benchmark started in one
+//!   (`--browser-proxy-only`, internal); it needs root and both browsers,
+//!   and is skipped (saying why) otherwise.
 //!
 //! Build first: `cargo build --release --workspace`, then
 //! `target/release/snowflake-bench` (or `cargo run --release -p
@@ -28,10 +36,13 @@ use std::net::SocketAddr;
 use std::process::ExitCode;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use clap::Parser;
 use snowflake_common::turbotunnel::ClientId;
+use snowflake_integration::browser_bench::{
+    self, major_version, BrowserColumn, BrowserFigures, BrowserProxy, BrowserStall,
+};
 use snowflake_integration::processes::{
     cpu_time, rss_bytes, Binaries, ProcessOptions, ProcessStack, ScratchDir, ServerProcess,
 };
@@ -39,6 +50,8 @@ use snowflake_integration::stack::{Stack, StackOptions};
 use snowflake_integration::standin::{StandInTor, TransferHeader};
 use snowflake_integration::transfer::{run_transfer, socks_connect, Progress, TransferReport};
 use snowflake_integration::units::{format_bytes, mb_per_s, median, parse_size, MB};
+use snowflake_testkit::browser::{add_loopback_default_routes, Browser};
+use snowflake_testkit::netns;
 use snowflake_testkit::tunnel_client::{websocket, TunnelClient};
 use tokio::io::AsyncWriteExt;
 use tokio::task::JoinHandle;
@@ -57,6 +70,18 @@ const PROXY_WAIT: Duration = Duration::from_secs(30);
 const TRANSFER_LIMIT: Duration = Duration::from_secs(600);
 /// Sessions opened at once for the memory figure.
 const SESSION_BATCH: usize = 32;
+/// The browser throughput runs download at most this much (browsers are
+/// slower than our proxy, and the whole browser part should stay short).
+const BROWSER_BYTES_MAX: u64 = 100 * MB;
+/// At most this many time-to-first-byte samples per browser (each costs
+/// about two seconds of waiting for the page to poll again and report).
+const BROWSER_SAMPLES_MAX: usize = 5;
+/// How long a browser may take to load the proxy page and poll.
+const PAGE_WAIT: Duration = Duration::from_secs(60);
+/// Hang guard for the namespaced copy that measures the browsers.
+const BROWSER_PART_LIMIT: Duration = Duration::from_secs(300);
+/// The flag that makes this program the namespaced copy.
+const BROWSER_ONLY_FLAG: &str = "--browser-proxy-only";
 
 /// Measures the whole system on 127.0.0.1 and prints a markdown table.
 #[derive(Debug, Parser)]
@@ -75,6 +100,15 @@ struct Args {
     /// Idle sessions opened for the server memory figure.
     #[arg(long, default_value_t = 500)]
     sessions: usize,
+    /// Also measure Chromium and Firefox running the proxy page as proxies
+    /// (in a network namespace). Default: true when running as root and
+    /// both browsers are installed; `true` fails the run if that is not so.
+    #[arg(long, value_name = "true|false")]
+    browser_proxy: Option<bool>,
+    /// Internal: measure only the browser proxies and print the figures as
+    /// lines for the benchmark that started this copy in a namespace.
+    #[arg(long, hide = true)]
+    browser_proxy_only: bool,
 }
 
 /// A client configuration measured.
@@ -137,6 +171,9 @@ fn main() -> ExitCode {
         .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
         .with_writer(std::io::stderr)
         .try_init();
+    if args.browser_proxy_only {
+        return browser_copy(&args);
+    }
     let binaries = match Binaries::beside_current_exe() {
         Ok(binaries) => binaries,
         Err(error) => {
@@ -156,9 +193,24 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    if runtime.block_on(bench(&args, &binaries)) {
+    let started = SystemTime::now();
+    let (results, memory) = runtime.block_on(bench(&args, &binaries));
+    // On this (the main) thread, which outlives the namespaced copy: the
+    // copy is set to die with the thread that started it.
+    let browsers = browser_part(&args);
+    let finished = SystemTime::now();
+    print_report(&args, &results, &memory, &browsers, started, finished);
+    let healthy = memory.per_session.is_ok()
+        && browsers.healthy()
+        && results
+            .iter()
+            .all(|(_, r)| r.failures.is_empty() && r.intact == Some(true));
+    if healthy {
         ExitCode::SUCCESS
     } else {
+        eprintln!(
+            "snowflake-bench: some measurements failed or data did not match (see the notes)"
+        );
         ExitCode::FAILURE
     }
 }
@@ -167,10 +219,9 @@ fn progress_note(text: &str) {
     eprintln!("snowflake-bench: {text}");
 }
 
-/// Runs everything and prints the report; false when a run failed or data
-/// did not match (timings never fail it).
-async fn bench(args: &Args, binaries: &Binaries) -> bool {
-    let started = SystemTime::now();
+/// Runs the measurements of our own programs (everything but the browser
+/// part).
+async fn bench(args: &Args, binaries: &Binaries) -> (Vec<(Mode, ModeResults)>, Memory) {
     let mut results = Vec::new();
     for mode in MODES {
         progress_note(&format!("{}: separate processes", mode.title));
@@ -195,18 +246,7 @@ async fn bench(args: &Args, binaries: &Binaries) -> bool {
     }
     progress_note(&format!("server memory: {} idle sessions", args.sessions));
     let memory = server_memory(binaries, args.sessions).await;
-    let finished = SystemTime::now();
-    print_report(args, &results, &memory, started, finished);
-    let healthy = memory.per_session.is_ok()
-        && results
-            .iter()
-            .all(|(_, r)| r.failures.is_empty() && r.intact == Some(true));
-    if !healthy {
-        eprintln!(
-            "snowflake-bench: some measurements failed or data did not match (see the notes)"
-        );
-    }
-    healthy
+    (results, memory)
 }
 
 // ---- separate processes ----------------------------------------------------
@@ -365,8 +405,8 @@ trait Killer {
     fn socks_addr(&self) -> SocketAddr;
     /// Starts a spare proxy and waits until it is ready for the client.
     async fn add_spare(&mut self) -> Result<(), BoxError>;
-    /// Kills a proxy that carries the session.
-    async fn kill_busy(&mut self) -> Result<(), BoxError>;
+    /// Kills a proxy that carries the session; returns when it was killed.
+    async fn kill_busy(&mut self) -> Result<Instant, BoxError>;
 }
 
 struct ProcessKiller<'a> {
@@ -397,13 +437,13 @@ impl Killer for ProcessKiller<'_> {
         Ok(())
     }
 
-    async fn kill_busy(&mut self) -> Result<(), BoxError> {
+    async fn kill_busy(&mut self) -> Result<Instant, BoxError> {
         if self.busy.is_empty() {
             return Err("no busy proxy to kill".into());
         }
         let victim = self.busy.remove(0);
         self.stack.kill_proxy(victim).await;
-        Ok(())
+        Ok(Instant::now())
     }
 }
 
@@ -423,10 +463,10 @@ impl Killer for StackKiller {
         Ok(())
     }
 
-    async fn kill_busy(&mut self) -> Result<(), BoxError> {
+    async fn kill_busy(&mut self) -> Result<Instant, BoxError> {
         self.stack
             .kill_busy_proxy()
-            .map(|_| ())
+            .map(|_| Instant::now())
             .ok_or_else(|| "no busy proxy to kill".into())
     }
 }
@@ -451,8 +491,8 @@ async fn measure_stalls<K: Killer>(killer: &mut K, kills: usize) -> Result<Vec<S
         let mut recovered = Vec::new();
         for _ in 0..kills {
             killer.add_spare().await?;
-            killer.kill_busy().await?;
-            let at = progress.start().elapsed();
+            let killed = killer.kill_busy().await?;
+            let at = killed.saturating_duration_since(progress.start());
             let received = progress.received.load(Ordering::Relaxed);
             kill_times.push(at);
             let ok = wait_for_data(&progress, received + RECOVERED_BYTES, RECOVERY_LIMIT)
@@ -611,6 +651,346 @@ async fn open_idle_sessions(
     Ok(())
 }
 
+// ---- browser proxies ---------------------------------------------------------
+
+/// The browser part of the report: figures, or why there are none.
+#[derive(Debug, Default)]
+struct BrowserPart {
+    figures: Option<BrowserFigures>,
+    /// Why the part was not run.
+    skipped: Option<String>,
+    /// Why the namespaced copy failed as a whole.
+    failure: Option<String>,
+    /// Whether `--browser-proxy true` asked for it.
+    required: bool,
+    /// How long it took.
+    took: Duration,
+}
+
+impl BrowserPart {
+    /// False when it failed, its data did not match, or it was required
+    /// but could not run.
+    fn healthy(&self) -> bool {
+        if self.skipped.is_some() {
+            return !self.required;
+        }
+        self.failure.is_none()
+            && self.figures.as_ref().is_some_and(|f| {
+                f.failures.is_empty() && f.columns.iter().all(|c| c.intact != Some(false))
+            })
+    }
+}
+
+/// Measures the browser proxies through a copy of this program in a new
+/// network namespace, unless turned off or impossible here.
+fn browser_part(args: &Args) -> BrowserPart {
+    let required = args.browser_proxy == Some(true);
+    let reason = match args.browser_proxy {
+        Some(false) => Some("turned off with --browser-proxy false".to_string()),
+        _ => browser_bench::skip_reason(),
+    };
+    if let Some(reason) = reason {
+        progress_note(&format!("browser proxy: skipped ({reason})"));
+        return BrowserPart {
+            skipped: Some(reason),
+            required,
+            ..BrowserPart::default()
+        };
+    }
+    progress_note("browser proxy: Chromium and Firefox in a network namespace");
+    let copy_args: Vec<String> = vec![
+        BROWSER_ONLY_FLAG.to_string(),
+        "--bytes".to_string(),
+        args.bytes.to_string(),
+        "--samples".to_string(),
+        args.samples.to_string(),
+        "--kills".to_string(),
+        args.kills.to_string(),
+    ];
+    let started = Instant::now();
+    let run = browser_bench::run_in_netns(&copy_args, BROWSER_PART_LIMIT);
+    let mut part = BrowserPart {
+        required,
+        took: started.elapsed(),
+        ..BrowserPart::default()
+    };
+    match run {
+        Err(error) => part.failure = Some(error),
+        Ok(run) => {
+            match BrowserFigures::from_lines(&run.stdout) {
+                Ok(figures) => part.figures = Some(figures),
+                Err(error) => part.failure = Some(error),
+            }
+            let ended = match run.status {
+                None => Some(format!(
+                    "the namespaced copy was killed after {} s",
+                    BROWSER_PART_LIMIT.as_secs()
+                )),
+                Some(status) if !status.success() => {
+                    Some(format!("the namespaced copy ended with {status}"))
+                }
+                Some(_) => None,
+            };
+            if let Some(ended) = ended {
+                part.failure = Some(match part.failure.take() {
+                    Some(earlier) => format!("{ended}; {earlier}"),
+                    None => ended,
+                });
+            }
+        }
+    }
+    part
+}
+
+/// The namespaced copy (`--browser-proxy-only`): measures the browsers
+/// and prints the figures on stdout.
+fn browser_copy(args: &Args) -> ExitCode {
+    let fail = |text: String| {
+        eprintln!("snowflake-bench: {text}");
+        ExitCode::from(2)
+    };
+    if !netns::inside() {
+        return fail(format!(
+            "{BROWSER_ONLY_FLAG} is for the copy of the benchmark that it starts in a network \
+             namespace; run snowflake-bench (as root) instead"
+        ));
+    }
+    match netns::interfaces() {
+        Ok(names) if names == ["lo"] => {}
+        Ok(names) => return fail(format!("the namespace must have only lo, not {names:?}")),
+        Err(error) => return fail(format!("listing network interfaces: {error}")),
+    }
+    // Firefox gathers no ICE candidate without a default route.
+    if let Err(error) = add_loopback_default_routes() {
+        return fail(format!("adding the loopback default route: {error}"));
+    }
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(error) => return fail(format!("cannot start the runtime: {error}")),
+    };
+    // The browsers are started from this thread (block_on runs the future
+    // here), which lives as long as they should.
+    let figures = runtime.block_on(measure_browsers(args));
+    print!("{}", figures.to_lines());
+    ExitCode::SUCCESS
+}
+
+/// Every browser figure; failures are recorded in the figures.
+async fn measure_browsers(args: &Args) -> BrowserFigures {
+    let mut figures = BrowserFigures {
+        bytes: args.bytes.min(BROWSER_BYTES_MAX),
+        ..BrowserFigures::default()
+    };
+    for browser in Browser::ALL {
+        let mut column = BrowserColumn::new(browser);
+        progress_note(&format!("browser proxy: {} alone", column.version));
+        if let Err(error) = browser_alone(args, figures.bytes, &mut column).await {
+            progress_note(&format!("browser proxy: {}: {error}", column.version));
+            figures
+                .failures
+                .push(format!("{}: {error}", column.version));
+        }
+        figures.columns.push(column);
+    }
+    if args.kills > 0 {
+        progress_note("browser proxy: both browsers, killing the busy one mid-transfer");
+        match browser_stalls(args.kills).await {
+            Ok(stalls) => figures.stalls = stalls,
+            Err(error) => {
+                progress_note(&format!("browser proxy: stalls: {error}"));
+                figures
+                    .failures
+                    .push(format!("killing browser proxies: {error}"));
+            }
+        }
+    }
+    figures
+}
+
+/// A stack whose only proxy will be a browser: a redial client that keeps
+/// one proxy.
+async fn browser_stack() -> Result<Stack, BoxError> {
+    Ok(Stack::start(&StackOptions {
+        proxies: 0,
+        max_proxies: 1,
+        striping: false,
+        unsafe_logging: true,
+        ..StackOptions::default()
+    })
+    .await?)
+}
+
+/// Time to first byte and throughput through `column.browser` as the only
+/// proxy.
+async fn browser_alone(
+    args: &Args,
+    bytes: u64,
+    column: &mut BrowserColumn,
+) -> Result<(), BoxError> {
+    let stack = browser_stack().await?;
+    let outcome = async {
+        let mut proxy = BrowserProxy::start(column.browser, &stack, PAGE_WAIT).await?;
+        let mut polls = proxy.status(PAGE_WAIT).await?.polls;
+        let mut sessions = 0;
+        for _ in 0..browser_samples(args) {
+            let progress = Progress::new();
+            let header = TransferHeader {
+                upload: 0,
+                download: 100_000,
+                seed: rand::random(),
+            };
+            let report = transfer(stack.socks_addr(), header, &progress).await?;
+            note_intact(column, &report, &stack);
+            if let Some(first) = progress.first_byte() {
+                column.first_bytes.push(first);
+            }
+            sessions += 1;
+            polls = wait_page_free(&mut proxy, sessions, polls).await?;
+        }
+        progress_note(&format!(
+            "browser proxy: {}: time to first byte {:?}",
+            column.version, column.first_bytes
+        ));
+        let header = TransferHeader {
+            upload: bytes / 10,
+            download: bytes,
+            seed: rand::random(),
+        };
+        let progress = Progress::new();
+        let report = transfer(stack.socks_addr(), header, &progress).await?;
+        note_intact(column, &report, &stack);
+        let first = progress.first_byte().unwrap_or_default();
+        let throughput = mb_per_s(report.downloaded, report.elapsed.saturating_sub(first));
+        column.throughput = Some(throughput);
+        progress_note(&format!(
+            "browser proxy: {}: {} down in {:.1} s, {throughput:.1} MB/s after the first byte",
+            column.version,
+            format_bytes(report.downloaded),
+            report.elapsed.as_secs_f64(),
+        ));
+        Ok::<_, BoxError>(())
+    }
+    .await;
+    stack.shutdown().await;
+    outcome
+}
+
+fn note_intact(column: &mut BrowserColumn, report: &TransferReport, stack: &Stack) {
+    let intact = report.download_intact
+        && report.upload_intact
+        && stack.tor.stats().uploads_corrupt.load(Ordering::Relaxed) == 0;
+    column.intact = Some(column.intact.unwrap_or(true) && intact);
+}
+
+/// Time-to-first-byte samples per browser.
+fn browser_samples(args: &Args) -> usize {
+    args.samples.min(BROWSER_SAMPLES_MAX)
+}
+
+/// Waits until the page has served `sessions` clients, has none now, and
+/// has polled the broker since its count was `polls` (taken while it
+/// waited for the client it then served), so it is ready for the next
+/// client; returns its poll count.
+///
+/// A page stops polling while it serves its one client and polls again
+/// within a second after. If its poll timed out at the broker and it
+/// polled anew just before the client came, this returns one poll early,
+/// and the next client may wait up to a second for the page's next poll,
+/// which can also happen between any two polls.
+async fn wait_page_free(
+    proxy: &mut BrowserProxy,
+    sessions: u64,
+    polls: u64,
+) -> Result<u64, BoxError> {
+    let status = proxy
+        .wait_status("the client to leave the proxy page", PAGE_WAIT, |s| {
+            s.clients_served >= sessions && s.clients_now == 0 && s.polls > polls
+        })
+        .await?;
+    Ok(status.polls)
+}
+
+/// Browsers as the proxies of one redial session; killing the busy one
+/// moves the session to the other.
+struct BrowserKiller {
+    stack: Stack,
+    proxies: Vec<BrowserProxy>,
+    /// The browser killed at each kill, in order.
+    killed: Vec<Browser>,
+}
+
+impl Killer for BrowserKiller {
+    fn socks_addr(&self) -> SocketAddr {
+        self.stack.socks_addr()
+    }
+
+    async fn add_spare(&mut self) -> Result<(), BoxError> {
+        // Two browsers: the busy one and a spare polling the broker. After
+        // a kill, the survivor carries the session and a new browser of
+        // the kind just killed becomes the spare, so kills alternate.
+        let missing = Browser::ALL
+            .into_iter()
+            .find(|b| !self.proxies.iter().any(|p| p.browser() == *b));
+        if let Some(browser) = missing {
+            let proxy = BrowserProxy::start(browser, &self.stack, PAGE_WAIT).await?;
+            self.proxies.push(proxy);
+            // Its first poll has been sent; give it time to reach the
+            // broker.
+            tokio::time::sleep(Duration::from_millis(300)).await;
+        }
+        Ok(())
+    }
+
+    async fn kill_busy(&mut self) -> Result<Instant, BoxError> {
+        let mut busy = None;
+        for (i, proxy) in self.proxies.iter_mut().enumerate() {
+            if proxy.status(Duration::from_secs(5)).await?.clients_now > 0 {
+                busy = Some(i);
+                break;
+            }
+        }
+        let busy = busy.ok_or("no browser proxy carries the session")?;
+        let proxy = self.proxies.remove(busy);
+        progress_note(&format!("browser proxy: killing {}", proxy.browser()));
+        self.killed.push(proxy.browser());
+        Ok(proxy.kill())
+    }
+}
+
+/// Stalls after SIGKILLing the browser that carries a redial session.
+async fn browser_stalls(kills: usize) -> Result<Vec<BrowserStall>, BoxError> {
+    let mut killer = BrowserKiller {
+        stack: browser_stack().await?,
+        proxies: Vec::new(),
+        killed: Vec::new(),
+    };
+    let outcome = async {
+        for browser in Browser::ALL {
+            let proxy = BrowserProxy::start(browser, &killer.stack, PAGE_WAIT).await?;
+            killer.proxies.push(proxy);
+        }
+        let stalls = measure_stalls(&mut killer, kills).await?;
+        Ok::<_, BoxError>(
+            stalls
+                .iter()
+                .zip(&killer.killed)
+                .map(|(stall, &killed)| BrowserStall {
+                    killed,
+                    gap: stall.gap,
+                    recovered: stall.recovered,
+                })
+                .collect(),
+        )
+    }
+    .await;
+    killer.proxies.clear();
+    killer.stack.shutdown().await;
+    outcome
+}
+
 // ---- the report --------------------------------------------------------------
 
 /// `YYYY-MM-DD HH:MM UTC` of `time`.
@@ -676,6 +1056,7 @@ fn print_report(
     args: &Args,
     results: &[(Mode, ModeResults)],
     memory: &Memory,
+    browsers: &BrowserPart,
     started: SystemTime,
     finished: SystemTime,
 ) {
@@ -776,6 +1157,114 @@ fn print_report(
             println!();
             println!("FAILED ({}): {failure}", mode.title);
         }
+    }
+    print_browser_report(args, browsers);
+}
+
+fn print_browser_report(args: &Args, part: &BrowserPart) {
+    println!();
+    if let Some(reason) = &part.skipped {
+        println!("browser proxy: skipped ({reason})");
+        return;
+    }
+    let empty = BrowserFigures::default();
+    let figures = part.figures.as_ref().unwrap_or(&empty);
+    let names: Vec<String> = if figures.columns.is_empty() {
+        vec!["Chromium".to_string(), "Firefox ESR".to_string()]
+    } else {
+        figures
+            .columns
+            .iter()
+            .map(|c| major_version(&c.version))
+            .collect()
+    };
+    println!(
+        "### Browser proxy ({} running proxy-web)",
+        names.join(" / ")
+    );
+    println!();
+    if !figures.columns.is_empty() {
+        let columns = &figures.columns;
+        let titles: Vec<&str> = columns.iter().map(|c| c.version.as_str()).collect();
+        println!("| | {} |", titles.join(" | "));
+        println!("| --- |{}", " ---: |".repeat(columns.len()));
+        let row = |label: &str, cell: &dyn Fn(&BrowserColumn) -> String| {
+            let cells: Vec<String> = columns.iter().map(cell).collect();
+            println!("| {label} | {} |", cells.join(" | "));
+        };
+        row(
+            &format!(
+                "throughput, MB/s down ({} down + {} up at once)",
+                format_bytes(figures.bytes),
+                format_bytes(figures.bytes / 10)
+            ),
+            &|c| c.throughput.map_or("n/a".into(), |t| format!("{t:.1}")),
+        );
+        row(
+            &format!(
+                "time to first byte, ms (SOCKS connect to first byte; median of {})",
+                browser_samples(args)
+            ),
+            &|c| match median(&c.first_bytes) {
+                Some(m) => {
+                    let all: Vec<String> = c.first_bytes.iter().map(|d| ms(*d)).collect();
+                    format!("{} ({})", ms(m), all.join(", "))
+                }
+                None => "n/a".into(),
+            },
+        );
+        row(
+            "stall after this browser is SIGKILLed mid-transfer and the other takes over, ms \
+             (median; each)",
+            &|c| {
+                let stalls: Vec<Stall> = figures
+                    .stalls
+                    .iter()
+                    .filter(|s| s.killed == c.browser)
+                    .map(|s| Stall {
+                        gap: s.gap,
+                        recovered: s.recovered,
+                    })
+                    .collect();
+                stall_cell(&stalls)
+            },
+        );
+        row("data checked by SHA-256", &|c| match c.intact {
+            Some(true) => "matched".into(),
+            Some(false) => "MISMATCH".into(),
+            None => "n/a".into(),
+        });
+        println!();
+    }
+    let capped = if figures.bytes < args.bytes {
+        format!(" (--bytes capped at {})", format_bytes(BROWSER_BYTES_MAX))
+    } else {
+        String::new()
+    };
+    println!(
+        "Each browser runs headless in a network namespace with only lo, showing proxy-web \
+         (capacity 1, loopback ICE) as the only proxy of an in-process stack (our broker, \
+         server and redial client, the stand-in tor); the bench process shares the cores. \
+         Throughput and time to first byte are through each browser alone, {} down{capped}. \
+         For the stalls both browsers poll; once the session carries data, the process group \
+         of the browser serving it is SIGKILLed, the session goes on through the other, and a \
+         new browser of the killed kind is the spare for the next kill ({} kill(s) in all). \
+         Stalls are measured as above. Took {:.0} s.",
+        format_bytes(figures.bytes),
+        args.kills,
+        part.took.as_secs_f64()
+    );
+    for note in &figures.notes {
+        println!();
+        println!("Note (browser proxy): {note}");
+    }
+    if let Some(failure) = &part.failure {
+        println!();
+        println!("FAILED (browser proxy): {failure}");
+    }
+    for failure in &figures.failures {
+        println!();
+        println!("FAILED (browser proxy): {failure}");
     }
 }
 
