@@ -67,4 +67,22 @@ async fn a_small_bench_run_prints_every_figure() {
         table.contains("Server memory per idle session: ") && !table.contains("not measured"),
         "{table}"
     );
+    // The browser-proxy table (root with Debian's browsers, as on CI), or
+    // the reason it was skipped.
+    match table.split_once("### Browser proxy") {
+        Some((_, browsers)) => {
+            assert!(
+                browsers.contains("| data checked by SHA-256 | matched | matched |"),
+                "{browsers}"
+            );
+            for row in ["| throughput, MB/s down", "| time to first byte, ms"] {
+                let line = browsers
+                    .lines()
+                    .find(|l| l.starts_with(row))
+                    .unwrap_or_else(|| panic!("no browser row {row:?}:\n{browsers}"));
+                assert!(!line.contains("n/a"), "{line}");
+            }
+        }
+        None => assert!(table.contains("browser proxy: skipped ("), "{table}"),
+    }
 }
