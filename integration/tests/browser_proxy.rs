@@ -193,6 +193,19 @@ async fn transfer(stack: &Stack, header: TransferHeader, what: &str) -> Transfer
     report
 }
 
+/// Our broker, server and client, with no proxy of ours: the browsers are
+/// the proxies. Striping uses two of them at once.
+async fn stack_without_proxies(striping: bool) -> Stack {
+    Stack::start(&StackOptions {
+        proxies: 0,
+        max_proxies: if striping { 2 } else { 1 },
+        striping,
+        ..StackOptions::default()
+    })
+    .await
+    .expect("stack")
+}
+
 fn header(seed: u64) -> TransferHeader {
     TransferHeader {
         upload: 10 * MB,
@@ -202,12 +215,7 @@ fn header(seed: u64) -> TransferHeader {
 }
 
 async fn one_browser_redial(browser: Browser) {
-    let stack = Stack::start(&StackOptions {
-        proxies: 0,
-        ..StackOptions::default()
-    })
-    .await
-    .expect("stack");
+    let stack = stack_without_proxies(false).await;
     let mut proxy = BrowserProxy::start(browser, &stack).await;
     let what = format!("our client through {browser} (redial)");
     transfer(&stack, header(1), &what).await;
@@ -233,14 +241,7 @@ async fn one_browser_redial(browser: Browser) {
 }
 
 async fn two_browsers_striping() {
-    let stack = Stack::start(&StackOptions {
-        proxies: 0,
-        max_proxies: 2,
-        striping: true,
-        ..StackOptions::default()
-    })
-    .await
-    .expect("stack");
+    let stack = stack_without_proxies(true).await;
     let mut chromium = BrowserProxy::start(Browser::Chromium, &stack).await;
     let mut firefox = BrowserProxy::start(Browser::Firefox, &stack).await;
     transfer(&stack, header(2), "striping over Chromium and Firefox").await;
@@ -259,12 +260,7 @@ async fn two_browsers_striping() {
 }
 
 async fn page_closed_mid_transfer() {
-    let stack = Stack::start(&StackOptions {
-        proxies: 0,
-        ..StackOptions::default()
-    })
-    .await
-    .expect("stack");
+    let stack = stack_without_proxies(false).await;
     let mut proxies = vec![
         BrowserProxy::start(Browser::Chromium, &stack).await,
         BrowserProxy::start(Browser::Firefox, &stack).await,
@@ -319,12 +315,7 @@ async fn go_client_through_browser(browser: Browser) {
     let stun = StunServer::start("127.0.0.1".parse().expect("ip"))
         .await
         .expect("STUN responder");
-    let stack = Stack::start(&StackOptions {
-        proxies: 0,
-        ..StackOptions::default()
-    })
-    .await
-    .expect("stack");
+    let stack = stack_without_proxies(false).await;
     let mut proxy = BrowserProxy::start(browser, &stack).await;
     let state = TempDir::new("sf-go-client").expect("state dir");
     let client = GoClient::start(
@@ -381,12 +372,7 @@ async fn go_client_through_browser(browser: Browser) {
 /// 127.0.0.1 and sends no answer: it never becomes a way into the
 /// volunteer's own network.
 async fn private_relay_refused(browser: Browser) {
-    let stack = Stack::start(&StackOptions {
-        proxies: 0,
-        ..StackOptions::default()
-    })
-    .await
-    .expect("stack");
+    let stack = stack_without_proxies(false).await;
     let mut proxy = BrowserProxy::start_with(browser, &stack, "allow_private=0").await;
     // Our client asks for a proxy; the page gets the match and refuses it.
     let client = tokio::spawn({
@@ -422,16 +408,8 @@ fn browsers_as_snowflake_proxies() {
     go_client::program().unwrap_or_else(|e| panic!("{e}"));
     netns::run_isolated(TEST_NAME, Duration::from_secs(600), || {
         add_loopback_default_routes().unwrap_or_else(|e| panic!("{e}"));
-        let _ = tracing_subscriber::fmt()
-            .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
-            .with_test_writer()
-            .try_init();
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-            .expect("runtime");
-        runtime.block_on(async {
+        snowflake_testkit::runtime::init_test_logs();
+        snowflake_testkit::runtime::block_on(async {
             one_browser_redial(Browser::Chromium).await;
             one_browser_redial(Browser::Firefox).await;
             two_browsers_striping().await;

@@ -566,16 +566,8 @@ async fn run() {
 #[test]
 fn our_dtls_handshakes_look_like_the_browsers() {
     netns::run_isolated(TEST_NAME, Duration::from_secs(300), || {
-        let _ = tracing_subscriber::fmt()
-            .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
-            .with_test_writer()
-            .try_init();
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-            .expect("runtime");
-        runtime.block_on(async {
+        snowflake_testkit::runtime::init_test_logs();
+        snowflake_testkit::runtime::block_on(async {
             if tokio::time::timeout(HANG_GUARD * 2, run()).await.is_err() {
                 panic!("hang guard: the capture runs did not finish");
             }

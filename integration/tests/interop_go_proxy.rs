@@ -30,16 +30,8 @@ fn our_client_through_go_snowflake_proxy() {
 }
 
 fn inside_namespace() {
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
-        .with_test_writer()
-        .try_init();
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("runtime");
-    runtime.block_on(async {
+    snowflake_testkit::runtime::init_test_logs();
+    snowflake_testkit::runtime::block_on(async {
         // Our client is the DTLS server: its shaped server flight and
         // certificate in each covert-DTLS setting, against pion's client.
         let base = CovertDtlsConfig::client_default();

@@ -15,3 +15,12 @@ pub fn block_on<F: Future>(test: F) -> F::Output {
         .expect("tokio runtime")
         .block_on(test)
 }
+
+/// Sends the test's logs (`RUST_LOG`, default off) to the test's output;
+/// a second call does nothing.
+pub fn init_test_logs() {
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
+        .with_test_writer()
+        .try_init();
+}
