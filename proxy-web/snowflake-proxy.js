@@ -364,6 +364,7 @@
     dc.onopen = async () => {
       status.clientsServed += 1;
       note("client connected");
+      flushToClient();
       try {
         const stats = await pc.getStats();
         stats.forEach((s) => {
@@ -397,8 +398,9 @@
     ws.onmessage = (event) => {
       touch();
       const data = event.data;
-      if (dc.readyState !== "open") return;
-      if (fromRelay.length === 0 && dc.bufferedAmount < HIGH_WATER) {
+      if (dc.readyState === "closing" || dc.readyState === "closed") return;
+      // Held (bounded) while the channel is still opening or is full.
+      if (dc.readyState === "open" && fromRelay.length === 0 && dc.bufferedAmount < HIGH_WATER) {
         dc.send(data);
         status.bytesToClients += data.byteLength;
         return;
