@@ -96,3 +96,34 @@ async fn every_client_setting_opens_a_channel_with_every_proxy_setting() {
         }
     }
 }
+
+/// A handshake that fails (here the answer's certificate fingerprint does
+/// not match the certificate the proxy shows) ends the client's wait for
+/// the channel with an error, rather than leaving it to the caller's
+/// timeout.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failed_dtls_handshake_ends_the_wait_for_the_channel() {
+    let client = default_backend(RtcConfig::loopback()).expect("client backend");
+    let proxy = default_backend(RtcConfig::loopback()).expect("proxy backend");
+    let run = async {
+        let offer_peer = client.create_offer().await.expect("offer");
+        let offer = offer_peer.offer().clone();
+        let answer_peer = proxy.answer_offer(&offer).await.expect("answer");
+        let mut answer = answer_peer.answer().clone();
+        // Change the first hex digit of the proxy's certificate fingerprint.
+        let line = fingerprint_line(&answer.sdp);
+        let (head, hex) = line.split_once(' ').expect("fingerprint line");
+        let flipped = if hex.starts_with('0') { "1" } else { "0" };
+        let wrong = format!("{head} {flipped}{}", &hex[1..]);
+        answer.sdp = answer.sdp.replace(&line, &wrong);
+        let _proxy_side = tokio::spawn(answer_peer.connect());
+        offer_peer.connect(answer).await
+    };
+    let result = tokio::time::timeout(GUARD, run)
+        .await
+        .expect("hang guard: the client kept waiting after the handshake failed");
+    assert!(
+        result.is_err(),
+        "the channel opened despite a wrong fingerprint"
+    );
+}
