@@ -1,7 +1,7 @@
 //! The command line: upstream's flag names (`-url`, `-front`, `-ice`,
 //! `-max`, `-ampcache`, `-keep-local-addresses`, `-log`,
 //! `-log-to-state-dir`, `-unsafe-logging`, `-covertdtls-config`,
-//! `-covertdtls-fingerprint`), read as Go reads them
+//! `-covertdtls-fingerprint`, and our `-datagrams`), read as Go reads them
 //! ([`snowflake_common::cli`]), turned into the base [`ClientConfig`]
 //! that bridge-line arguments override per connection.
 
@@ -74,6 +74,11 @@ pub struct Args {
     /// Hex of a DTLS ClientHello to imitate.
     #[arg(long)]
     pub covertdtls_fingerprint: Option<String>,
+    /// Use the datagram channel (unordered, no SCTP retransmission) when
+    /// the proxy offers one; `-datagrams=false` keeps to the reliable
+    /// channel.
+    #[arg(long, default_value_t = crate::config::DEFAULT_DATAGRAMS)]
+    pub datagrams: bool,
     /// Print the version and exit.
     #[arg(long)]
     pub version: bool,
@@ -117,6 +122,7 @@ impl Args {
             loopback_only: self.loopback_only,
             unsafe_logging: self.unsafe_logging,
             covert_dtls,
+            datagrams: self.datagrams,
             ..ClientConfig::default()
         })
     }

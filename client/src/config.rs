@@ -58,6 +58,9 @@ pub struct ClientConfig {
     /// (`-covertdtls-config`, `covertdtls-config=`, `-covertdtls-fingerprint`,
     /// `covertdtls-fingerprint=`).
     pub covert_dtls: CovertDtlsConfig,
+    /// Use the datagram channel when the proxy offers it (`-datagrams`,
+    /// `datagrams=`; docs/datagram-channel.md). Only our proxy offers it.
+    pub datagrams: bool,
 }
 
 impl Default for ClientConfig {
@@ -76,9 +79,13 @@ impl Default for ClientConfig {
             data_channel_timeout: DATA_CHANNEL_TIMEOUT,
             max_sessions: DEFAULT_MAX_SESSIONS,
             covert_dtls: CovertDtlsConfig::client_default(),
+            datagrams: DEFAULT_DATAGRAMS,
         }
     }
 }
+
+/// Whether the datagram channel is used by default.
+pub const DEFAULT_DATAGRAMS: bool = true;
 
 /// A bridge-line argument that cannot be used; the SOCKS connection is
 /// refused.
@@ -184,6 +191,7 @@ impl ClientConfig {
                         .map_err(|_| ArgError::BadFingerprint(value.to_string()))?;
                 }
                 "striping" => config.striping = parse_bool(key, value)?,
+                "datagrams" => config.datagrams = parse_bool(key, value)?,
                 // An empty value means unset: the client's default mode, no
                 // fingerprint (not the flag's value).
                 "covertdtls-config" => {
@@ -225,6 +233,7 @@ impl ClientConfig {
         };
         base.with_ice_servers(self.ice_servers.iter())
             .with_covert_dtls(self.covert_dtls.clone())
+            .with_datagrams(self.datagrams)
     }
 
     /// The ICE servers actually used: upstream shuffles the list and, when

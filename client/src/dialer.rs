@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use snowflake_common::messages::NatType;
 use snowflake_rtc::channel::BoxFuture;
-use snowflake_rtc::{LinkEvents, RtcBackend, RtcChannel, RtcError};
+use snowflake_rtc::{DatagramLink, LinkEvents, RtcBackend, RtcChannel, RtcError};
 use tokio::io::{AsyncRead, AsyncWrite};
 
 use crate::config::ClientConfig;
@@ -31,6 +31,10 @@ pub struct DialedProxy {
     pub events: Option<LinkEvents>,
     /// What to call it in logs (the channel label; never an address).
     pub description: String,
+    /// The datagram channel the proxy may open beside the stream (our
+    /// proxy does; see [`crate::datagram_path`]), when this client asked
+    /// for it.
+    pub datagrams: Option<DatagramLink>,
 }
 
 impl std::fmt::Debug for DialedProxy {
@@ -43,12 +47,14 @@ impl std::fmt::Debug for DialedProxy {
 
 impl DialedProxy {
     /// A proxy reached over a WebRTC data channel.
-    pub fn from_channel(channel: RtcChannel, description: String) -> Self {
+    pub fn from_channel(mut channel: RtcChannel, description: String) -> Self {
         let events = Some(channel.events());
+        let datagrams = channel.take_datagrams();
         Self {
             stream: Box::pin(channel),
             events,
             description,
+            datagrams,
         }
     }
 }

@@ -26,6 +26,7 @@
 pub mod cli;
 pub mod collector;
 pub mod config;
+pub mod datagram_path;
 pub mod dialer;
 pub mod nat;
 pub mod paths;

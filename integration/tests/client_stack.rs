@@ -196,6 +196,7 @@ impl ProxyDialer for FreezingDialer {
                 }),
                 events: None,
                 description: format!("{} (freezable)", proxy.description),
+                datagrams: None,
             })
         })
     }

@@ -91,6 +91,11 @@ pub struct Args {
     /// Hex of a DTLS ClientHello to imitate.
     #[arg(long)]
     pub covertdtls_fingerprint: Option<String>,
+    /// Offer clients the datagram channel (unordered, no SCTP
+    /// retransmission; only our client uses it). `-datagrams=false` offers
+    /// only the reliable channel, as Go proxies do.
+    #[arg(long, default_value_t = crate::config::DEFAULT_DATAGRAMS)]
+    pub datagrams: bool,
     /// Tests and demos only: use 127.0.0.1 ICE candidates only, no STUN.
     #[arg(long)]
     pub loopback_only: bool,
@@ -222,6 +227,7 @@ impl Args {
             poll_interval: self.poll_interval,
             drain_timeout: self.drain_timeout,
             covert_dtls,
+            datagrams: self.datagrams,
             ..ProxyConfig::default()
         };
         Ok(Settings {

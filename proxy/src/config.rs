@@ -97,7 +97,13 @@ pub struct ProxyConfig {
     /// How the DTLS handshake and certificate are shaped, for clients and
     /// for the NAT probe (`-covertdtls-config`, `-covertdtls-fingerprint`).
     pub covert_dtls: CovertDtlsConfig,
+    /// Open the datagram channel beside each client's channel
+    /// (`-datagrams`; docs/datagram-channel.md).
+    pub datagrams: bool,
 }
+
+/// Whether the datagram channel is offered by default.
+pub const DEFAULT_DATAGRAMS: bool = true;
 
 impl Default for ProxyConfig {
     fn default() -> Self {
@@ -125,6 +131,7 @@ impl Default for ProxyConfig {
             gathering_timeout: DEFAULT_GATHERING_TIMEOUT,
             drain_timeout: DEFAULT_DRAIN_TIMEOUT,
             covert_dtls: CovertDtlsConfig::proxy_default(),
+            datagrams: DEFAULT_DATAGRAMS,
         }
     }
 }
@@ -153,6 +160,7 @@ impl ProxyConfig {
         }
         rtc.with_gathering_timeout(self.gathering_timeout)
             .with_covert_dtls(self.covert_dtls.clone())
+            .with_datagrams(self.datagrams)
     }
 }
 

@@ -33,6 +33,7 @@
 pub mod broker;
 pub mod cli;
 pub mod config;
+pub mod datagram_relay;
 pub mod metrics_http;
 pub mod nat_probe;
 mod proxy;

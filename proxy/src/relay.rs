@@ -2,7 +2,10 @@
 //! check the relay's addresses, open the WebSocket, then copy bytes between
 //! the client's data channel and the WebSocket until either ends.
 //!
-//! The proxy never looks inside the byte stream. Memory per client is
+//! For a client without the datagram channel the proxy never looks inside
+//! the byte stream. For one with it, the proxy follows the stream frame by
+//! frame to merge the client's datagrams into it and to send the server's
+//! packets back as datagrams ([`crate::datagram_relay`]). Memory per client is
 //! bounded in both directions: toward the relay we read at most
 //! [`COPY_BUFFER`] bytes from the data channel and wait for each WebSocket
 //! send; toward the client each WebSocket message (at most
@@ -14,9 +17,12 @@ use std::io;
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use bytes::Bytes;
+use bytes::{Bytes, BytesMut};
 use futures_util::{SinkExt, StreamExt};
-use snowflake_rtc::RtcChannel;
+use snowflake_rtc::{DatagramChannel, DatagramLink, RtcChannel};
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use crate::datagram_relay::{frame_for_stream, DownstreamSplitter, UpstreamMerger};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
@@ -172,6 +178,21 @@ pub enum RelayEnd {
 /// ends, the relay is silent for `inactivity`, or `stop` resolves; then
 /// closes both sides.
 pub async fn run(
+    mut channel: RtcChannel,
+    socket: RelaySocket,
+    stats: &ProxyStats,
+    inactivity: Duration,
+    stop: impl std::future::Future<Output = ()>,
+) -> RelayEnd {
+    if let Some(link) = channel.take_datagrams() {
+        return run_with_datagrams(channel, link, socket, stats, inactivity, stop).await;
+    }
+    run_stream(channel, socket, stats, inactivity, stop).await
+}
+
+/// [`run`] for a client without the datagram channel: bytes both ways,
+/// untouched.
+async fn run_stream(
     channel: RtcChannel,
     mut socket: RelaySocket,
     stats: &ProxyStats,
@@ -226,4 +247,171 @@ pub async fn run(
     let _ = tokio::time::timeout(CLOSE_TIMEOUT, socket.close(None)).await;
     let _ = tokio::time::timeout(CLOSE_TIMEOUT, to_client.shutdown()).await;
     end
+}
+
+/// Where the datagram channel stands, shared by the two directions.
+#[derive(Default)]
+struct DatagramState {
+    /// The channel, once open.
+    channel: std::sync::Mutex<Option<DatagramChannel>>,
+    /// The client has sent a datagram: packets toward it go there too.
+    client_switched: AtomicBool,
+}
+
+impl DatagramState {
+    fn open_channel(&self) -> Option<DatagramChannel> {
+        self.channel
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
+    }
+
+    fn set_channel(&self, channel: Option<DatagramChannel>) {
+        *self
+            .channel
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = channel;
+    }
+}
+
+/// [`run`] for a client offered the datagram channel: both of the
+/// client's channels are merged into the relay's stream, and packets from
+/// the relay go out as datagrams once the client uses them
+/// ([`crate::datagram_relay`]).
+async fn run_with_datagrams(
+    channel: RtcChannel,
+    link: DatagramLink,
+    mut socket: RelaySocket,
+    stats: &ProxyStats,
+    inactivity: Duration,
+    stop: impl std::future::Future<Output = ()>,
+) -> RelayEnd {
+    let (mut from_client, mut to_client) = tokio::io::split(channel);
+    let state = DatagramState::default();
+    let end = {
+        let (mut ws_out, mut ws_in) = (&mut socket).split();
+        let upstream = async {
+            let mut merger = UpstreamMerger::new();
+            let mut buffer = vec![0u8; COPY_BUFFER];
+            let mut scratch = Vec::new();
+            let mut link = std::pin::pin!(link.opened());
+            let mut link_done = false;
+            let mut datagrams: Option<DatagramChannel> = None;
+            loop {
+                let from_stream;
+                tokio::select! {
+                    read = from_client.read(&mut buffer) => {
+                        let n = match read {
+                            Ok(0) | Err(_) => return RelayEnd::ClientClosed,
+                            Ok(n) => n,
+                        };
+                        if let Err(error) = merger.push_stream(buffer.get(..n).unwrap_or_default()) {
+                            tracing::debug!(%error, "client stream");
+                            return RelayEnd::ClientClosed;
+                        }
+                        from_stream = n;
+                    }
+                    opened = &mut link, if !link_done => {
+                        link_done = true;
+                        datagrams = opened;
+                        state.set_channel(datagrams.clone());
+                        continue;
+                    }
+                    received = receive(datagrams.as_ref(), &mut scratch) => {
+                        match received {
+                            Some(packet) => {
+                                if merger.push_datagram(&packet) {
+                                    state.client_switched.store(true, Ordering::Relaxed);
+                                }
+                                stats.bytes_from_clients.inc_by(packet.len() as u64);
+                            }
+                            None => {
+                                // The datagram channel closed: the stream
+                                // carries on alone.
+                                datagrams = None;
+                                state.set_channel(None);
+                                state.client_switched.store(false, Ordering::Relaxed);
+                            }
+                        }
+                        from_stream = 0;
+                    }
+                }
+                if let Some(out) = merger.take_output() {
+                    if ws_out.send(Message::Binary(out)).await.is_err() {
+                        return RelayEnd::RelayClosed;
+                    }
+                }
+                stats.bytes_from_clients.inc_by(from_stream as u64);
+            }
+        };
+        let downstream = async {
+            let mut splitter = DownstreamSplitter::new();
+            let mut framed = BytesMut::new();
+            loop {
+                let message = match tokio::time::timeout(inactivity, ws_in.next()).await {
+                    Err(_) => return RelayEnd::RelayInactive,
+                    Ok(None) | Ok(Some(Err(_))) => return RelayEnd::RelayClosed,
+                    Ok(Some(Ok(message))) => message,
+                };
+                let data = match message {
+                    Message::Binary(data) => data,
+                    Message::Text(text) => Bytes::from(text),
+                    Message::Close(_) => return RelayEnd::RelayClosed,
+                    Message::Ping(_) | Message::Pong(_) | Message::Frame(_) => continue,
+                };
+                splitter.push(&data);
+                let datagrams = state
+                    .client_switched
+                    .load(Ordering::Relaxed)
+                    .then(|| state.open_channel())
+                    .flatten();
+                loop {
+                    let packet = match splitter.next_packet() {
+                        Ok(Some(packet)) => packet,
+                        Ok(None) => break,
+                        Err(error) => {
+                            tracing::debug!(%error, "relay stream");
+                            return RelayEnd::RelayClosed;
+                        }
+                    };
+                    match &datagrams {
+                        // Dropped when the channel is full: KCP resends.
+                        Some(channel) => {
+                            if channel.send(packet.clone()).await.is_err() {
+                                frame_for_stream(&packet, &mut framed);
+                            }
+                        }
+                        None => frame_for_stream(&packet, &mut framed),
+                    }
+                }
+                if !framed.is_empty() {
+                    if to_client.write_all(&framed).await.is_err() {
+                        return RelayEnd::ClientClosed;
+                    }
+                    framed.clear();
+                }
+                stats.bytes_to_clients.inc_by(data.len() as u64);
+            }
+        };
+        tokio::select! {
+            end = upstream => end,
+            end = downstream => end,
+            () = stop => RelayEnd::Stopped,
+        }
+    };
+    if let Some(datagrams) = state.open_channel() {
+        datagrams.close().await;
+    }
+    let _ = tokio::time::timeout(CLOSE_TIMEOUT, socket.close(None)).await;
+    let _ = tokio::time::timeout(CLOSE_TIMEOUT, to_client.shutdown()).await;
+    end
+}
+
+/// The next datagram from `channel`, or never when there is none; `None`
+/// when it closed.
+async fn receive(channel: Option<&DatagramChannel>, scratch: &mut Vec<u8>) -> Option<Bytes> {
+    match channel {
+        Some(channel) => channel.recv(scratch).await.ok().flatten(),
+        None => std::future::pending().await,
+    }
 }

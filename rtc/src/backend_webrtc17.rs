@@ -32,6 +32,7 @@ use crate::close_guard::{close_channel_and_peer, Closable};
 use crate::config::RtcConfig;
 use crate::covert::cert::browser_certificate;
 use crate::covert::shaper::disguise_for;
+use crate::datagram::{DatagramChannel, DatagramLink, DATAGRAM_LABEL};
 use crate::error::RtcError;
 use crate::negotiation::{
     expect_type, ice_server_urls, ice_state_of, sdp_to_send, until_open, wait_for_gathering,
@@ -198,6 +199,10 @@ impl RtcBackend for Webrtc17Backend {
                 let _ = open_tx.send(());
                 Box::pin(async {})
             }));
+            let datagrams = self
+                .config
+                .datagrams()
+                .then(|| accept_datagram_channel(pc.get()));
             let offer = pc
                 .get()
                 .create_offer(None)
@@ -211,6 +216,7 @@ impl RtcBackend for Webrtc17Backend {
                 dc,
                 offer: SessionDescription::new(SdpType::Offer, sdp),
                 open: open_rx,
+                datagrams,
             }) as Box<dyn OfferPeer>)
         })
     }
@@ -256,6 +262,7 @@ impl RtcBackend for Webrtc17Backend {
                 status,
                 answer: SessionDescription::new(SdpType::Answer, sdp),
                 open: open_rx,
+                datagrams: self.config.datagrams(),
             }) as Box<dyn AnswerPeer>)
         })
     }
@@ -284,6 +291,7 @@ struct Offer17 {
     dc: Arc<RTCDataChannel>,
     offer: SessionDescription,
     open: oneshot::Receiver<()>,
+    datagrams: Option<DatagramLink>,
 }
 
 impl OfferPeer for Offer17 {
@@ -313,7 +321,11 @@ impl OfferPeer for Offer17 {
                 .await
                 .map_err(RtcError::backend)?;
             until_open(async { this.open.await.ok() }, &this.status).await?;
-            open_channel(this.pc, this.status, this.dc).await
+            let channel = open_channel(this.pc, this.status, this.dc).await?;
+            Ok(match this.datagrams {
+                Some(link) => channel.with_datagrams(link),
+                None => channel,
+            })
         })
     }
 }
@@ -323,6 +335,7 @@ struct Answer17 {
     status: StatusSender,
     answer: SessionDescription,
     open: mpsc::Receiver<Arc<RTCDataChannel>>,
+    datagrams: bool,
 }
 
 impl AnswerPeer for Answer17 {
@@ -338,7 +351,148 @@ impl AnswerPeer for Answer17 {
         Box::pin(async move {
             let mut this = *self;
             let dc = until_open(this.open.recv(), &this.status).await?;
-            open_channel(this.pc, this.status, dc).await
+            let datagrams = if this.datagrams {
+                Some(open_datagram_channel(this.pc.get()).await?)
+            } else {
+                None
+            };
+            let channel = open_channel(this.pc, this.status, dc).await?;
+            Ok(match datagrams {
+                Some(link) => channel.with_datagrams(link),
+                None => channel,
+            })
+        })
+    }
+}
+
+/// The datagram channel's settings: unordered, never retransmitted.
+fn datagram_init() -> RTCDataChannelInit {
+    RTCDataChannelInit {
+        ordered: Some(false),
+        max_retransmits: Some(0),
+        ..Default::default()
+    }
+}
+
+/// Client side: takes the datagram channel when the proxy opens it
+/// ([`crate::datagram`]); any other channel the proxy opens is ignored.
+fn accept_datagram_channel(pc: &RTCPeerConnection) -> DatagramLink {
+    let (sender, link) = DatagramLink::new();
+    let sender = Arc::new(std::sync::Mutex::new(Some(sender)));
+    pc.on_data_channel(Box::new(move |dc: Arc<RTCDataChannel>| {
+        let sender = Arc::clone(&sender);
+        Box::pin(async move {
+            let wanted = dc.label() == DATAGRAM_LABEL
+                && !dc.ordered()
+                && dc.max_retransmits() == Some(0);
+            if !wanted {
+                tracing::debug!(label = dc.label(), "ignoring a channel the proxy opened");
+                return;
+            }
+            let opened = Arc::downgrade(&dc);
+            dc.on_open(Box::new(move || {
+                let sender = Arc::clone(&sender);
+                let opened = opened.clone();
+                Box::pin(async move {
+                    let Some(dc) = opened.upgrade() else { return };
+                    let taken = sender.lock().ok().and_then(|mut s| s.take());
+                    let Some(sender) = taken else { return };
+                    match detach_datagrams(dc).await {
+                        Ok(channel) => {
+                            tracing::debug!("datagram channel open");
+                            let _ = sender.open(channel);
+                        }
+                        Err(error) => tracing::debug!(%error, "datagram channel"),
+                    }
+                })
+            }));
+        })
+    }));
+    link
+}
+
+/// Proxy side: opens the datagram channel beside the client's
+/// ([`crate::datagram`]); the link resolves when it is open.
+async fn open_datagram_channel(pc: &RTCPeerConnection) -> Result<DatagramLink, RtcError> {
+    let (sender, link) = DatagramLink::new();
+    let dc = pc
+        .create_data_channel(DATAGRAM_LABEL, Some(datagram_init()))
+        .await
+        .map_err(RtcError::backend)?;
+    let sender = Arc::new(std::sync::Mutex::new(Some(sender)));
+    let opened = Arc::downgrade(&dc);
+    dc.on_open(Box::new(move || {
+        let sender = Arc::clone(&sender);
+        let opened = opened.clone();
+        Box::pin(async move {
+            let Some(dc) = opened.upgrade() else { return };
+            let taken = sender.lock().ok().and_then(|mut s| s.take());
+            let Some(sender) = taken else { return };
+            match detach_datagrams(dc).await {
+                Ok(channel) => {
+                    let _ = sender.open(channel);
+                }
+                Err(error) => tracing::debug!(%error, "datagram channel"),
+            }
+        })
+    }));
+    Ok(link)
+}
+
+/// Detaches an open datagram channel.
+async fn detach_datagrams(dc: Arc<RTCDataChannel>) -> Result<DatagramChannel, RtcError> {
+    let raw = dc.detach().await.map_err(RtcError::backend)?;
+    Ok(DatagramChannel::new(Arc::new(Datagrams17 {
+        dc,
+        raw,
+        low: Notify::new(),
+    })))
+}
+
+/// An open, detached datagram channel. Closing it leaves the peer
+/// connection to the main channel.
+struct Datagrams17 {
+    dc: Arc<RTCDataChannel>,
+    raw: Arc<w::data::data_channel::DataChannel>,
+    low: Notify,
+}
+
+impl MessageChannel for Datagrams17 {
+    fn recv<'a>(&'a self, buf: &'a mut [u8]) -> BoxFuture<'a, Result<Option<usize>, RtcError>> {
+        Box::pin(async move {
+            match self.raw.read(buf).await {
+                Ok(0) => Ok(None),
+                Ok(n) => Ok(Some(n)),
+                Err(w::data::Error::Sctp(w::sctp::Error::ErrShortBuffer { size })) => {
+                    Err(RtcError::MessageTooLarge(size))
+                }
+                Err(w::data::Error::Sctp(w::sctp::Error::ErrEof)) => Ok(None),
+                Err(error) => Err(RtcError::backend(error)),
+            }
+        })
+    }
+
+    fn send(&self, message: Bytes) -> BoxFuture<'_, Result<(), RtcError>> {
+        Box::pin(async move {
+            self.raw
+                .write(&message)
+                .await
+                .map(|_| ())
+                .map_err(RtcError::backend)
+        })
+    }
+
+    fn buffered_amount(&self) -> BoxFuture<'_, usize> {
+        Box::pin(async move { self.raw.buffered_amount() })
+    }
+
+    fn buffered_amount_low(&self) -> BoxFuture<'_, ()> {
+        Box::pin(self.low.notified())
+    }
+
+    fn close(&self) -> BoxFuture<'_, ()> {
+        Box::pin(async move {
+            let _ = self.dc.close().await;
         })
     }
 }

@@ -67,6 +67,12 @@ impl Webrtc21Backend {
                 return Err(RtcError::BadPortRange(min, max));
             }
         }
+        if config.datagrams() {
+            tracing::warn!(
+                "the datagram channel is not available on the webrtc-0.21 backend: \
+                 data goes over the reliable channel only"
+            );
+        }
         if config.covert_dtls().is_enabled() {
             tracing::warn!(
                 setting = %config.covert_dtls(),

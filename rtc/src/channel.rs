@@ -226,6 +226,7 @@ pub struct RtcChannel {
     label: String,
     remote_addr: Option<SocketAddr>,
     events: LinkEvents,
+    datagrams: Option<crate::datagram::DatagramLink>,
 }
 
 impl RtcChannel {
@@ -245,7 +246,21 @@ impl RtcChannel {
             label,
             remote_addr,
             events,
+            datagrams: None,
         }
+    }
+
+    /// Attaches the datagram channel that may open beside this one
+    /// ([`crate::datagram`]).
+    pub fn with_datagrams(mut self, link: crate::datagram::DatagramLink) -> RtcChannel {
+        self.datagrams = Some(link);
+        self
+    }
+
+    /// Takes the datagram channel's link, if the backend set one up (both
+    /// peers configured for it; whether it opens depends on the peer).
+    pub fn take_datagrams(&mut self) -> Option<crate::datagram::DatagramLink> {
+        self.datagrams.take()
     }
 
     /// The data channel's label.

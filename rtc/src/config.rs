@@ -31,6 +31,9 @@ pub struct RtcConfig {
     /// (`-covertdtls-config`, `-covertdtls-fingerprint`). The default is
     /// the client's; the proxy sets its own.
     covert_dtls: CovertDtlsConfig,
+    /// Add the datagram channel ([`crate::datagram`]): the proxy opens it,
+    /// the client accepts it. Off unless the program turns it on.
+    datagrams: bool,
 }
 
 impl RtcConfig {
@@ -77,6 +80,17 @@ impl RtcConfig {
     pub fn with_covert_dtls(mut self, covert_dtls: CovertDtlsConfig) -> Self {
         self.covert_dtls = covert_dtls;
         self
+    }
+
+    /// Turns the datagram channel ([`crate::datagram`]) on or off.
+    pub fn with_datagrams(mut self, datagrams: bool) -> Self {
+        self.datagrams = datagrams;
+        self
+    }
+
+    /// Whether the datagram channel is on.
+    pub fn datagrams(&self) -> bool {
+        self.datagrams
     }
 
     /// How the DTLS handshake and certificate are shaped.

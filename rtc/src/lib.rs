@@ -25,6 +25,7 @@ pub mod channel;
 mod close_guard;
 pub mod config;
 pub mod covert;
+pub mod datagram;
 pub mod error;
 #[cfg(any(feature = "webrtc17", feature = "webrtc21"))]
 mod negotiation;
@@ -35,6 +36,7 @@ use std::sync::Arc;
 pub use backend::{AnswerPeer, OfferPeer, RtcBackend};
 pub use channel::{IceState, LinkEvents, LinkStatus, RtcChannel};
 pub use config::RtcConfig;
+pub use datagram::{DatagramChannel, DatagramLink, DatagramSent, DATAGRAM_LABEL};
 pub use covert::{BrowserFamily, CovertDtlsConfig, CovertDtlsMode};
 pub use error::RtcError;
 pub use sdp::{client_ip_from_sdp, new_channel_label, strip_local_addresses};

@@ -1,0 +1,241 @@
+//! The datagram channel: a second data channel, unordered and never
+//! retransmitted by SCTP, that our client and our proxy add beside the
+//! ordinary reliable one so that KCP alone does reliability and congestion
+//! control (docs/datagram-channel.md).
+//!
+//! Negotiation keeps every other peer on today's path:
+//!
+//! * the client opens its usual ordered, reliable channel and says nothing
+//!   new in its offer (Go and browser proxies see the offer they always
+//!   saw);
+//! * our proxy, configured for it, opens one more channel labelled
+//!   [`DATAGRAM_LABEL`] (unordered, `maxRetransmits` 0) once the client's
+//!   channel is open. A Go client has no handler for channels the proxy
+//!   opens: pion accepts it and nothing is ever sent on it;
+//! * our client, configured for it, takes that channel and from then on
+//!   sends each KCP packet as one message on it; the proxy switches to it
+//!   for the client's direction when the first message arrives. The
+//!   reliable channel stays open and carries the preamble.
+//!
+//! Everything here is inside DTLS: a censor sees the same handshake and
+//! one more `DATA_CHANNEL_OPEN` of encrypted bytes.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+
+use bytes::Bytes;
+use tokio::sync::oneshot;
+
+use crate::channel::{BoxFuture, MessageChannel, MAX_RECV_MESSAGE};
+use crate::error::RtcError;
+
+/// Label of the datagram channel our proxy opens.
+pub const DATAGRAM_LABEL: &str = "turbotunnel-datagrams-1";
+
+/// Bytes the channel may hold unsent or unacknowledged before further
+/// datagrams are dropped (KCP retransmits them): a queue that deep is a
+/// congested path, and holding more only adds delay.
+pub const DATAGRAM_BUFFER_HIGH: usize = 256 * 1024;
+
+/// Largest datagram sent: one KCP packet (1400 bytes) with room to spare;
+/// anything bigger is not a packet and is refused.
+pub const MAX_DATAGRAM: usize = 2048;
+
+/// What happened to a datagram handed to [`DatagramChannel::send`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DatagramSent {
+    /// Queued on the channel.
+    Sent,
+    /// Dropped: the channel's buffer is over [`DATAGRAM_BUFFER_HIGH`].
+    DroppedFull,
+}
+
+/// One open datagram channel. Cheap to clone; every clone is the same
+/// channel.
+#[derive(Clone)]
+pub struct DatagramChannel {
+    inner: Arc<dyn MessageChannel>,
+    counters: Arc<DatagramCounters>,
+}
+
+/// Counters of one datagram channel.
+#[derive(Debug, Default)]
+pub struct DatagramCounters {
+    sent: AtomicU64,
+    dropped_full: AtomicU64,
+    received: AtomicU64,
+}
+
+/// A snapshot of [`DatagramCounters`].
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct DatagramTotals {
+    /// Datagrams queued on the channel.
+    pub sent: u64,
+    /// Datagrams dropped because the channel's buffer was full.
+    pub dropped_full: u64,
+    /// Datagrams received.
+    pub received: u64,
+}
+
+impl std::fmt::Debug for DatagramChannel {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DatagramChannel")
+            .field("totals", &self.totals())
+            .finish_non_exhaustive()
+    }
+}
+
+impl DatagramChannel {
+    /// Wraps an open, unordered, unreliable backend channel.
+    pub fn new(inner: Arc<dyn MessageChannel>) -> Self {
+        DatagramChannel {
+            inner,
+            counters: Arc::default(),
+        }
+    }
+
+    /// Queues one datagram, or drops it when the channel already holds
+    /// [`DATAGRAM_BUFFER_HIGH`] bytes. Never waits for room. An error means
+    /// the channel is closed (or the datagram is over [`MAX_DATAGRAM`]).
+    pub async fn send(&self, datagram: Bytes) -> Result<DatagramSent, RtcError> {
+        if datagram.len() > MAX_DATAGRAM {
+            return Err(RtcError::MessageTooLarge(datagram.len()));
+        }
+        if self.inner.buffered_amount().await >= DATAGRAM_BUFFER_HIGH {
+            self.counters.dropped_full.fetch_add(1, Ordering::Relaxed);
+            return Ok(DatagramSent::DroppedFull);
+        }
+        self.inner.send(datagram).await?;
+        self.counters.sent.fetch_add(1, Ordering::Relaxed);
+        Ok(DatagramSent::Sent)
+    }
+
+    /// Waits for the next datagram; `None` once the channel is closed.
+    /// `buf` is scratch space, reused between calls.
+    pub async fn recv(&self, buf: &mut Vec<u8>) -> Result<Option<Bytes>, RtcError> {
+        buf.resize(MAX_RECV_MESSAGE, 0);
+        match self.inner.recv(buf).await? {
+            None => Ok(None),
+            Some(n) => {
+                self.counters.received.fetch_add(1, Ordering::Relaxed);
+                Ok(Some(Bytes::copy_from_slice(
+                    buf.get(..n).unwrap_or_default(),
+                )))
+            }
+        }
+    }
+
+    /// Closes the datagram channel (not the peer connection).
+    pub fn close(&self) -> BoxFuture<'_, ()> {
+        self.inner.close()
+    }
+
+    /// What went through the channel so far.
+    pub fn totals(&self) -> DatagramTotals {
+        DatagramTotals {
+            sent: self.counters.sent.load(Ordering::Relaxed),
+            dropped_full: self.counters.dropped_full.load(Ordering::Relaxed),
+            received: self.counters.received.load(Ordering::Relaxed),
+        }
+    }
+}
+
+/// A datagram channel that may open later: the proxy opens it just after
+/// the main channel, or never (a peer that is not ours).
+#[derive(Debug)]
+pub struct DatagramLink(oneshot::Receiver<DatagramChannel>);
+
+/// The backend's end of a [`DatagramLink`].
+#[derive(Debug)]
+pub struct DatagramLinkSender(oneshot::Sender<DatagramChannel>);
+
+impl DatagramLink {
+    /// A link and the sender the backend fulfils when the channel opens.
+    pub fn new() -> (DatagramLinkSender, DatagramLink) {
+        let (tx, rx) = oneshot::channel();
+        (DatagramLinkSender(tx), DatagramLink(rx))
+    }
+
+    /// Resolves with the channel once it is open, or `None` if it never
+    /// will be (the peer connection closed first).
+    pub async fn opened(self) -> Option<DatagramChannel> {
+        self.0.await.ok()
+    }
+}
+
+impl DatagramLinkSender {
+    /// Hands over the open channel. Returns it back if nobody waits.
+    pub fn open(self, channel: DatagramChannel) -> Result<(), DatagramChannel> {
+        self.0.send(channel)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::AtomicUsize;
+
+    /// Counts what is sent; the buffered amount is whatever the test sets.
+    #[derive(Default)]
+    struct Fake {
+        buffered: AtomicUsize,
+        sent: AtomicUsize,
+    }
+
+    impl MessageChannel for Fake {
+        fn recv<'a>(&'a self, buf: &'a mut [u8]) -> BoxFuture<'a, Result<Option<usize>, RtcError>> {
+            Box::pin(async move {
+                let n = 3.min(buf.len());
+                buf[..n].copy_from_slice(&b"kcp"[..n]);
+                Ok(Some(n))
+            })
+        }
+        fn send(&self, _message: Bytes) -> BoxFuture<'_, Result<(), RtcError>> {
+            Box::pin(async move {
+                self.sent.fetch_add(1, Ordering::SeqCst);
+                Ok(())
+            })
+        }
+        fn buffered_amount(&self) -> BoxFuture<'_, usize> {
+            Box::pin(async move { self.buffered.load(Ordering::SeqCst) })
+        }
+        fn buffered_amount_low(&self) -> BoxFuture<'_, ()> {
+            Box::pin(async {})
+        }
+        fn close(&self) -> BoxFuture<'_, ()> {
+            Box::pin(async {})
+        }
+    }
+
+    #[tokio::test]
+    async fn sends_until_the_buffer_is_full_then_drops() {
+        let fake = Arc::new(Fake::default());
+        let channel = DatagramChannel::new(fake.clone());
+        let sent = channel.send(Bytes::from_static(b"kcp")).await;
+        assert_eq!(sent.expect("send"), DatagramSent::Sent);
+        fake.buffered.store(DATAGRAM_BUFFER_HIGH, Ordering::SeqCst);
+        let dropped = channel.send(Bytes::from_static(b"kcp")).await;
+        assert_eq!(dropped.expect("send"), DatagramSent::DroppedFull);
+        assert_eq!(fake.sent.load(Ordering::SeqCst), 1);
+        let mut buf = Vec::new();
+        let got = channel.recv(&mut buf).await.expect("recv");
+        assert_eq!(got, Some(Bytes::from_static(b"kcp")));
+        assert_eq!(
+            channel.totals(),
+            DatagramTotals {
+                sent: 1,
+                dropped_full: 1,
+                received: 1
+            }
+        );
+        let too_big = Bytes::from(vec![0; MAX_DATAGRAM + 1]);
+        assert!(channel.send(too_big).await.is_err());
+    }
+
+    #[tokio::test]
+    async fn a_link_that_never_opens_resolves_to_none() {
+        let (sender, link) = DatagramLink::new();
+        drop(sender);
+        assert!(link.opened().await.is_none());
+    }
+}
