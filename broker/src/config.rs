@@ -7,6 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::bridges::BridgeList;
+use crate::demand::DemandConfig;
 use crate::geoip::GeoIp;
 use crate::poll_interval::PollIntervals;
 use crate::BrokerHandle;
@@ -57,6 +58,9 @@ pub struct BrokerConfig {
     pub unsafe_logging: bool,
     /// `NextPoll` announced to proxies (`-poll-interval-filepath`).
     pub poll_intervals: PollIntervals,
+    /// The shorter `NextPoll` announced while clients go unserved, and
+    /// after a match ([`crate::demand`]).
+    pub demand: DemandConfig,
     /// How long a proxy poll is held (Go's `ProxyTimeout`, 10 s).
     pub proxy_timeout: Duration,
     /// How long a client waits for its proxy's answer, measured from the
@@ -94,6 +98,7 @@ impl Default for BrokerConfig {
             metrics_log_interval: Duration::from_secs(24 * 60 * 60),
             unsafe_logging: false,
             poll_intervals: PollIntervals::default(),
+            demand: DemandConfig::default(),
             proxy_timeout: Duration::from_secs(10),
             client_timeout: Duration::from_secs(5),
             max_waiting_proxies: 200_000,

@@ -1,9 +1,16 @@
 //! HTTP endpoints (docs/protocol.md §4.1–§4.6), method-agnostic like the
 //! Go handlers.
+//!
+//! The `NextPoll` a proxy is told comes from the configured
+//! [`PollIntervals`] and the demand rule ([`crate::demand`]): the short
+//! interval after a match, and after an idle poll while clients of the
+//! proxy's pool recently went unserved (which `/client` and AMP requests
+//! report to it); the configured interval otherwise, and the hour of
+//! [`REJECTED_NEXT_POLL`] for a refused relay pattern.
 
 use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, Mutex, MutexGuard, RwLock};
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -25,6 +32,7 @@ use tokio::time::Instant;
 
 use crate::addr::{request_address, Scrubbed};
 use crate::bridges::BridgeList;
+use crate::demand::Demand;
 use crate::geoip::{GeoIp, UNKNOWN_COUNTRY};
 use crate::matcher::{ClientRefusal, ClientRequest, MatcherStats, ProxyRegistration};
 use crate::metrics::{
@@ -60,6 +68,8 @@ pub(crate) struct App {
     pub metrics_log_path: Option<PathBuf>,
     pub unsafe_logging: bool,
     pub reloadable: RwLock<Reloadable>,
+    /// When clients last went unserved, per pool (the demand rule).
+    pub demand: Mutex<Demand>,
 }
 
 /// What a client is told, before it is put in one of the three response
@@ -126,6 +136,10 @@ impl App {
             .read()
             .unwrap_or_else(|e| e.into_inner())
             .clone()
+    }
+
+    fn demand(&self) -> MutexGuard<'_, Demand> {
+        self.demand.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     fn country(&self, geoip: Option<&GeoIp>, address: IpAddr) -> String {
@@ -229,12 +243,23 @@ impl App {
                 tracing::debug!(client = %who, %nat, %proxy_type, %proxy_nat, method = method.as_str(), "client matched");
                 (ClientPollStatus::Matched, ClientReply::Answer(answer))
             }
-            ClientOutcome::TimedOut | ClientOutcome::Refused(ClientRefusal::DeadlinePassed) => {
+            ClientOutcome::TimedOut => {
+                tracing::debug!(client = %who, %nat, "client timed out waiting for an answer");
+                // Its proxy never answered: it will be back for another.
+                self.demand()
+                    .client_unserved(nat, Instant::now().into_std());
+                (ClientPollStatus::Timeout, ClientReply::TimedOut)
+            }
+            ClientOutcome::Refused(ClientRefusal::DeadlinePassed) => {
                 tracing::debug!(client = %who, %nat, "client timed out waiting for an answer");
                 (ClientPollStatus::Timeout, ClientReply::TimedOut)
             }
             ClientOutcome::Refused(refusal) => {
                 tracing::debug!(client = %who, %nat, %refusal, "client denied");
+                if refusal == ClientRefusal::NoProxies {
+                    self.demand()
+                        .client_unserved(nat, Instant::now().into_std());
+                }
                 (ClientPollStatus::Denied, ClientReply::NoProxies)
             }
         };
@@ -362,7 +387,7 @@ impl App {
         };
         self.metrics
             .proxy_poll_accepted(address, poll.proxy_type, poll.nat, &country);
-        let next_poll = Some(reloadable.poll_intervals.for_proxy(poll.nat));
+        let configured = reloadable.poll_intervals.for_proxy(poll.nat);
         let proxy_type = poll.proxy_type;
         let nat = poll.nat;
         let registration = ProxyRegistration {
@@ -377,17 +402,22 @@ impl App {
                 tracing::debug!(proxy = %who, %proxy_type, %nat, "proxy matched");
                 self.metrics
                     .proxy_poll_ended(proxy_type, nat, ProxyPollStatus::Matched, &country);
+                let next_poll = self.demand().next_poll_matched(configured);
                 ProxyPollResponse::client_match(
                     offer.offer,
                     offer.client_nat,
                     offer.relay_url,
-                    next_poll,
+                    Some(next_poll),
                 )
             }
             Ok(ProxyOutcome::NoMatch) => {
                 self.metrics
                     .proxy_poll_ended(proxy_type, nat, ProxyPollStatus::Idle, &country);
-                ProxyPollResponse::no_match(next_poll)
+                // Judged when the held poll ends: demand may have come
+                // up while it waited.
+                let now = Instant::now().into_std();
+                let next_poll = self.demand().next_poll_idle(nat, configured, now);
+                ProxyPollResponse::no_match(Some(next_poll))
             }
             Err(refusal) => {
                 tracing::debug!(proxy = %who, %refusal, "proxy poll refused");

@@ -6,8 +6,8 @@
 //!
 //! * [`matcher`]: the matching state machine (pools, least-loaded order,
 //!   NAT rules, deadlines), driven by explicit times; no I/O.
-//! * [`bridges`], [`geoip`], [`poll_interval`], [`addr`], [`metrics`]:
-//!   parsers and accounting, also free of I/O.
+//! * [`bridges`], [`geoip`], [`poll_interval`], [`demand`], [`addr`],
+//!   [`metrics`]: parsers, rules and accounting, also free of I/O.
 //! * [`rendezvous`]: the async driver around the matcher (one-shot
 //!   channels, a timer task).
 //! * HTTP endpoints and the listener (hyper, optional rustls), started with
@@ -31,6 +31,7 @@ pub mod addr;
 pub mod bridges;
 pub mod cli;
 mod config;
+pub mod demand;
 pub mod geoip;
 mod http;
 pub mod matcher;

@@ -1,7 +1,13 @@
-//! The poll interval announced to proxies (`NextPoll`, docs/protocol.md
-//! §4.3), per pool, optionally read from `-poll-interval-filepath`:
+//! The configured poll interval announced to proxies (`NextPoll`,
+//! docs/protocol.md §4.3), per pool, optionally read from
+//! `-poll-interval-filepath`:
 //! `{"unrestricted_poll_interval": MS, "restricted_poll_interval": MS}`.
 //! A key left out keeps its default (20 s).
+//!
+//! This is what an idle proxy is told when nobody is waiting for one.
+//! After a match, and while clients of its pool recently went unserved,
+//! the broker announces the shorter interval of [`crate::demand`] instead
+//! (never longer than the one configured here).
 
 use std::path::Path;
 use std::time::Duration;

@@ -111,6 +111,7 @@ impl Broker {
                 geoip: config.geoip.clone(),
                 poll_intervals: config.poll_intervals,
             }),
+            demand: std::sync::Mutex::new(crate::demand::Demand::new(config.demand)),
         });
 
         let (shutdown_sender, shutdown) = watch::channel(false);

@@ -35,14 +35,15 @@ async fn client_and_proxy_match_and_answer_flows_back() {
         offer_json("m1"),
         NatType::Restricted,
         DEFAULT_RELAY,
-        Some(Duration::from_secs(20)),
+        // A matched proxy is told the demand rule's short interval.
+        Some(Duration::from_secs(1)),
     );
     assert_eq!(polled.text(), String::from_utf8(expected.encode()).unwrap());
     assert!(polled
         .text()
         .starts_with(r#"{"Status":"client match","Offer":"{\"type\":\"offer\""#));
     assert!(polled.text().ends_with(
-        r#""NAT":"restricted","NextPoll":20000,"RelayURL":"wss://snowflake.torproject.net/"}"#
+        r#""NAT":"restricted","NextPoll":1000,"RelayURL":"wss://snowflake.torproject.net/"}"#
     ));
     assert_eq!(broker.stats().waiting_clients, 1);
 

@@ -4,6 +4,13 @@
 //! jittered delay before the next try. There is no fixed wait between a
 //! proxy's death and asking for the next one (upstream polls every 10 s).
 //!
+//! While a connected proxy looks stalled (suspect, stalled, or demoted by
+//! the scheduler: [`ProxyPaths::replacement_wanted`]) the target is one
+//! beyond `max`, so that a replacement is usually connected before the
+//! stalled proxy is given up on (`docs/proxy-liveness.md`). Proxies
+//! connected plus dials in flight never exceed `max + 1`, so at most one
+//! such extra dial runs at a time.
+//!
 //! This is the "redial" half of Turbo Tunnel's `RedialPacketConn` (the Go
 //! client's collecting loop, `client/lib/peers.go`): the
 //! [`crate::paths::RedialPacketConn`] or
@@ -37,7 +44,15 @@ fn retry_delay(failures: u32, error: Option<&DialError>) -> Duration {
 /// Something that wants to hear about proxies (for tor's log).
 pub type Reporter = Arc<dyn Fn(String) + Send + Sync>;
 
-/// Runs until the paths are closed: keeps `max` proxies connected.
+/// How many dials to start: up to `max` proxies connected or being
+/// dialed, one more while a replacement is wanted.
+fn dials_to_start(max: usize, replacement_wanted: bool, connected: usize, dialing: usize) -> usize {
+    let target = max.max(1) + usize::from(replacement_wanted);
+    target.saturating_sub(connected.saturating_add(dialing))
+}
+
+/// Runs until the paths are closed: keeps `max` proxies connected, and
+/// one more while one of them looks stalled.
 pub async fn keep_filled(
     paths: Arc<ProxyPaths>,
     dialer: Arc<dyn ProxyDialer>,
@@ -53,7 +68,11 @@ pub async fn keep_filled(
         if paths.is_closed() {
             return;
         }
-        let wanted = max.saturating_sub(paths.len() + dialing.len());
+        let replacement_wanted = paths.replacement_wanted();
+        let wanted = dials_to_start(max, replacement_wanted, paths.len(), dialing.len());
+        if replacement_wanted && wanted > 0 {
+            tracing::info!("dialing a replacement for a stalled proxy");
+        }
         for _ in 0..wanted {
             let dialer = Arc::clone(&dialer);
             let at = next_dial;
@@ -70,10 +89,14 @@ pub async fn keep_filled(
                     if paths.is_closed() {
                         return;
                     }
-                    let id = paths.add_path(proxy.stream, proxy.events, proxy.description.clone());
-                    tracing::info!(path = id, label = %proxy.description, "connected to a proxy");
+                    let description = proxy.description.clone();
+                    let id = paths.add_dialed(proxy);
+                    // A suspect path hands over to the new one now, not at
+                    // the next periodic check.
+                    paths.check_now();
+                    tracing::info!(path = id, label = %description, "connected to a proxy");
                     if let Some(report) = &reporter {
-                        report(format!("connected to a proxy ({})", proxy.description));
+                        report(format!("connected to a proxy ({description})"));
                     }
                 }
                 Ok(Err(error)) => {
@@ -99,6 +122,21 @@ pub async fn keep_filled(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn one_extra_dial_while_a_replacement_is_wanted() {
+        assert_eq!(dials_to_start(1, false, 0, 0), 1);
+        assert_eq!(dials_to_start(1, false, 1, 0), 0);
+        assert_eq!(dials_to_start(1, true, 1, 0), 1);
+        // Never more than one beyond max in flight or connected.
+        assert_eq!(dials_to_start(1, true, 1, 1), 0);
+        assert_eq!(dials_to_start(1, true, 2, 0), 0);
+        assert_eq!(dials_to_start(3, true, 3, 0), 1);
+        assert_eq!(dials_to_start(3, true, 2, 0), 2);
+        // A recovered extra stays; nothing more is dialed.
+        assert_eq!(dials_to_start(2, false, 3, 0), 0);
+        assert_eq!(dials_to_start(0, false, 0, 0), 1);
+    }
 
     #[test]
     fn retry_delay_backs_off_and_waits_longest_for_hopeless_errors() {

@@ -23,7 +23,11 @@ use tokio::sync::{mpsc, watch};
 
 /// The packet connection of a path over `stream` whose proxy may open the
 /// datagram channel `link`. Same contract as `encapsulated_packet_conn`.
-pub fn datagram_packet_conn<S>(stream: S, client_id: ClientId, link: DatagramLink) -> ChannelPacketConn
+pub fn datagram_packet_conn<S>(
+    stream: S,
+    client_id: ClientId,
+    link: DatagramLink,
+) -> ChannelPacketConn
 where
     S: AsyncRead + AsyncWrite + Send + 'static,
 {

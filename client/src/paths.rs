@@ -7,9 +7,15 @@
 //! token + ClientId preamble and encapsulation
 //! ([`encapsulated_packet_conn`]). [`ProxyPaths`] owns the paths, feeds
 //! every packet through the [`PathScheduler`], and removes a path as soon
-//! as its link reports death, its stream ends, or the scheduler sees its
-//! data go unacknowledged. The packets a dead path still owed are sent
-//! again over the next path at once.
+//! as its link reports death or its stream ends. Every 100 ms it applies
+//! the scheduler's liveness rules
+//! ([`PathScheduler::check`], `docs/proxy-liveness.md`): traffic leaves a
+//! suspect path for a healthy one at once, a replacement proxy is asked
+//! of the collector as soon as a path is suspect, and a stalled path is
+//! removed only once another path can carry on (or after
+//! [`crate::scheduler::STALL_BOUND`] in any case). The packets a path still
+//! owed when it was left or removed are sent again over the next path at
+//! once, as far as their queues have room, not only when KCP next sends.
 //!
 //! # Turbo Tunnel names
 //!
@@ -61,7 +67,9 @@ pub enum PathEnd {
     LinkDead,
     /// The stream ended (EOF or error).
     StreamEnded,
-    /// Data sent over it went unacknowledged past its stall limit.
+    /// Data sent over it went unacknowledged past its stall limit while
+    /// another path could carry on, or past
+    /// [`crate::scheduler::STALL_BOUND`].
     Stalled,
     /// The session is closing.
     SessionClosed,
@@ -78,8 +86,15 @@ pub struct PathTotals {
     pub stream_ended: u64,
     /// Paths removed because they stalled.
     pub stalled: u64,
-    /// Packets sent again after their path died.
+    /// Packets queued to be sent again because their path died or traffic
+    /// was moved off it.
     pub resent: u64,
+    /// Times traffic was moved off a suspect path to a healthy one before
+    /// the suspect path was dropped (or recovered).
+    pub switched_early: u64,
+    /// Times a path turned suspect (or stalled) and the collector was asked
+    /// for a proxy beyond `max`.
+    pub replacements_requested: u64,
 }
 
 struct PathEntry {
@@ -94,6 +109,8 @@ struct Inner {
     resend: VecDeque<Bytes>,
     next_id: PathId,
     totals: PathTotals,
+    /// The scheduler's last word on whether a replacement is wanted.
+    replacement_wanted: bool,
 }
 
 /// A set of proxy paths carrying one client session. See the module docs.
@@ -104,7 +121,8 @@ pub struct ProxyPaths {
     incoming_rx: tokio::sync::Mutex<mpsc::Receiver<Bytes>>,
     /// Signalled when a path is added (senders waiting for one).
     path_added: Notify,
-    /// Signalled when a path is removed (the collector).
+    /// Signalled when a path is removed, or a replacement becomes wanted
+    /// or no longer wanted (the collector).
     vacancy: Notify,
     closed: AtomicBool,
     closed_notify: Notify,
@@ -133,6 +151,7 @@ impl ProxyPaths {
                 resend: VecDeque::new(),
                 next_id: 0,
                 totals: PathTotals::default(),
+                replacement_wanted: false,
             }),
             incoming_tx,
             incoming_rx: tokio::sync::Mutex::new(incoming_rx),
@@ -192,7 +211,32 @@ impl ProxyPaths {
     where
         S: AsyncRead + AsyncWrite + Send + 'static,
     {
-        let conn = Arc::new(encapsulated_packet_conn(stream, Some(self.client_id)));
+        let conn = encapsulated_packet_conn(stream, Some(self.client_id));
+        self.add_conn(conn, events, description)
+    }
+
+    /// Adds a dialed proxy as a path: over its datagram channel once the
+    /// proxy opens one ([`crate::datagram_path`]), else as
+    /// [`ProxyPaths::add_path`] does. Returns its id.
+    pub fn add_dialed(self: &Arc<Self>, proxy: crate::dialer::DialedProxy) -> PathId {
+        let conn = match proxy.datagrams {
+            Some(link) => {
+                crate::datagram_path::datagram_packet_conn(proxy.stream, self.client_id, link)
+            }
+            None => encapsulated_packet_conn(proxy.stream, Some(self.client_id)),
+        };
+        self.add_conn(conn, proxy.events, proxy.description)
+    }
+
+    /// Adds a path over a packet connection that already writes the
+    /// preamble.
+    fn add_conn(
+        self: &Arc<Self>,
+        conn: ChannelPacketConn,
+        events: Option<LinkEvents>,
+        description: String,
+    ) -> PathId {
+        let conn = Arc::new(conn);
         let mut inner = self.lock();
         let id = inner.next_id;
         inner.next_id += 1;
@@ -233,12 +277,7 @@ impl ProxyPaths {
             PathEnd::SessionClosed => {}
         }
         let count = resend.len();
-        for packet in resend {
-            if inner.resend.len() >= RESEND_QUEUE {
-                inner.resend.pop_front();
-            }
-            inner.resend.push_back(packet);
-        }
+        queue_resend(&mut inner, resend);
         let live = inner.entries.len();
         drop(inner);
         for task in &entry.tasks {
@@ -246,10 +285,91 @@ impl ProxyPaths {
         }
         if why != PathEnd::SessionClosed {
             tracing::info!(path = id, description = %entry.description, ?why, resend = count, live, "proxy path lost");
+            if count > 0 && !self.is_closed() {
+                self.flush_resend();
+            }
         }
         self.vacancy.notify_waiters();
         // Wake a sender that may be waiting on this path's full queue.
         self.path_added.notify_waiters();
+    }
+
+    /// Whether a path is suspect, stalled or demoted, so that the collector
+    /// should dial one proxy beyond its `max` (as of the last check).
+    pub fn replacement_wanted(&self) -> bool {
+        self.lock().replacement_wanted
+    }
+
+    /// Applies the liveness rules now rather than at the next periodic
+    /// check: the collector calls it when a proxy was added, so that
+    /// traffic leaves a suspect path for it at once.
+    pub fn check_now(&self) {
+        if !self.is_closed() {
+            self.check_paths();
+        }
+    }
+
+    /// Applies the scheduler's liveness rules now: moves traffic off
+    /// suspect paths, removes the paths it gives up on, tells the collector
+    /// when a replacement becomes wanted, and sends what was queued for
+    /// resending.
+    fn check_paths(&self) {
+        let now = Instant::now().into_std();
+        let mut inner = self.lock();
+        let checkup = inner.scheduler.check(now);
+        for (id, packets) in checkup.switched {
+            inner.totals.switched_early += 1;
+            let description = inner
+                .entries
+                .get(&id)
+                .map(|e| e.description.clone())
+                .unwrap_or_default();
+            tracing::info!(path = id, %description, resend = packets.len(), "proxy path suspect; traffic moved to another");
+            queue_resend(&mut inner, packets);
+        }
+        let wanted = checkup.replacement_wanted;
+        let changed = wanted != inner.replacement_wanted;
+        if wanted && changed {
+            inner.totals.replacements_requested += 1;
+            tracing::info!("a proxy path looks stalled; asking for a replacement");
+        }
+        inner.replacement_wanted = wanted;
+        drop(inner);
+        for id in checkup.remove {
+            self.remove_path(id, PathEnd::Stalled);
+        }
+        if changed {
+            self.vacancy.notify_waiters();
+        }
+        self.flush_resend();
+    }
+
+    /// Sends queued resends over the paths the scheduler picks, as far as
+    /// their queues have room now, without waiting (the rest goes out
+    /// ahead of KCP's next packet). Returns how many went out.
+    fn flush_resend(&self) -> usize {
+        let now = Instant::now().into_std();
+        let mut inner = self.lock();
+        let Inner {
+            scheduler,
+            entries,
+            resend,
+            ..
+        } = &mut *inner;
+        let mut sent = 0;
+        while let Some(packet) = resend.front() {
+            let picked = scheduler
+                .pick(|id| entries.get(&id).is_some_and(|e| e.conn.has_send_room()))
+                .and_then(|id| entries.get(&id).map(|e| (id, e)));
+            let Some((id, entry)) = picked else { break };
+            if entry.conn.try_send(packet.clone()).is_err() {
+                break;
+            }
+            scheduler.on_sent(id, packet, now);
+            resend.pop_front();
+            sent += 1;
+        }
+        sent
     }
 
     /// A future that resolves when a path is removed or the session closes
@@ -401,7 +521,20 @@ async fn watch_link(paths: Weak<ProxyPaths>, id: PathId, mut events: LinkEvents)
     }
 }
 
-/// Removes paths whose data goes unacknowledged past their stall limit.
+/// Queues `packets` for resending (the oldest queued are dropped beyond
+/// [`RESEND_QUEUE`]; KCP retransmits those itself).
+fn queue_resend(inner: &mut Inner, packets: Vec<Bytes>) {
+    inner.totals.resent += packets.len() as u64;
+    for packet in packets {
+        if inner.resend.len() >= RESEND_QUEUE {
+            inner.resend.pop_front();
+        }
+        inner.resend.push_back(packet);
+    }
+}
+
+/// Applies the liveness rules every [`STALL_CHECK`]
+/// ([`ProxyPaths::check_paths`]).
 async fn stall_checker(paths: Weak<ProxyPaths>) {
     let mut tick = tokio::time::interval(STALL_CHECK);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -411,10 +544,7 @@ async fn stall_checker(paths: Weak<ProxyPaths>) {
         if set.is_closed() {
             return;
         }
-        let stalled = set.lock().scheduler.stalled(Instant::now().into_std());
-        for id in stalled {
-            set.remove_path(id, PathEnd::Stalled);
-        }
+        set.check_paths();
     }
 }
 
@@ -477,9 +607,9 @@ impl<S: Spreading> PacketConn for PathsPacketConn<S> {
 }
 
 /// Turbo Tunnel's `RedialPacketConn` (Go: `common/turbotunnel/redialpacketconn.go`):
-/// one proxy at a time. Packets go over the oldest live path; when it dies
-/// the next one (a warm spare, or the next proxy collected) carries on with
-/// the same ClientId, so KCP and smux above never notice.
+/// one proxy at a time. Packets go over one path; when it dies or turns
+/// suspect, the next one (a warm spare, or the next proxy collected)
+/// carries on with the same ClientId, so KCP and smux above never notice.
 pub type RedialPacketConn = PathsPacketConn<Redial>;
 
 /// Turbo Tunnel's `MultiplexingPacketConn`, striping: packets are spread

@@ -5,27 +5,46 @@
 //! the proxy ("path") each one went over. It reads the segment headers to
 //! learn which path carried each data segment (`sn`) and when the server
 //! acknowledged it (an ACK segment or a cumulative `una`), whatever path
-//! the acknowledgement came back on. From that it knows, per path:
+//! the acknowledgement came back on. From that it knows, per path, its
+//! round-trip time, whether data sent over it is outstanding, and since
+//! when nothing sent over it has been acknowledged ("no progress"). Any
+//! acknowledgement, however late, is progress: a slow path that keeps being
+//! acknowledged is alive. An idle path (nothing outstanding) is never
+//! judged. The rules, all applied by [`PathScheduler::check`] with the
+//! time passed in (`docs/proxy-liveness.md` has the reasoning):
 //!
-//! * whether data sent over it is outstanding, and since when nothing sent
-//!   over it has been acknowledged: a path whose data stays unacknowledged
-//!   for longer than its stall limit is dead (the proxy, its WebRTC link or
-//!   its WebSocket to the server stopped). An idle path has nothing
-//!   outstanding and is never dropped by this rule;
-//! * its round-trip time (send to acknowledgement), from which the stall
-//!   limit is derived: four smoothed round trips, never less than
-//!   [`STALL_FLOOR`] and never more than [`STALL_CEILING`] (upstream's
-//!   fixed 20 s);
-//! * the packets it carried that still hold unacknowledged data, so that
-//!   when it dies they are sent again at once over the survivors instead of
-//!   waiting for KCP's retransmission timer, which has backed off during
-//!   the stall.
+//! * **Suspect**: no progress for [`SUSPECT_RTTS`] smoothed round trips, at
+//!   least [`SUSPECT_FLOOR`], with data outstanding. The session asks for
+//!   one proxy beyond its `max` ([`Checkup::replacement_wanted`]) so that a
+//!   spare is usually there before the path is declared dead.
+//! * **Switch early**: a suspect path is demoted as soon as another path is
+//!   healthy (neither suspect, stalled nor demoted): it no longer gets
+//!   packets while a non-demoted path exists, and the packets it carried
+//!   that still hold unacknowledged data are handed back
+//!   ([`Checkup::switched`]) to be sent again at once over the others,
+//!   instead of waiting for KCP's backed-off retransmission timer. A
+//!   demoted path stays as a spare; an acknowledgement of its data, or
+//!   (once it owes nothing) any packet arriving over it, shows it recovered
+//!   and lifts the demotion.
+//! * **Stalled**: no progress for its stall limit (four smoothed round
+//!   trips, within [`STALL_FLOOR`]..=[`STALL_CEILING`]) with data
+//!   outstanding or while demoted; in multiplexing mode also four round
+//!   trips (at least [`SIBLING_STALL_FLOOR`]) without progress while another
+//!   path kept being acknowledged. A stalled path is removed only when
+//!   another path is healthy: the last live path is never dropped without
+//!   a replacement in hand.
+//! * **Bound**: whatever else is there, a path is removed after
+//!   [`STALL_BOUND`] without progress while it owes data or is demoted
+//!   (upstream's fixed 20 s), so a dead proxy cannot hold a session for
+//!   ever.
 //!
 //! In redial mode (the policy of [`crate::paths::RedialPacketConn`]) one
-//! path carries everything (the oldest live one; others are warm spares);
-//! in multiplexing mode (that of [`crate::paths::MultiplexingPacketConn`])
-//! packets go round-robin over the paths whose send queue has room, which
-//! weights each proxy by the rate at which it drains.
+//! path carries everything: the current carrier for as long as it is not
+//! demoted, else the oldest path that is not; the others are warm spares. A
+//! spare that recovers stays a spare (traffic does not flap back). In
+//! multiplexing mode (that of [`crate::paths::MultiplexingPacketConn`])
+//! packets go round-robin over the non-demoted paths whose send queue has
+//! room, which weights each proxy by the rate at which it drains.
 
 use std::collections::VecDeque;
 use std::time::{Duration, Instant};
@@ -42,7 +61,15 @@ pub const STALL_FLOOR: Duration = Duration::from_secs(3);
 /// Longest stall limit: upstream's fixed `SnowflakeTimeout`.
 pub const STALL_CEILING: Duration = Duration::from_secs(20);
 /// Stall limit in round trips.
-const STALL_RTTS: u32 = 4;
+pub const STALL_RTTS: u32 = 4;
+/// Shortest time without progress (data outstanding) before a path is
+/// suspect.
+pub const SUSPECT_FLOOR: Duration = Duration::from_secs(1);
+/// Time without progress before a path is suspect, in round trips.
+pub const SUSPECT_RTTS: u32 = 2;
+/// Longest a path may go without progress while it owes data or is
+/// demoted, replacement or not (upstream's `SnowflakeTimeout`).
+pub const STALL_BOUND: Duration = STALL_CEILING;
 /// In multiplexing mode, the shortest time a path may go without progress
 /// while another path keeps being acknowledged.
 pub const SIBLING_STALL_FLOOR: Duration = Duration::from_secs(1);
@@ -73,6 +100,10 @@ struct PathState {
     progress_at: Instant,
     /// Smoothed round-trip time, once measured.
     srtt: Option<Duration>,
+    /// Traffic was moved off it because it turned suspect: it gets no
+    /// packets while a non-demoted path exists, and is dropped at its stall
+    /// limit unless it recovers.
+    demoted: bool,
     /// When data it carried was last acknowledged.
     last_ack_at: Option<Instant>,
     /// Packets with data segments, oldest first, for resending.
@@ -116,12 +147,30 @@ pub struct PathCounters {
     pub srtt: Option<Duration>,
 }
 
+/// What [`PathScheduler::check`] found.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Checkup {
+    /// Paths to remove now: stalled with a healthy path left to carry on,
+    /// or past [`STALL_BOUND`]. Their remaining packets come back from
+    /// [`PathScheduler::remove_path`].
+    pub remove: Vec<PathId>,
+    /// Paths demoted now, each with the packets it carried that still hold
+    /// unacknowledged data, oldest first, to send again over the others at
+    /// once.
+    pub switched: Vec<(PathId, Vec<Bytes>)>,
+    /// Whether a path that stays is suspect, stalled or demoted: the
+    /// session should dial one proxy beyond its `max`.
+    pub replacement_wanted: bool,
+}
+
 /// The scheduler. Time is passed in; nothing here sleeps or does I/O.
 #[derive(Debug)]
 pub struct PathScheduler {
     mode: Mode,
     paths: Vec<PathState>,
     turn: usize,
+    /// In redial mode, the path carrying traffic.
+    carrier: Option<PathId>,
     /// `sn` of the first entry of `tracked`.
     base_sn: u32,
     /// Which path last carried each data segment from `base_sn` on.
@@ -137,6 +186,7 @@ impl PathScheduler {
             mode,
             paths: Vec::new(),
             turn: 0,
+            carrier: None,
             base_sn: 0,
             tracked: VecDeque::new(),
             based: false,
@@ -155,6 +205,7 @@ impl PathScheduler {
             outstanding: 0,
             progress_at: now,
             srtt: None,
+            demoted: false,
             last_ack_at: None,
             kept: VecDeque::new(),
             packets_sent: 0,
@@ -170,16 +221,28 @@ impl PathScheduler {
         let Some(index) = self.paths.iter().position(|p| p.id == id) else {
             return Vec::new();
         };
-        let path = self.paths.remove(index);
-        let mut resend = Vec::new();
-        for kept in path.kept {
-            if self.any_unacked_on(&kept, id) {
-                resend.push(kept.packet);
-            }
+        let resend = self.take_unacked(index);
+        self.paths.remove(index);
+        if self.carrier == Some(id) {
+            self.carrier = None;
         }
         // The segments stay tracked under the dead path until they are
         // acknowledged or sent again; nothing reads its progress any more.
         resend
+    }
+
+    /// Empties the kept packets of the path at `index`, returning those
+    /// that still hold data unacknowledged on it.
+    fn take_unacked(&mut self, index: usize) -> Vec<Bytes> {
+        let Some(path) = self.paths.get_mut(index) else {
+            return Vec::new();
+        };
+        let id = path.id;
+        let kept = std::mem::take(&mut path.kept);
+        kept.into_iter()
+            .filter(|k| unacked_on(&self.tracked, self.base_sn, k, id))
+            .map(|k| k.packet)
+            .collect()
     }
 
     /// Number of paths.
@@ -213,30 +276,59 @@ impl PathScheduler {
     }
 
     /// The path for the next packet. `has_room` tells whether a path's
-    /// send queue can take a packet now. In multiplexing mode, paths
-    /// without room are skipped; if none has room, the next one in turn is
-    /// returned anyway (the caller waits on it). `None` with no paths.
+    /// send queue can take a packet now. Demoted paths are passed over
+    /// while a path that is not demoted exists. In redial mode, the
+    /// carrier (kept while it is not demoted, else the oldest path that is
+    /// not). In multiplexing mode, paths without room are skipped; if none
+    /// has room, the next one in turn is returned anyway (the caller waits
+    /// on it). `None` with no paths.
     pub fn pick(&mut self, has_room: impl Fn(PathId) -> bool) -> Option<PathId> {
+        let any_promoted = self.paths.iter().any(|p| !p.demoted);
+        let eligible = |p: &PathState| !any_promoted || !p.demoted;
         match self.mode {
-            Mode::Redial => self.paths.first().map(|p| p.id),
+            Mode::Redial => {
+                let current = self
+                    .carrier
+                    .and_then(|id| self.paths.iter().find(|p| p.id == id))
+                    .filter(|p| eligible(p))
+                    .map(|p| p.id);
+                let chosen =
+                    current.or_else(|| self.paths.iter().find(|p| eligible(p)).map(|p| p.id));
+                self.carrier = chosen;
+                chosen
+            }
             Mode::Multiplexing => {
                 let n = self.paths.len();
-                if n == 0 {
-                    return None;
-                }
+                let mut fallback = None;
                 for step in 0..n {
                     let index = (self.turn + step) % n;
-                    let id = self.paths[index].id;
-                    if has_room(id) {
+                    let path = &self.paths[index];
+                    if !eligible(path) {
+                        continue;
+                    }
+                    fallback.get_or_insert(index);
+                    if has_room(path.id) {
                         self.turn = (index + 1) % n;
-                        return Some(id);
+                        return Some(path.id);
                     }
                 }
-                let index = self.turn % n;
+                let index = fallback?;
                 self.turn = (index + 1) % n;
                 Some(self.paths[index].id)
             }
         }
+    }
+
+    /// In redial mode, the path that carries traffic now, if one was
+    /// picked and is still there.
+    pub fn carrier(&self) -> Option<PathId> {
+        self.carrier
+            .filter(|id| self.paths.iter().any(|p| p.id == *id))
+    }
+
+    /// Whether path `id` is demoted (see the module docs).
+    pub fn is_demoted(&self, id: PathId) -> bool {
+        self.paths.iter().any(|p| p.id == id && p.demoted)
     }
 
     /// Records that `packet` went out over path `id` at `now`.
@@ -295,6 +387,12 @@ impl PathScheduler {
         if let Some(path) = self.paths.iter_mut().find(|p| p.id == id) {
             path.packets_received += 1;
             path.bytes_received += packet.len() as u64;
+            // A demoted path that owes nothing (its data was moved) has no
+            // acknowledgement left to show it works; a packet arriving over
+            // it does.
+            if path.demoted && path.outstanding == 0 {
+                path.demoted = false;
+            }
         }
         let mut acks: Vec<u32> = Vec::new();
         let mut una: Option<u32> = None;
@@ -324,41 +422,57 @@ impl PathScheduler {
         }
     }
 
-    /// Paths whose outstanding data has gone unacknowledged for longer
-    /// than their stall limit. In multiplexing mode also the paths that
-    /// made no progress for four of their round trips (at least
-    /// [`SIBLING_STALL_FLOOR`]) while another path kept being
-    /// acknowledged: with packets spread over all paths, a working path is
-    /// acknowledged as steadily as its siblings, so one that falls silent
-    /// is found long before the absolute limit.
-    pub fn stalled(&self, now: Instant) -> Vec<PathId> {
+    /// Applies the liveness rules of the module docs at `now`: demotes
+    /// suspect paths when a healthy one can take over, and says which paths
+    /// to remove and whether a replacement is wanted.
+    pub fn check(&mut self, now: Instant) -> Checkup {
         let latest_ack = self.paths.iter().filter_map(|p| p.last_ack_at).max();
-        self.paths
+        let mode = self.mode;
+        let verdicts: Vec<Verdict> = self
+            .paths
             .iter()
-            .filter(|p| {
-                if p.outstanding == 0 {
-                    return false;
+            .map(|p| verdict(p, now, mode, latest_ack))
+            .collect();
+        let healthy: Vec<PathId> = self
+            .paths
+            .iter()
+            .zip(&verdicts)
+            .filter(|(p, v)| !p.demoted && !v.suspect && !v.stalled)
+            .map(|(p, _)| p.id)
+            .collect();
+        let other_healthy = |id: PathId| healthy.iter().any(|&h| h != id);
+        let mut checkup = Checkup::default();
+        for (index, v) in verdicts.into_iter().enumerate() {
+            let (id, demoted) = (self.paths[index].id, self.paths[index].demoted);
+            if v.expired || (v.stalled && other_healthy(id)) {
+                checkup.remove.push(id);
+                continue;
+            }
+            if !demoted && (v.suspect || v.stalled) && other_healthy(id) {
+                self.paths[index].demoted = true;
+                if self.carrier == Some(id) {
+                    // The switch: the oldest healthy path carries from now
+                    // on, even if this one recovers.
+                    self.carrier = healthy.iter().copied().find(|&h| h != id);
                 }
-                if now.saturating_duration_since(p.progress_at) > stall_limit(p) {
-                    return true;
-                }
-                if self.mode != Mode::Multiplexing {
-                    return false;
-                }
-                let (Some(srtt), Some(latest)) = (p.srtt, latest_ack) else {
-                    return false;
-                };
-                let limit = (srtt * STALL_RTTS).max(SIBLING_STALL_FLOOR);
-                latest.saturating_duration_since(p.progress_at) > limit
-                    && now.saturating_duration_since(p.progress_at) > limit
-            })
-            .map(|p| p.id)
-            .collect()
+                let resend = self.take_unacked(index);
+                checkup.switched.push((id, resend));
+            }
+            if v.suspect || v.stalled || self.paths[index].demoted {
+                checkup.replacement_wanted = true;
+            }
+        }
+        checkup
     }
 
     /// The stall limit of path `id`.
     pub fn stall_limit(&self, id: PathId) -> Option<Duration> {
         self.paths.iter().find(|p| p.id == id).map(stall_limit)
+    }
+
+    /// The time without progress after which path `id` is suspect.
+    pub fn suspect_limit(&self, id: PathId) -> Option<Duration> {
+        self.paths.iter().find(|p| p.id == id).map(suspect_limit)
     }
 
     fn path_mut(&mut self, id: PathId) -> Option<&mut PathState> {
@@ -430,6 +544,7 @@ impl PathScheduler {
             path.outstanding = path.outstanding.saturating_sub(1);
             path.progress_at = now;
             path.last_ack_at = Some(now);
+            path.demoted = false;
             let sample = now.saturating_duration_since(entry.sent_at);
             path.srtt = Some(match path.srtt {
                 None => sample,
@@ -437,9 +552,33 @@ impl PathScheduler {
             });
         }
     }
+}
 
-    fn any_unacked_on(&self, kept: &KeptPacket, path: PathId) -> bool {
-        unacked_on(&self.tracked, self.base_sn, kept, path)
+/// How one path stands at a given time.
+#[derive(Debug, Clone, Copy)]
+struct Verdict {
+    suspect: bool,
+    stalled: bool,
+    expired: bool,
+}
+
+fn verdict(p: &PathState, now: Instant, mode: Mode, latest_ack: Option<Instant>) -> Verdict {
+    let silent = now.saturating_duration_since(p.progress_at);
+    let owes = p.outstanding > 0;
+    let judged = owes || p.demoted;
+    let sibling_stalled = mode == Mode::Multiplexing
+        && judged
+        && match (p.srtt, latest_ack) {
+            (Some(srtt), Some(latest)) => {
+                let limit = (srtt * STALL_RTTS).max(SIBLING_STALL_FLOOR);
+                latest.saturating_duration_since(p.progress_at) > limit && silent > limit
+            }
+            _ => false,
+        };
+    Verdict {
+        suspect: owes && silent > suspect_limit(p),
+        stalled: (judged && silent > stall_limit(p)) || sibling_stalled,
+        expired: judged && silent > STALL_BOUND,
     }
 }
 
@@ -471,6 +610,14 @@ fn stall_limit(path: &PathState) -> Duration {
         Some(srtt) => (srtt * STALL_RTTS).clamp(STALL_FLOOR, STALL_CEILING),
         None => STALL_FLOOR,
     }
+}
+
+fn suspect_limit(path: &PathState) -> Duration {
+    let limit = match path.srtt {
+        Some(srtt) => (srtt * SUSPECT_RTTS).max(SUSPECT_FLOOR),
+        None => SUSPECT_FLOOR,
+    };
+    limit.min(stall_limit(path))
 }
 
 /// `a < b` in sequence-number space.
@@ -527,6 +674,10 @@ mod tests {
         Duration::from_millis(n)
     }
 
+    fn packet_sn(packet: &[u8]) -> u32 {
+        segment::packet_sn(packet).unwrap()
+    }
+
     #[test]
     fn redial_uses_the_oldest_path_until_it_goes() {
         let t0 = Instant::now();
@@ -563,17 +714,222 @@ mod tests {
         s.add_path(1, t0);
         // Only acks (no data) go out: nothing outstanding.
         s.on_sent(1, &ack(&[5], 6), t0);
-        assert!(s.stalled(t0 + Duration::from_secs(3600)).is_empty());
+        assert_eq!(s.check(t0 + Duration::from_secs(3600)), Checkup::default());
     }
 
     #[test]
-    fn unacknowledged_data_stalls_a_path_after_the_floor() {
+    fn a_silent_only_path_asks_for_a_replacement_and_waits_for_it() {
         let t0 = Instant::now();
         let mut s = PathScheduler::new(Mode::Redial);
         s.add_path(1, t0);
+        assert_eq!(s.pick(|_| true), Some(1));
         s.on_sent(1, &push(&[0, 1], 0), t0);
-        assert!(s.stalled(t0 + STALL_FLOOR).is_empty());
-        assert_eq!(s.stalled(t0 + STALL_FLOOR + ms(1)), vec![1]);
+        assert_eq!(s.suspect_limit(1), Some(SUSPECT_FLOOR));
+        assert_eq!(s.check(t0 + SUSPECT_FLOOR), Checkup::default());
+        // Suspect: a replacement is wanted, nothing is dropped.
+        let suspect = s.check(t0 + SUSPECT_FLOOR + ms(1));
+        assert!(suspect.replacement_wanted);
+        assert!(suspect.remove.is_empty() && suspect.switched.is_empty());
+        // Past its stall limit, but the only path: kept.
+        let stalled = s.check(t0 + STALL_FLOOR + ms(1));
+        assert!(stalled.replacement_wanted);
+        assert!(stalled.remove.is_empty());
+        assert_eq!(s.pick(|_| true), Some(1));
+        // The replacement connects: the stalled path goes, and what it owed
+        // comes back for the new one.
+        let t1 = t0 + Duration::from_secs(5);
+        s.add_path(2, t1);
+        let replaced = s.check(t1);
+        assert_eq!(replaced.remove, vec![1]);
+        assert!(!replaced.replacement_wanted);
+        assert_eq!(s.remove_path(1), vec![push(&[0, 1], 0)]);
+        assert_eq!(s.pick(|_| true), Some(2));
+    }
+
+    #[test]
+    fn a_silent_only_path_is_dropped_at_the_bound() {
+        let t0 = Instant::now();
+        let mut s = PathScheduler::new(Mode::Redial);
+        s.add_path(1, t0);
+        s.on_sent(1, &push(&[0], 0), t0);
+        assert!(s.check(t0 + STALL_BOUND).remove.is_empty());
+        assert_eq!(s.check(t0 + STALL_BOUND + ms(1)).remove, vec![1]);
+    }
+
+    #[test]
+    fn a_slow_but_acknowledged_only_path_is_never_dropped() {
+        let t0 = Instant::now();
+        let mut s = PathScheduler::new(Mode::Redial);
+        s.add_path(1, t0);
+        let mut now = t0;
+        let mut pending: VecDeque<(Instant, u32)> = VecDeque::new();
+        let mut wanted_at = None;
+        // One segment every 50 ms for 60 s. Round trips of 150 ms, except
+        // that from 10 s to 14.5 s nothing gets through (an SCTP
+        // retransmission stall): everything sent then is acknowledged at
+        // 14.5 s.
+        for sn in 0..1200u32 {
+            let hold_until = t0 + Duration::from_millis(14_500);
+            let stalled = now >= t0 + Duration::from_secs(10) && now < hold_until;
+            s.on_sent(1, &push(&[sn], 0), now);
+            let due = if stalled { hold_until } else { now + ms(150) };
+            pending.push_back((due, sn));
+            now += ms(50);
+            while let Some(&(due, acked)) = pending.front() {
+                if due > now {
+                    break;
+                }
+                s.on_received(1, &ack(&[acked], 0), due);
+                pending.pop_front();
+            }
+            let checkup = s.check(now);
+            assert!(checkup.remove.is_empty(), "dropped at {:?}", now - t0);
+            if checkup.replacement_wanted {
+                wanted_at.get_or_insert(now - t0);
+            }
+            assert_eq!(s.pick(|_| true), Some(1));
+        }
+        // The long silence did ask for a spare, once it passed the suspect
+        // limit.
+        let wanted_at = wanted_at.expect("a replacement was wanted");
+        assert!(wanted_at > Duration::from_secs(10) + SUSPECT_FLOOR);
+        assert!(!s.check(now).replacement_wanted);
+    }
+
+    #[test]
+    fn redial_switches_to_the_spare_when_the_carrier_turns_suspect() {
+        let t0 = Instant::now();
+        let mut s = PathScheduler::new(Mode::Redial);
+        s.add_path(1, t0);
+        s.add_path(2, t0);
+        // Path 1 carries, with 100 ms round trips...
+        for sn in 0..10u32 {
+            let at = t0 + ms(u64::from(sn) * 10);
+            assert_eq!(s.pick(|_| true), Some(1));
+            s.on_sent(1, &push(&[sn], 0), at);
+            s.on_received(2, &ack(&[sn], 0), at + ms(100));
+        }
+        // ...then falls silent.
+        let silent_from = t0 + ms(200);
+        for sn in 10..20u32 {
+            s.on_sent(1, &push(&[sn], 0), silent_from + ms(u64::from(sn - 10)));
+        }
+        let limit = s.suspect_limit(1).unwrap();
+        assert_eq!(limit, SUSPECT_FLOOR);
+        assert_eq!(s.check(silent_from + limit), Checkup::default());
+        let at = silent_from + limit + ms(20);
+        let checkup = s.check(at);
+        assert!(checkup.remove.is_empty(), "not dropped before its limit");
+        assert!(checkup.replacement_wanted);
+        let resend: Vec<Bytes> = (10..20u32).map(|sn| push(&[sn], 0)).collect();
+        assert_eq!(checkup.switched, vec![(1, resend.clone())]);
+        assert!(s.is_demoted(1));
+        // Traffic, the resent packets first, goes over the spare now.
+        for packet in &resend {
+            assert_eq!(s.pick(|_| true), Some(2));
+            s.on_sent(2, packet, at);
+            s.on_received(2, &ack(&[packet_sn(packet)], 0), at + ms(100));
+        }
+        assert_eq!(s.pick(|_| true), Some(2));
+        // Still a spare until its stall limit; then dropped.
+        let limit = s.stall_limit(1).unwrap();
+        let checkup = s.check(silent_from + limit);
+        assert!(checkup.remove.is_empty());
+        assert_eq!(s.check(silent_from + limit + ms(1)).remove, vec![1]);
+    }
+
+    #[test]
+    fn a_demoted_path_that_recovers_is_a_spare_again() {
+        let t0 = Instant::now();
+        for recovery in ["packet received", "own acknowledgement"] {
+            let mut s = PathScheduler::new(Mode::Redial);
+            s.add_path(1, t0);
+            s.add_path(2, t0);
+            assert_eq!(s.pick(|_| true), Some(1));
+            s.on_sent(1, &push(&[0], 0), t0);
+            let at = t0 + SUSPECT_FLOOR + ms(1);
+            let checkup = s.check(at);
+            assert_eq!(checkup.switched, vec![(1, vec![push(&[0], 0)])]);
+            match recovery {
+                "packet received" => {
+                    // The segment is resent over path 2, then path 1 shows
+                    // life.
+                    assert_eq!(s.pick(|_| true), Some(2));
+                    s.on_sent(2, &push(&[0], 0), at);
+                    // The server's data (its acknowledgement of sn 0 comes
+                    // later, over path 2).
+                    s.on_received(1, &push(&[7], 0), at + ms(10));
+                    assert!(!s.is_demoted(1));
+                    s.on_received(2, &ack(&[0], 1), at + ms(20));
+                }
+                _ => {
+                    // Path 1's own segment is acknowledged before it was
+                    // sent again.
+                    s.on_received(2, &ack(&[0], 1), at + ms(10));
+                }
+            }
+            assert!(!s.is_demoted(1), "{recovery}");
+            let later = t0 + STALL_CEILING;
+            assert!(s.check(later).remove.is_empty(), "{recovery}");
+            // Traffic does not flap back: path 2 keeps carrying.
+            assert_eq!(s.pick(|_| true), Some(2), "{recovery}");
+        }
+    }
+
+    #[test]
+    fn a_suspect_only_path_hands_over_when_the_replacement_arrives() {
+        let t0 = Instant::now();
+        let mut s = PathScheduler::new(Mode::Redial);
+        s.add_path(1, t0);
+        s.pick(|_| true);
+        s.on_sent(1, &push(&[0], 0), t0);
+        assert!(s.check(t0 + ms(1500)).replacement_wanted);
+        // The replacement is up before path 1's stall limit: traffic moves
+        // at once, path 1 waits as a spare until its limit.
+        s.add_path(2, t0 + ms(2000));
+        let checkup = s.check(t0 + ms(2000));
+        assert_eq!(checkup.switched, vec![(1, vec![push(&[0], 0)])]);
+        assert!(checkup.remove.is_empty());
+        assert_eq!(s.pick(|_| true), Some(2));
+        s.on_sent(2, &push(&[0], 0), t0 + ms(2000));
+        s.on_received(2, &ack(&[0], 1), t0 + ms(2050));
+        assert!(s.check(t0 + STALL_FLOOR).remove.is_empty());
+        assert_eq!(s.check(t0 + STALL_FLOOR + ms(1)).remove, vec![1]);
+    }
+
+    #[test]
+    fn nobody_is_demoted_without_a_healthy_path_to_take_over() {
+        let t0 = Instant::now();
+        let mut s = PathScheduler::new(Mode::Multiplexing);
+        s.add_path(1, t0);
+        s.add_path(2, t0);
+        s.on_sent(1, &push(&[0], 0), t0);
+        s.on_sent(2, &push(&[1], 0), t0);
+        let checkup = s.check(t0 + STALL_FLOOR + ms(1));
+        assert!(checkup.switched.is_empty());
+        assert!(checkup.remove.is_empty());
+        assert!(checkup.replacement_wanted);
+        let mut bound = s.check(t0 + STALL_BOUND + ms(1)).remove;
+        bound.sort_unstable();
+        assert_eq!(bound, vec![1, 2]);
+    }
+
+    #[test]
+    fn multiplexing_passes_over_demoted_paths() {
+        let t0 = Instant::now();
+        let mut s = PathScheduler::new(Mode::Multiplexing);
+        for id in 1..=3 {
+            s.add_path(id, t0);
+        }
+        s.on_sent(2, &push(&[0], 0), t0);
+        let checkup = s.check(t0 + SUSPECT_FLOOR + ms(1));
+        assert_eq!(checkup.switched, vec![(2, vec![push(&[0], 0)])]);
+        let picks: Vec<_> = (0..4).map(|_| s.pick(|_| true).unwrap()).collect();
+        assert!(!picks.contains(&2), "{picks:?}");
+        // Alone, a demoted path still carries.
+        s.remove_path(1);
+        s.remove_path(3);
+        assert_eq!(s.pick(|_| true), Some(2));
     }
 
     #[test]
@@ -586,7 +942,7 @@ mod tests {
         s.on_sent(2, &push(&[1], 0), t0);
         // The server acknowledges both, over path 2 only.
         s.on_received(2, &ack(&[0, 1], 2), t0 + ms(50));
-        assert!(s.stalled(t0 + Duration::from_secs(60)).is_empty());
+        assert_eq!(s.check(t0 + Duration::from_secs(60)), Checkup::default());
         let counters = s.counters();
         assert_eq!(counters[0].srtt, Some(ms(50)));
         assert_eq!(counters[1].packets_received, 1);
@@ -610,7 +966,7 @@ mod tests {
             }
         }
         let later = now + STALL_FLOOR + ms(1);
-        assert_eq!(s.stalled(later), vec![1]);
+        assert_eq!(s.check(later).remove, vec![1]);
         // Its unacknowledged packets come back for resending.
         let resend = s.remove_path(1);
         assert_eq!(resend.len(), 50);
@@ -647,12 +1003,17 @@ mod tests {
                 }
                 now += ms(10);
             }
-            let stalled = s.stalled(now);
+            let checkup = s.check(now);
             assert!(now - silent_from < STALL_FLOOR);
             match mode {
-                Mode::Multiplexing => assert_eq!(stalled, vec![1]),
-                // One path at a time has no sibling to compare with.
-                Mode::Redial => assert!(stalled.is_empty()),
+                Mode::Multiplexing => assert_eq!(checkup.remove, vec![1]),
+                // One path at a time has no sibling to compare with: path 1
+                // is only suspect, so traffic leaves it and it waits.
+                Mode::Redial => {
+                    assert!(checkup.remove.is_empty());
+                    assert_eq!(checkup.switched.len(), 1);
+                    assert_eq!(checkup.switched[0].0, 1);
+                }
             }
         }
     }
@@ -684,7 +1045,10 @@ mod tests {
                     true
                 }
             });
-            assert!(s.stalled(now).is_empty(), "at {:?}", now - t0);
+            let checkup = s.check(now);
+            assert!(checkup.remove.is_empty(), "at {:?}", now - t0);
+            assert!(checkup.switched.is_empty(), "at {:?}", now - t0);
+            assert!(!checkup.replacement_wanted, "at {:?}", now - t0);
         }
     }
 
@@ -735,7 +1099,7 @@ mod tests {
         s.on_sent(1, &push(&[0], 0), t0);
         // KCP resends sn 0 over path 2: path 1 has nothing outstanding.
         s.on_sent(2, &push(&[0], 0), t0 + ms(300));
-        assert_eq!(s.stalled(t0 + Duration::from_secs(10)), vec![2]);
+        assert_eq!(s.check(t0 + Duration::from_secs(10)).remove, vec![2]);
         assert!(s.remove_path(1).is_empty());
     }
 

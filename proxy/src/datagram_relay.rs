@@ -9,9 +9,11 @@
 //! the server expects: it follows the reliable channel's bytes frame by
 //! frame, so that a datagram is only ever placed between two whole frames.
 //!
-//! Toward the client, [`DownstreamSplitter`] cuts the server's stream into
-//! packets; the driver sends each one as a datagram once the client has
-//! switched, or writes it back into the reliable channel, framed, before.
+//! Toward the client, [`DownstreamSplitter`] passes the server's bytes
+//! through untouched until the client has switched, following the frame
+//! boundaries all along; from the first message that starts between two
+//! frames after the switch, it cuts the stream into packets that the driver
+//! sends as datagrams.
 //!
 //! Both are sans-IO; [`crate::relay`] drives them.
 
@@ -133,11 +135,25 @@ impl UpstreamMerger {
     }
 }
 
-/// Relay → client: the server's stream cut into packets. See the module
-/// docs.
+/// What to do with bytes from the relay.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Downstream {
+    /// Write these bytes, untouched, into the reliable channel.
+    Raw(Bytes),
+    /// Send this packet as a datagram.
+    Packet(Bytes),
+}
+
+/// Relay → client: passes the server's stream through untouched until the
+/// client has switched to datagrams, then cuts it into packets. It follows
+/// frame boundaries from the first byte, so the switch happens only at a
+/// message that starts between two frames; a stream that is not
+/// encapsulated is never switched. See the module docs.
 #[derive(Debug)]
 pub struct DownstreamSplitter {
     deframer: Deframer,
+    switched: bool,
+    opaque: bool,
 }
 
 impl Default for DownstreamSplitter {
@@ -151,18 +167,55 @@ impl DownstreamSplitter {
     pub fn new() -> Self {
         DownstreamSplitter {
             deframer: Deframer::new(MAX_PACKET),
+            switched: false,
+            opaque: false,
         }
     }
 
-    /// Takes bytes from the WebSocket.
-    pub fn push(&mut self, bytes: &[u8]) {
-        self.deframer.push(bytes);
+    /// Whether packets now go out as datagrams.
+    pub fn is_switched(&self) -> bool {
+        self.switched
     }
 
-    /// The next whole packet, if one is buffered. Padding is skipped. An
-    /// error means the server sent an impossible frame.
-    pub fn next_packet(&mut self) -> Result<Option<Bytes>, DecodeError> {
-        self.deframer.next_packet()
+    /// Takes one message from the relay; `client_switched` tells whether
+    /// the client uses datagrams by now. Appends what to send to `out`.
+    pub fn push(&mut self, bytes: Bytes, client_switched: bool, out: &mut Vec<Downstream>) {
+        if self.opaque {
+            out.push(Downstream::Raw(bytes));
+            return;
+        }
+        if !self.switched && client_switched && self.deframer.finish().is_ok() {
+            self.switched = true;
+        }
+        self.deframer.push(&bytes);
+        let mut packets = Vec::new();
+        loop {
+            match self.deframer.next_packet() {
+                Ok(Some(packet)) => packets.push(packet),
+                Ok(None) => break,
+                Err(_) if self.switched => {
+                    // Already cut into packets: nothing to fall back to.
+                    self.opaque = true;
+                    break;
+                }
+                Err(_) => {
+                    // Not an encapsulated stream: pass it on as it is.
+                    self.opaque = true;
+                    break;
+                }
+            }
+        }
+        if self.switched {
+            out.extend(packets.into_iter().map(Downstream::Packet));
+        } else {
+            out.push(Downstream::Raw(bytes));
+        }
+    }
+
+    /// Whether the relay's stream turned out not to be encapsulated after
+    /// the switch (the relay then ends).
+    pub fn is_broken(&self) -> bool {
+        self.switched && self.opaque
     }
 }
 
@@ -272,22 +325,73 @@ mod tests {
         assert!(matches!(result, Err(DecodeError::PacketTooLarge { .. })));
     }
 
+    fn packets_of(out: &[Downstream]) -> Vec<Bytes> {
+        out.iter()
+            .filter_map(|d| match d {
+                Downstream::Packet(p) => Some(p.clone()),
+                Downstream::Raw(_) => None,
+            })
+            .collect()
+    }
+
+    fn raw_of(out: &[Downstream]) -> Vec<u8> {
+        out.iter()
+            .flat_map(|d| match d {
+                Downstream::Raw(r) => r.to_vec(),
+                Downstream::Packet(_) => Vec::new(),
+            })
+            .collect()
+    }
+
     #[test]
-    fn the_splitter_returns_whole_packets_across_messages() {
+    fn the_splitter_passes_bytes_untouched_until_the_client_switches() {
         let stream = framed(&[b"one", &[1; 1400], b"three"]);
         let mut s = DownstreamSplitter::new();
-        let mut packets = Vec::new();
+        let mut out = Vec::new();
         for chunk in stream.chunks(100) {
-            s.push(chunk);
-            while let Some(p) = s.next_packet().expect("valid") {
-                packets.push(p);
-            }
+            s.push(Bytes::copy_from_slice(chunk), false, &mut out);
         }
-        assert_eq!(packets.len(), 3);
-        let mut back = BytesMut::new();
-        for p in &packets {
-            frame_for_stream(p, &mut back);
-        }
-        assert_eq!(back.to_vec(), stream);
+        assert_eq!(raw_of(&out), stream);
+        assert!(packets_of(&out).is_empty());
+        assert!(!s.is_switched());
+    }
+
+    #[test]
+    fn the_splitter_switches_only_between_frames() {
+        let first = framed(&[b"one", &[1; 1400]]);
+        let second = framed(&[b"three", b"four"]);
+        let mut s = DownstreamSplitter::new();
+        let mut out = Vec::new();
+        // The client switches while the relay is inside the big frame: the
+        // rest of that frame still goes out raw.
+        s.push(Bytes::copy_from_slice(&first[..600]), false, &mut out);
+        s.push(Bytes::copy_from_slice(&first[600..]), true, &mut out);
+        assert!(!s.is_switched());
+        assert_eq!(raw_of(&out), first);
+        out.clear();
+        // The next message starts between frames: packets from here on.
+        s.push(Bytes::from(second), true, &mut out);
+        assert!(s.is_switched());
+        assert_eq!(
+            packets_of(&out),
+            vec![Bytes::from_static(b"three"), Bytes::from_static(b"four")]
+        );
+        assert!(raw_of(&out).is_empty());
+    }
+
+    #[test]
+    fn a_relay_stream_that_is_not_encapsulated_is_never_switched() {
+        let mut s = DownstreamSplitter::new();
+        let mut out = Vec::new();
+        let mut huge = BytesMut::new();
+        encode_data(&vec![0; MAX_PACKET + 1], &mut huge).expect("frame");
+        let garbage = Bytes::copy_from_slice(&huge[..16]);
+        s.push(garbage.clone(), false, &mut out);
+        s.push(Bytes::from_static(b"last words"), true, &mut out);
+        assert!(!s.is_switched());
+        assert!(!s.is_broken());
+        let mut expected = garbage.to_vec();
+        expected.extend_from_slice(b"last words");
+        assert_eq!(raw_of(&out), expected);
     }
 }

@@ -1,5 +1,11 @@
 //! The running proxy: the poll loop, one task per client, the NAT prober,
 //! the summary line and the metrics endpoint, and an orderly shutdown.
+//!
+//! The poll loop takes a client slot before each poll (a full proxy does
+//! not poll) and asks [`PollSchedule`] how long to wait after it: nothing
+//! after a match (so the next poll goes out as soon as a slot is free),
+//! the broker's `NextPoll` after an answer without a client, a growing
+//! backoff after a failure.
 
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
@@ -297,6 +303,7 @@ async fn poll_loop(shared: Arc<Shared>, clients: TaskTracker) {
         let outcome = match result {
             Ok(response) => {
                 let next_poll = response.next_poll;
+                let matched = response.status == ProxyPollStatus::ClientMatch;
                 match response.status {
                     ProxyPollStatus::ClientMatch => {
                         tracing::debug!("broker matched a client");
@@ -320,7 +327,11 @@ async fn poll_loop(shared: Arc<Shared>, clients: TaskTracker) {
                          it must cover the broker's relays"
                     ),
                 }
-                PollOutcome::Answered { next_poll }
+                if matched {
+                    PollOutcome::Matched
+                } else {
+                    PollOutcome::Answered { next_poll }
+                }
             }
             Err(error) => {
                 shared.stats.poll_failures.inc();

@@ -19,10 +19,10 @@ use std::time::Duration;
 
 use bytes::{Bytes, BytesMut};
 use futures_util::{SinkExt, StreamExt};
-use snowflake_rtc::{DatagramChannel, DatagramLink, RtcChannel};
+use snowflake_rtc::{DatagramChannel, DatagramLink, DatagramSent, RtcChannel};
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use crate::datagram_relay::{frame_for_stream, DownstreamSplitter, UpstreamMerger};
+use crate::datagram_relay::{frame_for_stream, Downstream, DownstreamSplitter, UpstreamMerger};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
@@ -320,8 +320,10 @@ async fn run_with_datagrams(
                     received = receive(datagrams.as_ref(), &mut scratch) => {
                         match received {
                             Some(packet) => {
-                                if merger.push_datagram(&packet) {
-                                    state.client_switched.store(true, Ordering::Relaxed);
+                                if merger.push_datagram(&packet)
+                                    && !state.client_switched.swap(true, Ordering::Relaxed)
+                                {
+                                    stats.datagram_clients.inc();
                                 }
                                 stats.bytes_from_clients.inc_by(packet.len() as u64);
                             }
@@ -347,6 +349,7 @@ async fn run_with_datagrams(
         let downstream = async {
             let mut splitter = DownstreamSplitter::new();
             let mut framed = BytesMut::new();
+            let mut outputs = Vec::new();
             loop {
                 let message = match tokio::time::timeout(inactivity, ws_in.next()).await {
                     Err(_) => return RelayEnd::RelayInactive,
@@ -359,29 +362,31 @@ async fn run_with_datagrams(
                     Message::Close(_) => return RelayEnd::RelayClosed,
                     Message::Ping(_) | Message::Pong(_) | Message::Frame(_) => continue,
                 };
-                splitter.push(&data);
-                let datagrams = state
-                    .client_switched
-                    .load(Ordering::Relaxed)
-                    .then(|| state.open_channel())
-                    .flatten();
-                loop {
-                    let packet = match splitter.next_packet() {
-                        Ok(Some(packet)) => packet,
-                        Ok(None) => break,
-                        Err(error) => {
-                            tracing::debug!(%error, "relay stream");
-                            return RelayEnd::RelayClosed;
-                        }
-                    };
-                    match &datagrams {
-                        // Dropped when the channel is full: KCP resends.
-                        Some(channel) => {
-                            if channel.send(packet.clone()).await.is_err() {
-                                frame_for_stream(&packet, &mut framed);
-                            }
-                        }
-                        None => frame_for_stream(&packet, &mut framed),
+                let length = data.len() as u64;
+                outputs.clear();
+                let switched = state.client_switched.load(Ordering::Relaxed);
+                splitter.push(data, switched, &mut outputs);
+                if splitter.is_broken() {
+                    tracing::debug!("relay stream is not encapsulated after the switch");
+                    return RelayEnd::RelayClosed;
+                }
+                let datagrams = if splitter.is_switched() {
+                    state.open_channel()
+                } else {
+                    None
+                };
+                for output in outputs.drain(..) {
+                    match output {
+                        Downstream::Raw(raw) => framed.extend_from_slice(&raw),
+                        Downstream::Packet(packet) => match &datagrams {
+                            // Dropped when the channel is full: KCP resends.
+                            Some(channel) => match channel.send(packet.clone()).await {
+                                Ok(DatagramSent::Sent) => {}
+                                Ok(DatagramSent::DroppedFull) => stats.datagrams_dropped.inc(),
+                                Err(_) => frame_for_stream(&packet, &mut framed),
+                            },
+                            None => frame_for_stream(&packet, &mut framed),
+                        },
                     }
                 }
                 if !framed.is_empty() {
@@ -390,7 +395,7 @@ async fn run_with_datagrams(
                     }
                     framed.clear();
                 }
-                stats.bytes_to_clients.inc_by(data.len() as u64);
+                stats.bytes_to_clients.inc_by(length);
             }
         };
         tokio::select! {

@@ -1,7 +1,14 @@
 //! When to poll the broker next (docs/protocol.md §6.1), as a pure state
 //! machine the poll loop asks after every poll.
 //!
-//! * After an answered poll the broker's `NextPoll` wins (never below
+//! * After a poll that brought a client, the next poll goes out at once:
+//!   the broker had a client for us, so others may be waiting, and a
+//!   proxy that sat out `NextPoll` after every match would leave the next
+//!   session waiting for it (`docs/proxy-liveness.md`). The poll loop only
+//!   polls with a free client slot, so a full proxy polls as soon as a
+//!   slot frees.
+//! * After an answer without a client (no match, or the one-hour relay
+//!   pattern rejection) the broker's `NextPoll` wins (never below
 //!   [`MIN_POLL_INTERVAL`]); a broker that sends none (2.5.1) gets the
 //!   configured interval.
 //! * After a failed poll (connection refused, HTTP error, garbage) the wait
@@ -31,8 +38,11 @@ pub const MAX_NEXT_POLL: Duration = Duration::from_secs(24 * 60 * 60);
 /// What came of one poll.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PollOutcome {
-    /// The broker answered (match, no match, or pattern rejected), maybe
-    /// with a `NextPoll`.
+    /// The broker matched us with a client (its `NextPoll` does not hold
+    /// the next poll back).
+    Matched,
+    /// The broker answered without a client (no match, or pattern
+    /// rejected), maybe with a `NextPoll`.
     Answered {
         /// The broker's `NextPoll`, if it sent one.
         next_poll: Option<Duration>,
@@ -68,6 +78,10 @@ impl PollSchedule {
     /// Go.
     pub fn next_delay(&mut self, outcome: PollOutcome) -> Duration {
         match outcome {
+            PollOutcome::Matched => {
+                self.failures = 0;
+                Duration::ZERO
+            }
             PollOutcome::Answered { next_poll } => {
                 self.failures = 0;
                 match next_poll {
@@ -132,6 +146,32 @@ mod tests {
         // No NextPoll (2.5.1 broker), or zero: the configured interval.
         assert_eq!(s.next_delay(answered(None)), S(5));
         assert_eq!(s.next_delay(answered(Some(Duration::ZERO))), S(5));
+    }
+
+    #[test]
+    fn a_match_is_followed_by_a_poll_at_once() {
+        let mut s = PollSchedule::new(S(5));
+        assert_eq!(s.next_delay(PollOutcome::Matched), Duration::ZERO);
+        assert_eq!(
+            s.next_delay_with_jitter(PollOutcome::Matched, 1.0),
+            Duration::ZERO
+        );
+        // No match afterwards: the broker's NextPoll again.
+        let no_match = PollOutcome::Answered {
+            next_poll: Some(S(20)),
+        };
+        assert_eq!(s.next_delay(no_match), S(20));
+        // The one-hour rejection still holds.
+        let rejected = PollOutcome::Answered {
+            next_poll: Some(S(3600)),
+        };
+        assert_eq!(s.next_delay(rejected), S(3600));
+        // A match also ends a run of failures.
+        s.next_delay(PollOutcome::Failed);
+        s.next_delay(PollOutcome::Failed);
+        assert_eq!(s.failures(), 2);
+        assert_eq!(s.next_delay(PollOutcome::Matched), Duration::ZERO);
+        assert_eq!(s.failures(), 0);
     }
 
     #[test]

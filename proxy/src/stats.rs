@@ -34,6 +34,10 @@ pub struct ProxyStats {
     pub bytes_to_clients: IntCounter,
     /// Clients being served now (negotiating or relaying).
     pub active_clients: IntGauge,
+    /// Clients that switched to the datagram channel.
+    pub datagram_clients: IntCounter,
+    /// Datagrams toward clients dropped because their channel was full.
+    pub datagrams_dropped: IntCounter,
     /// Polls that failed (HTTP or decoding).
     pub poll_failures: IntCounter,
     /// 1 for the current NAT type, 0 for the others.
@@ -95,6 +99,16 @@ impl ProxyStats {
                 &registry,
                 "traffic_outbound_bytes_total",
                 "Bytes received from servers and relayed to clients",
+            ),
+            datagram_clients: counter(
+                &registry,
+                "datagram_clients_total",
+                "Clients that switched to the datagram channel",
+            ),
+            datagrams_dropped: counter(
+                &registry,
+                "datagrams_dropped_total",
+                "Datagrams toward clients dropped because their channel was full",
             ),
             poll_failures: counter(
                 &registry,
