@@ -3,12 +3,14 @@
 //! same programs as separate processes for per-program CPU and memory
 //! figures ([`processes`]), a stand-in for tor's Extended ORPort that
 //! checks the data it carries ([`standin`]), and the client side of that
-//! check ([`transfer`]), and real browsers running our proxy page for the
-//! benchmark's browser rows ([`browser_bench`]). The demo
+//! check ([`transfer`]), real browsers running our proxy page for the
+//! benchmark's browser rows ([`browser_bench`]), and the benchmark over a
+//! delayed and lossy WebRTC hop ([`impaired_bench`]). The demo
 //! (`snowflake-demo`), the benchmark (`snowflake-bench`) and the
 //! cross-component tests are built on them.
 
 pub mod browser_bench;
+pub mod impaired_bench;
 pub mod processes;
 pub mod stack;
 pub mod standin;

@@ -373,6 +373,16 @@ pub struct ProcessOptions {
     pub striping: bool,
 }
 
+/// Extra command-line flags for our client and for each of our proxies,
+/// after the ones [`ProcessStack`] sets (e.g. a mode being measured).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ExtraArgs {
+    /// For `snowflake-client`.
+    pub client: Vec<String>,
+    /// For every `snowflake-proxy`.
+    pub proxy: Vec<String>,
+}
+
 /// Broker, server, proxies and client as child processes.
 #[derive(Debug)]
 pub struct ProcessStack {
@@ -380,6 +390,7 @@ pub struct ProcessStack {
     pub tor: StandInTor,
     binaries: Binaries,
     options: ProcessOptions,
+    extra: ExtraArgs,
     server: ServerProcess,
     broker: Child,
     broker_addr: SocketAddr,
@@ -396,6 +407,16 @@ impl ProcessStack {
     pub async fn start(
         binaries: &Binaries,
         options: &ProcessOptions,
+    ) -> Result<ProcessStack, ProcessError> {
+        Self::start_with_args(binaries, options, &ExtraArgs::default()).await
+    }
+
+    /// [`ProcessStack::start`] with `extra` flags for the client and the
+    /// proxies.
+    pub async fn start_with_args(
+        binaries: &Binaries,
+        options: &ProcessOptions,
+        extra: &ExtraArgs,
     ) -> Result<ProcessStack, ProcessError> {
         let dir = ScratchDir::new("processes").map_err(io_error("scratch directory"))?;
         let tor = StandInTor::start()
@@ -462,6 +483,7 @@ impl ProcessStack {
         if options.striping {
             client_args.push("-striping".into());
         }
+        client_args.extend(extra.client.iter().cloned());
         let client_log = dir.path().join("client.log");
         let mut client = spawn(
             "client",
@@ -476,6 +498,7 @@ impl ProcessStack {
             tor,
             binaries: binaries.clone(),
             options: options.clone(),
+            extra: extra.clone(),
             server,
             broker,
             broker_addr,
@@ -493,7 +516,7 @@ impl ProcessStack {
     /// Starts one more proxy process; returns its index.
     pub fn add_proxy(&mut self) -> Result<usize, ProcessError> {
         let index = self.proxies.len();
-        let args: Vec<String> = vec![
+        let mut args: Vec<String> = vec![
             "-broker".into(),
             format!("http://{}/", self.broker_addr),
             "-relay".into(),
@@ -517,6 +540,7 @@ impl ProcessStack {
             self.options.proxy_capacity.to_string(),
             "-unsafe-logging".into(),
         ];
+        args.extend(self.extra.proxy.iter().cloned());
         let log = self.dir.path().join(format!("proxy-{index}.log"));
         let child = spawn("proxy", &self.binaries.proxy, &args, &log, |_| {})?;
         self.proxies.push(Some(child));

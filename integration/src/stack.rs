@@ -37,6 +37,10 @@ pub struct StackOptions {
     pub client_covert_dtls: Option<CovertDtlsConfig>,
     /// The proxies' covert-DTLS setting; `None` keeps the proxy's default.
     pub proxy_covert_dtls: Option<CovertDtlsConfig>,
+    /// The client takes the datagram channel when offered (`-datagrams`).
+    pub client_datagrams: bool,
+    /// The proxies offer the datagram channel (`-datagrams`).
+    pub proxy_datagrams: bool,
 }
 
 impl Default for StackOptions {
@@ -48,6 +52,8 @@ impl Default for StackOptions {
             unsafe_logging: true,
             client_covert_dtls: None,
             proxy_covert_dtls: None,
+            client_datagrams: snowflake_client::config::DEFAULT_DATAGRAMS,
+            proxy_datagrams: snowflake_proxy::config::DEFAULT_DATAGRAMS,
         }
     }
 }
@@ -79,6 +85,7 @@ pub struct Stack {
     proxies: Vec<Option<ProxyHandle>>,
     client: Option<ClientHandle>,
     proxy_covert_dtls: Option<CovertDtlsConfig>,
+    proxy_datagrams: bool,
 }
 
 impl std::fmt::Debug for Stack {
@@ -142,6 +149,7 @@ impl Stack {
             proxies: Vec::new(),
             client: None,
             proxy_covert_dtls: options.proxy_covert_dtls.clone(),
+            proxy_datagrams: options.proxy_datagrams,
         };
         for _ in 0..options.proxies {
             stack.add_proxy().await?;
@@ -152,6 +160,7 @@ impl Stack {
             striping: options.striping,
             loopback_only: true,
             unsafe_logging: options.unsafe_logging,
+            datagrams: options.client_datagrams,
             ..ClientConfig::default()
         };
         if let Some(covert) = &options.client_covert_dtls {
@@ -210,6 +219,7 @@ impl Stack {
             unsafe_logging: true,
             poll_interval: Duration::from_secs(1),
             drain_timeout: Duration::from_secs(1),
+            datagrams: self.proxy_datagrams,
             ..ProxyConfig::default()
         };
         if let Ok(pattern) = NameMatcher::new(LOOPBACK_PATTERN) {
@@ -228,6 +238,21 @@ impl Stack {
             .map_err(|e| setup("proxy")(e.to_string()))?;
         self.proxies.push(Some(proxy));
         Ok(self.proxies.len() - 1)
+    }
+
+    /// Proxy `index`, while it runs.
+    pub fn proxy(&self, index: usize) -> Option<&ProxyHandle> {
+        self.proxies.get(index).and_then(Option::as_ref)
+    }
+
+    /// Clients that switched to the datagram channel, over every proxy
+    /// still running.
+    pub fn datagram_clients(&self) -> u64 {
+        self.proxies
+            .iter()
+            .flatten()
+            .map(|p| p.stats().datagram_clients.get())
+            .sum()
     }
 
     /// Indices of the proxies still running.

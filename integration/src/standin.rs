@@ -155,6 +155,9 @@ pub struct StandInStats {
     pub uploads_intact: AtomicU64,
     /// Connections whose upload did not match.
     pub uploads_corrupt: AtomicU64,
+    /// Upload bytes received so far, all connections together (upload
+    /// progress as the far end sees it).
+    pub upload_bytes: AtomicU64,
 }
 
 /// The running stand-in.
@@ -237,7 +240,7 @@ async fn accept(listener: TcpListener, cookie: AuthCookie, stats: Arc<StandInSta
                 return;
             }
             stats.connections.fetch_add(1, Ordering::Relaxed);
-            let _ = serve_transfer(stream, |intact| {
+            let _ = serve_transfer_counted(stream, Some(&stats.upload_bytes), |intact| {
                 let counter = if intact {
                     &stats.uploads_intact
                 } else {
@@ -254,6 +257,18 @@ async fn accept(listener: TcpListener, cookie: AuthCookie, stats: Arc<StandInSta
 /// `checked` hears the verdict as soon as the upload is in, before the
 /// digest is sent.
 pub async fn serve_transfer<S>(stream: S, checked: impl FnOnce(bool)) -> std::io::Result<bool>
+where
+    S: AsyncRead + AsyncWrite + Send + 'static,
+{
+    serve_transfer_counted(stream, None, checked).await
+}
+
+/// [`serve_transfer`], adding each upload byte received to `received`.
+async fn serve_transfer_counted<S>(
+    stream: S,
+    received: Option<&AtomicU64>,
+    checked: impl FnOnce(bool),
+) -> std::io::Result<bool>
 where
     S: AsyncRead + AsyncWrite + Send + 'static,
 {
@@ -283,6 +298,9 @@ where
             return Err(std::io::ErrorKind::UnexpectedEof.into());
         }
         hasher.update(&buf[..n]);
+        if let Some(received) = received {
+            received.fetch_add(n as u64, Ordering::Relaxed);
+        }
         left -= n as u64;
     }
     let digest: [u8; 32] = hasher.finalize().into();

@@ -266,3 +266,55 @@ async fn bad_bridge_line_arguments_are_refused_at_socks() {
         .expect("granted");
     stack.shutdown().await;
 }
+
+/// A stack with one proxy, the datagram channel on or off at each end.
+async fn datagram_stack(client_datagrams: bool, proxy_datagrams: bool) -> Stack {
+    Stack::start(&StackOptions {
+        proxies: 1,
+        max_proxies: 1,
+        client_datagrams,
+        proxy_datagrams,
+        ..StackOptions::default()
+    })
+    .await
+    .expect("stack")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_datagram_channel_carries_transfers_both_ways_intact() {
+    init_logs();
+    let mut stack = datagram_stack(true, true).await;
+    let header = TransferHeader {
+        upload: 20 * MB,
+        download: 20 * MB,
+        seed: 7,
+    };
+    let report = transfer_with_event(&mut stack, header, MB, |_| {}).await;
+    assert_intact(&report, &stack);
+    assert_eq!(report.downloaded, 20 * MB);
+    assert_eq!(report.uploaded, 20 * MB);
+    assert_eq!(
+        stack.datagram_clients(),
+        1,
+        "the client switched to the datagram channel"
+    );
+    stack.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_the_datagram_channel_at_either_end_the_stream_carries_everything() {
+    init_logs();
+    for (client, proxy) in [(true, false), (false, true)] {
+        let mut stack = datagram_stack(client, proxy).await;
+        let header = TransferHeader {
+            upload: 2 * MB,
+            download: 5 * MB,
+            seed: 8,
+        };
+        let report = transfer_with_event(&mut stack, header, MB, |_| {}).await;
+        assert_intact(&report, &stack);
+        assert_eq!(report.downloaded, 5 * MB);
+        assert_eq!(stack.datagram_clients(), 0, "client {client} proxy {proxy}");
+        stack.shutdown().await;
+    }
+}

@@ -31,6 +31,9 @@
 //! * [`packet_capture`]: tcpdump inside a test's network namespace.
 //! * [`browser`]: headless Chromium and Firefox ESR on a test page, and the
 //!   HTTP server the page signals through.
+//! * [`impair`]: delay, jitter and loss for a namespace's UDP packets
+//!   through `NFQUEUE`: the decision per packet and the netlink messages
+//!   (the program that applies them is `snowflake-impair`).
 
 pub mod browser;
 pub mod cli;
@@ -41,6 +44,7 @@ pub mod go_build;
 pub mod go_client;
 pub mod go_proxy;
 pub mod http;
+pub mod impair;
 pub mod netns;
 pub mod packet_capture;
 pub mod pcap;

@@ -26,6 +26,18 @@
 //!   is measured by a second copy of the benchmark started in one
 //!   (`--browser-proxy-only`, internal); it needs root and both browsers,
 //!   and is skipped (saying why) otherwise.
+//! * Impaired network (`--impaired`): delay, jitter and loss on the WebRTC
+//!   hop only, our client and proxy next to Debian's Go ones, through our
+//!   broker and server; goodput, time to first byte, the longest stall and
+//!   the SHA-256 check per condition and direction, with a calibration of
+//!   the round trip actually added. Measured by a copy of the benchmark in
+//!   a network namespace (see `snowflake_integration::impaired_bench`);
+//!   needs root.
+//! * Stall runs (`--stall-runs [N]`): N back-to-back downloads and uploads
+//!   through our client and proxy with two CPU hogs running: stalls over
+//!   2 s, the longest stall, the upload/download goodput ratio.
+//!
+//! `--skip-main` leaves out everything but those two parts.
 //!
 //! Build first: `cargo build --release --workspace`, then
 //! `target/release/snowflake-bench` (or `cargo run --release -p
@@ -43,8 +55,10 @@ use snowflake_common::turbotunnel::ClientId;
 use snowflake_integration::browser_bench::{
     self, major_version, BrowserColumn, BrowserFigures, BrowserProxy, BrowserStall,
 };
+use snowflake_integration::impaired_bench::{self, ImpairedOptions, StallRunOptions};
 use snowflake_integration::processes::{
-    cpu_time, rss_bytes, Binaries, ProcessOptions, ProcessStack, ScratchDir, ServerProcess,
+    cpu_time, rss_bytes, Binaries, ExtraArgs, ProcessOptions, ProcessStack, ScratchDir,
+    ServerProcess,
 };
 use snowflake_integration::stack::{Stack, StackOptions};
 use snowflake_integration::standin::{StandInTor, TransferHeader};
@@ -109,6 +123,69 @@ struct Args {
     /// lines for the benchmark that started this copy in a namespace.
     #[arg(long, hide = true)]
     browser_proxy_only: bool,
+    /// Skip the main table, the server memory figure and the browser part
+    /// (to run only --impaired and/or --stall-runs).
+    #[arg(long)]
+    skip_main: bool,
+    /// Also measure over an impaired WebRTC hop (delay, jitter, loss in a
+    /// network namespace; our peers and Debian's Go peers). Needs root.
+    #[arg(long)]
+    impaired: bool,
+    /// Bytes per impaired-network transfer [env SNOWFLAKE_BENCH_IMPAIRED_BYTES;
+    /// default 5M].
+    #[arg(long, value_parser = parse_size)]
+    impaired_bytes: Option<u64>,
+    /// Time cap per impaired-network transfer, seconds
+    /// [env SNOWFLAKE_BENCH_IMPAIRED_CAP; default 90].
+    #[arg(long)]
+    impaired_cap: Option<u64>,
+    /// Transfers per impaired-network cell, the median is shown
+    /// [env SNOWFLAKE_BENCH_IMPAIRED_REPS; default 1].
+    #[arg(long)]
+    impaired_reps: Option<usize>,
+    /// Impaired-network conditions, comma-separated RTT[/LOSS%][/jJITTER][/NhogS]
+    /// [env SNOWFLAKE_BENCH_IMPAIRED_CONDITIONS;
+    /// default 50ms/0%,100ms/1%,200ms/3%,100ms/1%/2hogs].
+    #[arg(long)]
+    impaired_conditions: Option<String>,
+    /// Back-to-back download + upload runs through our client and proxy
+    /// with two CPU hogs (20 when given without a number).
+    #[arg(long, num_args = 0..=1, default_missing_value = "20")]
+    stall_runs: Option<usize>,
+    /// Bytes per transfer of the stall runs.
+    #[arg(long, default_value = "10M", value_parser = parse_size)]
+    stall_bytes: u64,
+    /// An extra flag for our client in the impaired and stall runs;
+    /// repeatable (e.g. --client-arg=-some-mode).
+    #[arg(long = "client-arg", allow_hyphen_values = true, value_name = "ARG")]
+    client_args: Vec<String>,
+    /// An extra flag for our proxy in the impaired and stall runs;
+    /// repeatable.
+    #[arg(long = "proxy-arg", allow_hyphen_values = true, value_name = "ARG")]
+    proxy_args: Vec<String>,
+    /// Internal: measure only the impaired network, in a namespace, and
+    /// print the section as lines for the benchmark that started this copy.
+    #[arg(long, hide = true)]
+    impaired_netns_copy: bool,
+}
+
+impl Args {
+    fn extra_args(&self) -> ExtraArgs {
+        ExtraArgs {
+            client: self.client_args.clone(),
+            proxy: self.proxy_args.clone(),
+        }
+    }
+
+    fn impaired_options(&self) -> Result<ImpairedOptions, String> {
+        ImpairedOptions::from_flags(
+            self.impaired_bytes,
+            self.impaired_cap,
+            self.impaired_reps,
+            self.impaired_conditions.as_deref(),
+            self.extra_args(),
+        )
+    }
 }
 
 /// A client configuration measured.
@@ -174,6 +251,24 @@ fn main() -> ExitCode {
     if args.browser_proxy_only {
         return browser_copy(&args);
     }
+    let impaired_options = match args.impaired_options() {
+        Ok(options) => options,
+        Err(error) if args.impaired || args.impaired_netns_copy || args.stall_runs.is_some() => {
+            eprintln!("snowflake-bench: {error}");
+            return ExitCode::from(2);
+        }
+        // Settings (e.g. from the environment) for parts not asked for.
+        Err(_) => ImpairedOptions {
+            bytes: impaired_bench::DEFAULT_BYTES,
+            cap: impaired_bench::DEFAULT_CAP,
+            reps: 1,
+            conditions: Vec::new(),
+            extra: ExtraArgs::default(),
+        },
+    };
+    if args.impaired_netns_copy {
+        return impaired_bench::copy_main(&impaired_options);
+    }
     let binaries = match Binaries::beside_current_exe() {
         Ok(binaries) => binaries,
         Err(error) => {
@@ -194,17 +289,48 @@ fn main() -> ExitCode {
         }
     };
     let started = SystemTime::now();
-    let (results, memory) = runtime.block_on(bench(&args, &binaries));
-    // On this (the main) thread, which outlives the namespaced copy: the
-    // copy is set to die with the thread that started it.
-    let browsers = browser_part(&args);
+    let main_part = (!args.skip_main).then(|| {
+        let (results, memory) = runtime.block_on(bench(&args, &binaries));
+        // On this (the main) thread, which outlives the namespaced copy:
+        // the copy is set to die with the thread that started it.
+        let browsers = browser_part(&args);
+        (results, memory, browsers)
+    });
+    // Also from this thread, for the same reason.
+    let impaired = args
+        .impaired
+        .then(|| impaired_bench::run_part(&impaired_options));
+    let stall_options = args.stall_runs.map(|runs| StallRunOptions {
+        runs,
+        bytes: args.stall_bytes,
+        cap: impaired_options.cap,
+        extra: args.extra_args(),
+    });
+    let stalls = stall_options.as_ref().map(|options| {
+        progress_note(&format!("stall runs: {} with CPU hogs", options.runs));
+        runtime.block_on(impaired_bench::stall_runs(&binaries, options))
+    });
     let finished = SystemTime::now();
-    print_report(&args, &results, &memory, &browsers, started, finished);
-    let healthy = memory.per_session.is_ok()
-        && browsers.healthy()
-        && results
-            .iter()
-            .all(|(_, r)| r.failures.is_empty() && r.intact == Some(true));
+    let mut healthy = true;
+    match &main_part {
+        Some((results, memory, browsers)) => {
+            print_report(&args, results, memory, browsers, started, finished);
+            healthy = memory.per_session.is_ok()
+                && browsers.healthy()
+                && results
+                    .iter()
+                    .all(|(_, r)| r.failures.is_empty() && r.intact == Some(true));
+        }
+        None => print_header(started, finished),
+    }
+    if let Some(part) = &impaired {
+        impaired_bench::print_part(part);
+        healthy &= part.healthy();
+    }
+    if let (Some(report), Some(options)) = (&stalls, &stall_options) {
+        impaired_bench::print_stall_runs(report, options);
+        healthy &= report.healthy();
+    }
     if healthy {
         ExitCode::SUCCESS
     } else {
@@ -1052,14 +1178,8 @@ fn per_gb(cpu: Duration, bytes: u64) -> String {
     format!("{:.1}", cpu.as_secs_f64() / (bytes as f64 / 1e9))
 }
 
-fn print_report(
-    args: &Args,
-    results: &[(Mode, ModeResults)],
-    memory: &Memory,
-    browsers: &BrowserPart,
-    started: SystemTime,
-    finished: SystemTime,
-) {
+/// The title and the machine line.
+fn print_header(started: SystemTime, finished: SystemTime) {
     let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
     println!("## snowflake-rs benchmark, {}", utc_date(started));
     println!();
@@ -1072,6 +1192,17 @@ fn print_report(
             .unwrap_or_default()
             .as_secs_f64()
     );
+}
+
+fn print_report(
+    args: &Args,
+    results: &[(Mode, ModeResults)],
+    memory: &Memory,
+    browsers: &BrowserPart,
+    started: SystemTime,
+    finished: SystemTime,
+) {
+    print_header(started, finished);
     println!();
     let header: Vec<&str> = results.iter().map(|(mode, _)| mode.title).collect();
     println!("| | {} |", header.join(" | "));
