@@ -382,9 +382,8 @@ fn accept_datagram_channel(pc: &RTCPeerConnection) -> DatagramLink {
     pc.on_data_channel(Box::new(move |dc: Arc<RTCDataChannel>| {
         let sender = Arc::clone(&sender);
         Box::pin(async move {
-            let wanted = dc.label() == DATAGRAM_LABEL
-                && !dc.ordered()
-                && dc.max_retransmits() == Some(0);
+            let wanted =
+                dc.label() == DATAGRAM_LABEL && !dc.ordered() && dc.max_retransmits() == Some(0);
             if !wanted {
                 tracing::debug!(label = dc.label(), "ignoring a channel the proxy opened");
                 return;

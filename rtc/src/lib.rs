@@ -36,8 +36,8 @@ use std::sync::Arc;
 pub use backend::{AnswerPeer, OfferPeer, RtcBackend};
 pub use channel::{IceState, LinkEvents, LinkStatus, RtcChannel};
 pub use config::RtcConfig;
-pub use datagram::{DatagramChannel, DatagramLink, DatagramSent, DATAGRAM_LABEL};
 pub use covert::{BrowserFamily, CovertDtlsConfig, CovertDtlsMode};
+pub use datagram::{DatagramChannel, DatagramLink, DatagramSent, DATAGRAM_LABEL};
 pub use error::RtcError;
 pub use sdp::{client_ip_from_sdp, new_channel_label, strip_local_addresses};
 

@@ -18,7 +18,10 @@ async fn connect(client_datagrams: bool, proxy_datagrams: bool) -> (RtcChannel, 
     let proxy = default_backend(RtcConfig::loopback().with_datagrams(proxy_datagrams))
         .expect("proxy backend");
     let offer_peer = client.create_offer().await.expect("offer");
-    let answer_peer = proxy.answer_offer(offer_peer.offer()).await.expect("answer");
+    let answer_peer = proxy
+        .answer_offer(offer_peer.offer())
+        .await
+        .expect("answer");
     let answer = answer_peer.answer().clone();
     let proxy_side = tokio::spawn(answer_peer.connect());
     let c = offer_peer.connect(answer).await.expect("client open");
@@ -48,7 +51,10 @@ async fn both_sides_on_opens_the_datagram_channel_beside_the_stream() {
         let mut sent = Vec::new();
         for i in 0..200u32 {
             let datagram = Bytes::from(vec![(i % 251) as u8; 1000 + i as usize]);
-            assert_eq!(cd.send(datagram.clone()).await.expect("send"), DatagramSent::Sent);
+            assert_eq!(
+                cd.send(datagram.clone()).await.expect("send"),
+                DatagramSent::Sent
+            );
             sent.push(datagram);
         }
         let mut received = Vec::new();
@@ -78,7 +84,9 @@ async fn either_side_off_means_no_datagram_channel() {
         let link = c.take_datagrams().expect("client waits for one");
         reliable_round_trip(&mut c, &mut p).await;
         assert!(
-            tokio::time::timeout(Duration::from_secs(2), link.opened()).await.is_err(),
+            tokio::time::timeout(Duration::from_secs(2), link.opened())
+                .await
+                .is_err(),
             "no datagram channel from a proxy that does not offer it"
         );
         // The client does not take it (a Go client): the proxy opens it,
@@ -86,8 +94,13 @@ async fn either_side_off_means_no_datagram_channel() {
         let (mut c, mut p) = connect(false, true).await;
         assert!(c.take_datagrams().is_none());
         let proxy_link = p.take_datagrams().expect("proxy offers");
-        let pd = proxy_link.opened().await.expect("opened on the proxy's side");
-        pd.send(Bytes::from_static(b"nobody reads this")).await.expect("send");
+        let pd = proxy_link
+            .opened()
+            .await
+            .expect("opened on the proxy's side");
+        pd.send(Bytes::from_static(b"nobody reads this"))
+            .await
+            .expect("send");
         reliable_round_trip(&mut c, &mut p).await;
     })
     .await
