@@ -9,9 +9,10 @@
 //! it. Packets arrive on both channels until the proxy has switched too;
 //! KCP takes them in any order.
 //!
-//! A datagram the channel has no room for is dropped, as a full router
-//! queue would drop it; KCP sends it again. If the datagram channel
-//! closes, the path goes back to the reliable channel.
+//! When the datagram channel is full the path's sender waits, as it does
+//! on the reliable channel, so the only losses KCP sees are the network's.
+//! If the datagram channel closes, the path goes back to the reliable
+//! channel.
 
 use bytes::Bytes;
 use snowflake_common::turbotunnel::{

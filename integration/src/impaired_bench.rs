@@ -259,10 +259,19 @@ pub fn default_peers(extra: &ExtraArgs) -> Vec<PeerSpec> {
     if !flags.is_empty() {
         title.push_str(&format!(" ({})", flags.join(", ")));
     }
+    // The same peers kept to the reliable channel (as with any Go or
+    // browser peer), to show what the datagram channel changes.
+    let mut reliable = extra.clone();
+    reliable.client.push("-datagrams=false".to_string());
+    reliable.proxy.push("-datagrams=false".to_string());
     vec![
         PeerSpec {
             title,
             peers: Peers::Ours(extra.clone()),
+        },
+        PeerSpec {
+            title: "ours, reliable channel only".to_string(),
+            peers: Peers::Ours(reliable),
         },
         PeerSpec {
             title: format!("Go {}", go_version()),

@@ -19,7 +19,7 @@ use std::time::Duration;
 
 use bytes::{Bytes, BytesMut};
 use futures_util::{SinkExt, StreamExt};
-use snowflake_rtc::{DatagramChannel, DatagramLink, DatagramSent, RtcChannel};
+use snowflake_rtc::{DatagramChannel, DatagramLink, RtcChannel};
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use crate::datagram_relay::{frame_for_stream, Downstream, DownstreamSplitter, UpstreamMerger};
@@ -379,12 +379,13 @@ async fn run_with_datagrams(
                     match output {
                         Downstream::Raw(raw) => framed.extend_from_slice(&raw),
                         Downstream::Packet(packet) => match &datagrams {
-                            // Dropped when the channel is full: KCP resends.
-                            Some(channel) => match channel.send(packet.clone()).await {
-                                Ok(DatagramSent::Sent) => {}
-                                Ok(DatagramSent::DroppedFull) => stats.datagrams_dropped.inc(),
-                                Err(_) => frame_for_stream(&packet, &mut framed),
-                            },
+                            // Waits while the client's channel is full, so
+                            // the relay's TCP window closes as on the stream.
+                            Some(channel) => {
+                                if channel.send(packet.clone()).await.is_err() {
+                                    frame_for_stream(&packet, &mut framed);
+                                }
+                            }
                             None => frame_for_stream(&packet, &mut framed),
                         },
                     }

@@ -36,8 +36,7 @@ pub struct ProxyStats {
     pub active_clients: IntGauge,
     /// Clients that switched to the datagram channel.
     pub datagram_clients: IntCounter,
-    /// Datagrams toward clients dropped because their channel was full.
-    pub datagrams_dropped: IntCounter,
+
     /// Polls that failed (HTTP or decoding).
     pub poll_failures: IntCounter,
     /// 1 for the current NAT type, 0 for the others.
@@ -104,11 +103,6 @@ impl ProxyStats {
                 &registry,
                 "datagram_clients_total",
                 "Clients that switched to the datagram channel",
-            ),
-            datagrams_dropped: counter(
-                &registry,
-                "datagrams_dropped_total",
-                "Datagrams toward clients dropped because their channel was full",
             ),
             poll_failures: counter(
                 &registry,

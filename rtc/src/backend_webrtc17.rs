@@ -441,11 +441,14 @@ async fn open_datagram_channel(pc: &RTCPeerConnection) -> Result<DatagramLink, R
 /// Detaches an open datagram channel.
 async fn detach_datagrams(dc: Arc<RTCDataChannel>) -> Result<DatagramChannel, RtcError> {
     let raw = dc.detach().await.map_err(RtcError::backend)?;
-    Ok(DatagramChannel::new(Arc::new(Datagrams17 {
-        dc,
-        raw,
-        low: Notify::new(),
-    })))
+    let low = Arc::new(Notify::new());
+    raw.set_buffered_amount_low_threshold(BUFFERED_AMOUNT_LOW);
+    let on_low = low.clone();
+    raw.on_buffered_amount_low(Box::new(move || {
+        on_low.notify_one();
+        Box::pin(async {})
+    }));
+    Ok(DatagramChannel::new(Arc::new(Datagrams17 { dc, raw, low })))
 }
 
 /// An open, detached datagram channel. Closing it leaves the peer
@@ -453,7 +456,7 @@ async fn detach_datagrams(dc: Arc<RTCDataChannel>) -> Result<DatagramChannel, Rt
 struct Datagrams17 {
     dc: Arc<RTCDataChannel>,
     raw: Arc<w::data::data_channel::DataChannel>,
-    low: Notify,
+    low: Arc<Notify>,
 }
 
 impl MessageChannel for Datagrams17 {

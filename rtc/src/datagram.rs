@@ -32,11 +32,6 @@ use crate::error::RtcError;
 /// Label of the datagram channel our proxy opens.
 pub const DATAGRAM_LABEL: &str = "turbotunnel-datagrams-1";
 
-/// Bytes the channel may hold unsent or unacknowledged before further
-/// datagrams are dropped (KCP retransmits them): a queue that deep is a
-/// congested path, and holding more only adds delay.
-pub const DATAGRAM_BUFFER_HIGH: usize = 256 * 1024;
-
 /// Largest datagram sent: one KCP packet (1400 bytes) with room to spare;
 /// anything bigger is not a packet and is refused.
 pub const MAX_DATAGRAM: usize = 2048;
@@ -46,8 +41,6 @@ pub const MAX_DATAGRAM: usize = 2048;
 pub enum DatagramSent {
     /// Queued on the channel.
     Sent,
-    /// Dropped: the channel's buffer is over [`DATAGRAM_BUFFER_HIGH`].
-    DroppedFull,
 }
 
 /// One open datagram channel. Cheap to clone; every clone is the same
@@ -62,7 +55,6 @@ pub struct DatagramChannel {
 #[derive(Debug, Default)]
 pub struct DatagramCounters {
     sent: AtomicU64,
-    dropped_full: AtomicU64,
     received: AtomicU64,
 }
 
@@ -71,8 +63,6 @@ pub struct DatagramCounters {
 pub struct DatagramTotals {
     /// Datagrams queued on the channel.
     pub sent: u64,
-    /// Datagrams dropped because the channel's buffer was full.
-    pub dropped_full: u64,
     /// Datagrams received.
     pub received: u64,
 }
@@ -94,19 +84,20 @@ impl DatagramChannel {
         }
     }
 
-    /// Queues one datagram, or drops it when the channel already holds
-    /// [`DATAGRAM_BUFFER_HIGH`] bytes. Never waits for room. An error means
+    /// Queues one datagram, then waits while the channel holds more than
+    /// it should (the same hysteresis as the reliable channel,
+    /// [`crate::channel::BUFFERED_AMOUNT_HIGH`] down to
+    /// [`crate::channel::BUFFERED_AMOUNT_LOW`]), so that a sender faster
+    /// than the path is held back instead of losing datagrams to a full
+    /// queue: the only losses KCP sees are the network's. An error means
     /// the channel is closed (or the datagram is over [`MAX_DATAGRAM`]).
     pub async fn send(&self, datagram: Bytes) -> Result<DatagramSent, RtcError> {
         if datagram.len() > MAX_DATAGRAM {
             return Err(RtcError::MessageTooLarge(datagram.len()));
         }
-        if self.inner.buffered_amount().await >= DATAGRAM_BUFFER_HIGH {
-            self.counters.dropped_full.fetch_add(1, Ordering::Relaxed);
-            return Ok(DatagramSent::DroppedFull);
-        }
         self.inner.send(datagram).await?;
         self.counters.sent.fetch_add(1, Ordering::Relaxed);
+        self.inner.wait_for_room().await;
         Ok(DatagramSent::Sent)
     }
 
@@ -134,7 +125,6 @@ impl DatagramChannel {
     pub fn totals(&self) -> DatagramTotals {
         DatagramTotals {
             sent: self.counters.sent.load(Ordering::Relaxed),
-            dropped_full: self.counters.dropped_full.load(Ordering::Relaxed),
             received: self.counters.received.load(Ordering::Relaxed),
         }
     }
@@ -173,6 +163,7 @@ impl DatagramLinkSender {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::channel::BUFFERED_AMOUNT_HIGH;
     use std::sync::atomic::AtomicUsize;
 
     /// Counts what is sent; the buffered amount is whatever the test sets.
@@ -180,6 +171,7 @@ mod tests {
     struct Fake {
         buffered: AtomicUsize,
         sent: AtomicUsize,
+        low: tokio::sync::Notify,
     }
 
     impl MessageChannel for Fake {
@@ -200,31 +192,38 @@ mod tests {
             Box::pin(async move { self.buffered.load(Ordering::SeqCst) })
         }
         fn buffered_amount_low(&self) -> BoxFuture<'_, ()> {
-            Box::pin(async {})
+            Box::pin(self.low.notified())
         }
         fn close(&self) -> BoxFuture<'_, ()> {
             Box::pin(async {})
         }
     }
 
-    #[tokio::test]
-    async fn sends_until_the_buffer_is_full_then_drops() {
+    #[tokio::test(start_paused = true)]
+    async fn a_full_channel_holds_the_sender_back_instead_of_dropping() {
         let fake = Arc::new(Fake::default());
         let channel = DatagramChannel::new(fake.clone());
         let sent = channel.send(Bytes::from_static(b"kcp")).await;
         assert_eq!(sent.expect("send"), DatagramSent::Sent);
-        fake.buffered.store(DATAGRAM_BUFFER_HIGH, Ordering::SeqCst);
-        let dropped = channel.send(Bytes::from_static(b"kcp")).await;
-        assert_eq!(dropped.expect("send"), DatagramSent::DroppedFull);
-        assert_eq!(fake.sent.load(Ordering::SeqCst), 1);
+        fake.buffered.store(BUFFERED_AMOUNT_HIGH, Ordering::SeqCst);
+        let mut held = Box::pin(channel.send(Bytes::from_static(b"kcp")));
+        assert!(
+            tokio::time::timeout(std::time::Duration::from_secs(5), &mut held)
+                .await
+                .is_err(),
+            "waits while the channel is full"
+        );
+        fake.buffered.store(0, Ordering::SeqCst);
+        fake.low.notify_one();
+        assert_eq!(held.await.expect("send"), DatagramSent::Sent);
+        assert_eq!(fake.sent.load(Ordering::SeqCst), 2, "nothing dropped");
         let mut buf = Vec::new();
         let got = channel.recv(&mut buf).await.expect("recv");
         assert_eq!(got, Some(Bytes::from_static(b"kcp")));
         assert_eq!(
             channel.totals(),
             DatagramTotals {
-                sent: 1,
-                dropped_full: 1,
+                sent: 2,
                 received: 1
             }
         );
