@@ -32,6 +32,14 @@ use crate::error::RtcError;
 /// Label of the datagram channel our proxy opens.
 pub const DATAGRAM_LABEL: &str = "turbotunnel-datagrams-1";
 
+/// Longest a sender is held back waiting for a full channel to drain.
+pub const ROOM_WAIT: std::time::Duration = std::time::Duration::from_millis(200);
+
+/// Bytes a channel may hold before datagrams are dropped instead of
+/// queued (twice the level at which senders are held back): a channel that
+/// does not drain within [`ROOM_WAIT`] must not grow without bound.
+pub const DATAGRAM_BUFFER_LIMIT: usize = 2 * crate::channel::BUFFERED_AMOUNT_HIGH;
+
 /// Largest datagram sent: one KCP packet (1400 bytes) with room to spare;
 /// anything bigger is not a packet and is refused.
 pub const MAX_DATAGRAM: usize = 2048;
@@ -41,6 +49,8 @@ pub const MAX_DATAGRAM: usize = 2048;
 pub enum DatagramSent {
     /// Queued on the channel.
     Sent,
+    /// Dropped: the channel holds [`DATAGRAM_BUFFER_LIMIT`] bytes already.
+    Dropped,
 }
 
 /// One open datagram channel. Cheap to clone; every clone is the same
@@ -55,6 +65,7 @@ pub struct DatagramChannel {
 #[derive(Debug, Default)]
 pub struct DatagramCounters {
     sent: AtomicU64,
+    dropped: AtomicU64,
     received: AtomicU64,
 }
 
@@ -63,6 +74,8 @@ pub struct DatagramCounters {
 pub struct DatagramTotals {
     /// Datagrams queued on the channel.
     pub sent: u64,
+    /// Datagrams dropped at [`DATAGRAM_BUFFER_LIMIT`].
+    pub dropped: u64,
     /// Datagrams received.
     pub received: u64,
 }
@@ -95,9 +108,17 @@ impl DatagramChannel {
         if datagram.len() > MAX_DATAGRAM {
             return Err(RtcError::MessageTooLarge(datagram.len()));
         }
+        if self.inner.buffered_amount().await >= DATAGRAM_BUFFER_LIMIT {
+            // Held back for ROOM_WAIT and still over the hard limit: the
+            // path is not draining; drop rather than grow.
+            self.counters.dropped.fetch_add(1, Ordering::Relaxed);
+            return Ok(DatagramSent::Dropped);
+        }
         self.inner.send(datagram).await?;
         self.counters.sent.fetch_add(1, Ordering::Relaxed);
-        self.inner.wait_for_room().await;
+        // Never wait forever on the peer's acknowledgements: after
+        // ROOM_WAIT the next datagram goes through the hard limit above.
+        let _ = tokio::time::timeout(ROOM_WAIT, self.inner.wait_for_room()).await;
         Ok(DatagramSent::Sent)
     }
 
@@ -125,6 +146,7 @@ impl DatagramChannel {
     pub fn totals(&self) -> DatagramTotals {
         DatagramTotals {
             sent: self.counters.sent.load(Ordering::Relaxed),
+            dropped: self.counters.dropped.load(Ordering::Relaxed),
             received: self.counters.received.load(Ordering::Relaxed),
         }
     }
@@ -208,7 +230,7 @@ mod tests {
         fake.buffered.store(BUFFERED_AMOUNT_HIGH, Ordering::SeqCst);
         let mut held = Box::pin(channel.send(Bytes::from_static(b"kcp")));
         assert!(
-            tokio::time::timeout(std::time::Duration::from_secs(5), &mut held)
+            tokio::time::timeout(ROOM_WAIT / 2, &mut held)
                 .await
                 .is_err(),
             "waits while the channel is full"
@@ -217,6 +239,11 @@ mod tests {
         fake.low.notify_one();
         assert_eq!(held.await.expect("send"), DatagramSent::Sent);
         assert_eq!(fake.sent.load(Ordering::SeqCst), 2, "nothing dropped");
+        // A channel that never drains: the wait ends, and past the hard
+        // limit datagrams are dropped instead of queued.
+        fake.buffered.store(DATAGRAM_BUFFER_LIMIT, Ordering::SeqCst);
+        let dropped = channel.send(Bytes::from_static(b"kcp")).await;
+        assert_eq!(dropped.expect("send"), DatagramSent::Dropped);
         let mut buf = Vec::new();
         let got = channel.recv(&mut buf).await.expect("recv");
         assert_eq!(got, Some(Bytes::from_static(b"kcp")));
@@ -224,6 +251,7 @@ mod tests {
             channel.totals(),
             DatagramTotals {
                 sent: 2,
+                dropped: 1,
                 received: 1
             }
         );
