@@ -218,16 +218,9 @@ async fn run_stream(
         };
         let downstream = async {
             loop {
-                let message = match tokio::time::timeout(inactivity, ws_in.next()).await {
-                    Err(_) => return RelayEnd::RelayInactive,
-                    Ok(None) | Ok(Some(Err(_))) => return RelayEnd::RelayClosed,
-                    Ok(Some(Ok(message))) => message,
-                };
-                let data = match message {
-                    Message::Binary(data) => data,
-                    Message::Text(text) => Bytes::from(text),
-                    Message::Close(_) => return RelayEnd::RelayClosed,
-                    Message::Ping(_) | Message::Pong(_) | Message::Frame(_) => continue,
+                let data = match next_relay_bytes(&mut ws_in, inactivity).await {
+                    Ok(data) => data,
+                    Err(end) => return end,
                 };
                 if to_client.write_all(&data).await.is_err() {
                     return RelayEnd::ClientClosed;
@@ -351,16 +344,9 @@ async fn run_with_datagrams(
             let mut framed = BytesMut::new();
             let mut outputs = Vec::new();
             loop {
-                let message = match tokio::time::timeout(inactivity, ws_in.next()).await {
-                    Err(_) => return RelayEnd::RelayInactive,
-                    Ok(None) | Ok(Some(Err(_))) => return RelayEnd::RelayClosed,
-                    Ok(Some(Ok(message))) => message,
-                };
-                let data = match message {
-                    Message::Binary(data) => data,
-                    Message::Text(text) => Bytes::from(text),
-                    Message::Close(_) => return RelayEnd::RelayClosed,
-                    Message::Ping(_) | Message::Pong(_) | Message::Frame(_) => continue,
+                let data = match next_relay_bytes(&mut ws_in, inactivity).await {
+                    Ok(data) => data,
+                    Err(end) => return end,
                 };
                 let length = data.len() as u64;
                 outputs.clear();
@@ -419,5 +405,26 @@ async fn receive(channel: Option<&DatagramChannel>, scratch: &mut Vec<u8>) -> Op
     match channel {
         Some(channel) => channel.recv(scratch).await.ok().flatten(),
         None => std::future::pending().await,
+    }
+}
+
+/// The next message's bytes from the relay, skipping control frames; the
+/// way the relay ended otherwise (silent for `inactivity`, closed, failed).
+async fn next_relay_bytes<S>(ws_in: &mut S, inactivity: Duration) -> Result<Bytes, RelayEnd>
+where
+    S: futures_util::Stream<Item = Result<Message, tokio_tungstenite::tungstenite::Error>> + Unpin,
+{
+    loop {
+        let message = match tokio::time::timeout(inactivity, ws_in.next()).await {
+            Err(_) => return Err(RelayEnd::RelayInactive),
+            Ok(None) | Ok(Some(Err(_))) => return Err(RelayEnd::RelayClosed),
+            Ok(Some(Ok(message))) => message,
+        };
+        match message {
+            Message::Binary(data) => return Ok(data),
+            Message::Text(text) => return Ok(Bytes::from(text)),
+            Message::Close(_) => return Err(RelayEnd::RelayClosed),
+            Message::Ping(_) | Message::Pong(_) | Message::Frame(_) => {}
+        }
     }
 }

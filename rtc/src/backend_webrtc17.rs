@@ -32,7 +32,7 @@ use crate::close_guard::{close_channel_and_peer, Closable};
 use crate::config::RtcConfig;
 use crate::covert::cert::browser_certificate;
 use crate::covert::shaper::disguise_for;
-use crate::datagram::{DatagramChannel, DatagramLink, DATAGRAM_LABEL};
+use crate::datagram::{DatagramChannel, DatagramLink, DatagramLinkSender, DATAGRAM_LABEL};
 use crate::error::RtcError;
 use crate::negotiation::{
     expect_type, ice_server_urls, ice_state_of, sdp_to_send, until_open, wait_for_gathering,
@@ -388,23 +388,7 @@ fn accept_datagram_channel(pc: &RTCPeerConnection) -> DatagramLink {
                 tracing::debug!(label = dc.label(), "ignoring a channel the proxy opened");
                 return;
             }
-            let opened = Arc::downgrade(&dc);
-            dc.on_open(Box::new(move || {
-                let sender = Arc::clone(&sender);
-                let opened = opened.clone();
-                Box::pin(async move {
-                    let Some(dc) = opened.upgrade() else { return };
-                    let taken = sender.lock().ok().and_then(|mut s| s.take());
-                    let Some(sender) = taken else { return };
-                    match detach_datagrams(dc).await {
-                        Ok(channel) => {
-                            tracing::debug!("datagram channel open");
-                            let _ = sender.open(channel);
-                        }
-                        Err(error) => tracing::debug!(%error, "datagram channel"),
-                    }
-                })
-            }));
+            hand_over_when_open(&dc, sender);
         })
     }));
     link
@@ -418,8 +402,17 @@ async fn open_datagram_channel(pc: &RTCPeerConnection) -> Result<DatagramLink, R
         .create_data_channel(DATAGRAM_LABEL, Some(datagram_init()))
         .await
         .map_err(RtcError::backend)?;
-    let sender = Arc::new(std::sync::Mutex::new(Some(sender)));
-    let opened = Arc::downgrade(&dc);
+    hand_over_when_open(&dc, Arc::new(std::sync::Mutex::new(Some(sender))));
+    Ok(link)
+}
+
+/// Once `dc` opens, detaches it and hands it to whoever waits on the link
+/// (only the first time; a link nobody waits on drops it).
+fn hand_over_when_open(
+    dc: &Arc<RTCDataChannel>,
+    sender: Arc<std::sync::Mutex<Option<DatagramLinkSender>>>,
+) {
+    let opened = Arc::downgrade(dc);
     dc.on_open(Box::new(move || {
         let sender = Arc::clone(&sender);
         let opened = opened.clone();
@@ -429,17 +422,26 @@ async fn open_datagram_channel(pc: &RTCPeerConnection) -> Result<DatagramLink, R
             let Some(sender) = taken else { return };
             match detach_datagrams(dc).await {
                 Ok(channel) => {
+                    tracing::debug!("datagram channel open");
                     let _ = sender.open(channel);
                 }
                 Err(error) => tracing::debug!(%error, "datagram channel"),
             }
         })
     }));
-    Ok(link)
 }
 
-/// Detaches an open datagram channel.
+/// Detaches an open datagram channel. Closing it leaves the peer
+/// connection to the main channel.
 async fn detach_datagrams(dc: Arc<RTCDataChannel>) -> Result<DatagramChannel, RtcError> {
+    Ok(DatagramChannel::new(Arc::new(detach(None, dc).await?)))
+}
+
+/// Detaches an open channel, with the buffered-amount wake-up wired.
+async fn detach(
+    pc: Option<Arc<RTCPeerConnection>>,
+    dc: Arc<RTCDataChannel>,
+) -> Result<Channel17, RtcError> {
     let raw = dc.detach().await.map_err(RtcError::backend)?;
     let low = Arc::new(Notify::new());
     raw.set_buffered_amount_low_threshold(BUFFERED_AMOUNT_LOW);
@@ -448,55 +450,7 @@ async fn detach_datagrams(dc: Arc<RTCDataChannel>) -> Result<DatagramChannel, Rt
         on_low.notify_one();
         Box::pin(async {})
     }));
-    Ok(DatagramChannel::new(Arc::new(Datagrams17 { dc, raw, low })))
-}
-
-/// An open, detached datagram channel. Closing it leaves the peer
-/// connection to the main channel.
-struct Datagrams17 {
-    dc: Arc<RTCDataChannel>,
-    raw: Arc<w::data::data_channel::DataChannel>,
-    low: Arc<Notify>,
-}
-
-impl MessageChannel for Datagrams17 {
-    fn recv<'a>(&'a self, buf: &'a mut [u8]) -> BoxFuture<'a, Result<Option<usize>, RtcError>> {
-        Box::pin(async move {
-            match self.raw.read(buf).await {
-                Ok(0) => Ok(None),
-                Ok(n) => Ok(Some(n)),
-                Err(w::data::Error::Sctp(w::sctp::Error::ErrShortBuffer { size })) => {
-                    Err(RtcError::MessageTooLarge(size))
-                }
-                Err(w::data::Error::Sctp(w::sctp::Error::ErrEof)) => Ok(None),
-                Err(error) => Err(RtcError::backend(error)),
-            }
-        })
-    }
-
-    fn send(&self, message: Bytes) -> BoxFuture<'_, Result<(), RtcError>> {
-        Box::pin(async move {
-            self.raw
-                .write(&message)
-                .await
-                .map(|_| ())
-                .map_err(RtcError::backend)
-        })
-    }
-
-    fn buffered_amount(&self) -> BoxFuture<'_, usize> {
-        Box::pin(async move { self.raw.buffered_amount() })
-    }
-
-    fn buffered_amount_low(&self) -> BoxFuture<'_, ()> {
-        Box::pin(self.low.notified())
-    }
-
-    fn close(&self) -> BoxFuture<'_, ()> {
-        Box::pin(async move {
-            let _ = self.dc.close().await;
-        })
-    }
+    Ok(Channel17 { pc, dc, raw, low })
 }
 
 /// Detaches the open channel and starts the byte stream over it.
@@ -505,18 +459,10 @@ async fn open_channel(
     status: StatusSender,
     dc: Arc<RTCDataChannel>,
 ) -> Result<RtcChannel, RtcError> {
-    let raw = dc.detach().await.map_err(RtcError::backend)?;
-    let remote_addr = selected_remote_addr(pc.get()).await;
-    let low = Arc::new(Notify::new());
-    raw.set_buffered_amount_low_threshold(BUFFERED_AMOUNT_LOW);
-    let on_low = low.clone();
-    raw.on_buffered_amount_low(Box::new(move || {
-        on_low.notify_one();
-        Box::pin(async {})
-    }));
     let label = dc.label().to_owned();
-    let pc = pc.disarm();
-    let channel = Channel17 { pc, dc, raw, low };
+    let mut channel = detach(None, dc).await?;
+    let remote_addr = selected_remote_addr(pc.get()).await;
+    channel.pc = Some(pc.disarm());
     Ok(RtcChannel::spawn(
         Arc::new(channel),
         label,
@@ -539,7 +485,9 @@ async fn selected_remote_addr(pc: &RTCPeerConnection) -> Option<SocketAddr> {
 
 /// An open, detached data channel.
 struct Channel17 {
-    pc: Arc<RTCPeerConnection>,
+    /// The peer connection, closed with the channel; `None` for the
+    /// datagram channel, which leaves it to the main channel.
+    pc: Option<Arc<RTCPeerConnection>>,
     dc: Arc<RTCDataChannel>,
     raw: Arc<w::data::data_channel::DataChannel>,
     low: Arc<Notify>,
@@ -582,6 +530,13 @@ impl MessageChannel for Channel17 {
     }
 
     fn close(&self) -> BoxFuture<'_, ()> {
-        Box::pin(close_channel_and_peer(&*self.dc, &*self.pc))
+        Box::pin(async move {
+            match &self.pc {
+                Some(pc) => close_channel_and_peer(&*self.dc, &**pc).await,
+                None => {
+                    let _ = self.dc.close().await;
+                }
+            }
+        })
     }
 }
