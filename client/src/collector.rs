@@ -60,6 +60,7 @@ pub async fn keep_filled(
     reporter: Option<Reporter>,
 ) {
     let max = max.max(1);
+    paths.set_max_paths(max);
     let mut dialing: JoinSet<Result<DialedProxy, DialError>> = JoinSet::new();
     let mut failures: u32 = 0;
     let mut next_dial = Instant::now();

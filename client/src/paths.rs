@@ -71,6 +71,9 @@ pub enum PathEnd {
     /// another path could carry on, or past
     /// [`crate::scheduler::STALL_BOUND`].
     Stalled,
+    /// Traffic had been switched away from it, the set was above `max`, and
+    /// its replacement has been acknowledged.
+    Retired,
     /// The session is closing.
     SessionClosed,
 }
@@ -86,6 +89,8 @@ pub struct PathTotals {
     pub stream_ended: u64,
     /// Paths removed because they stalled.
     pub stalled: u64,
+    /// Superseded paths removed once their replacement proved itself.
+    pub retired: u64,
     /// Packets queued to be sent again because their path died or traffic
     /// was moved off it.
     pub resent: u64,
@@ -167,6 +172,13 @@ impl ProxyPaths {
 
     fn lock(&self) -> MutexGuard<'_, Inner> {
         self.inner.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Sets the session's `max` proxies (the collector's target): beyond
+    /// it, a path traffic was switched away from is retired once its
+    /// replacement has been acknowledged.
+    pub fn set_max_paths(&self, max: usize) {
+        self.lock().scheduler.set_max_paths(max);
     }
 
     /// The session's ClientId (sent at the start of every path).
@@ -274,6 +286,7 @@ impl ProxyPaths {
             PathEnd::LinkDead => inner.totals.link_dead += 1,
             PathEnd::StreamEnded => inner.totals.stream_ended += 1,
             PathEnd::Stalled => inner.totals.stalled += 1,
+            PathEnd::Retired => inner.totals.retired += 1,
             PathEnd::SessionClosed => {}
         }
         let count = resend.len();
@@ -337,6 +350,9 @@ impl ProxyPaths {
         drop(inner);
         for id in checkup.remove {
             self.remove_path(id, PathEnd::Stalled);
+        }
+        for id in checkup.retired {
+            self.remove_path(id, PathEnd::Retired);
         }
         if changed {
             self.vacancy.notify_waiters();

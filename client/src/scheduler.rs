@@ -37,6 +37,17 @@
 //!   [`STALL_BOUND`] without progress while it owes data or is demoted
 //!   (upstream's fixed 20 s), so a dead proxy cannot hold a session for
 //!   ever.
+//! * **Starved**: the server spreads its packets over every connection of
+//!   the session, so a working path receives its share. A path over which
+//!   nothing arrived while the others received [`STARVED_PACKETS`] packets,
+//!   for at least its suspect limit, swallows what the server sends
+//!   through it (its proxy is stuck, or the client side of it is): it
+//!   counts as stalled, whatever it owes.
+//! * **Retired**: a path traffic was switched away from is surplus once the
+//!   set holds more than the session's `max` ([`PathScheduler::set_max_paths`])
+//!   and another path has been acknowledged since it joined: it is removed
+//!   even if it recovered, since an idle extra proxy would still take its
+//!   share of the server's packets.
 //!
 //! In redial mode (the policy of [`crate::paths::RedialPacketConn`]) one
 //! path carries everything: the current carrier for as long as it is not
@@ -73,6 +84,9 @@ pub const STALL_BOUND: Duration = STALL_CEILING;
 /// In multiplexing mode, the shortest time a path may go without progress
 /// while another path keeps being acknowledged.
 pub const SIBLING_STALL_FLOOR: Duration = Duration::from_secs(1);
+/// Packets received over the other paths, while nothing arrived over a
+/// path, after which that path is starved (see the module docs).
+pub const STARVED_PACKETS: u64 = 256;
 /// Data segments tracked at once (KCP's window is 65535 segments).
 const TRACKED_SEGMENTS: usize = 65_536;
 /// Packets kept per path for resending when it dies.
@@ -106,6 +120,14 @@ struct PathState {
     demoted: bool,
     /// When data it carried was last acknowledged.
     last_ack_at: Option<Instant>,
+    /// When a packet last arrived over it (or when it was added).
+    last_received_at: Instant,
+    /// [`PathScheduler::received_total`] when a packet last arrived over it
+    /// (or when it was added).
+    received_mark: u64,
+    /// Traffic was switched away from it at some point: surplus once the
+    /// set is above `max` and another path has proved itself.
+    superseded: bool,
     /// Packets with data segments, oldest first, for resending.
     kept: VecDeque<KeptPacket>,
     packets_sent: u64,
@@ -158,6 +180,10 @@ pub struct Checkup {
     /// unacknowledged data, oldest first, to send again over the others at
     /// once.
     pub switched: Vec<(PathId, Vec<Bytes>)>,
+    /// Superseded paths to remove now because the set is above `max` and
+    /// a replacement has proved itself (see the module docs); their
+    /// remaining packets come back from [`PathScheduler::remove_path`].
+    pub retired: Vec<PathId>,
     /// Whether a path that stays is suspect, stalled or demoted: the
     /// session should dial one proxy beyond its `max`.
     pub replacement_wanted: bool,
@@ -177,6 +203,10 @@ pub struct PathScheduler {
     tracked: VecDeque<Option<Tracked>>,
     /// Whether `base_sn` has been set from a first data segment.
     based: bool,
+    /// Packets received over all paths so far.
+    received_total: u64,
+    /// The session's `max`: beyond it, superseded paths are retired.
+    max_paths: usize,
 }
 
 impl PathScheduler {
@@ -190,7 +220,15 @@ impl PathScheduler {
             base_sn: 0,
             tracked: VecDeque::new(),
             based: false,
+            received_total: 0,
+            max_paths: usize::MAX,
         }
+    }
+
+    /// Sets the session's `max` proxies: superseded paths beyond it are
+    /// retired (see the module docs). Unlimited until set.
+    pub fn set_max_paths(&mut self, max: usize) {
+        self.max_paths = max.max(1);
     }
 
     /// The spreading mode.
@@ -207,6 +245,9 @@ impl PathScheduler {
             srtt: None,
             demoted: false,
             last_ack_at: None,
+            last_received_at: now,
+            received_mark: self.received_total,
+            superseded: false,
             kept: VecDeque::new(),
             packets_sent: 0,
             bytes_sent: 0,
@@ -384,7 +425,11 @@ impl PathScheduler {
 
     /// Records that `packet` arrived over path `id` at `now`.
     pub fn on_received(&mut self, id: PathId, packet: &[u8], now: Instant) {
+        self.received_total += 1;
+        let received_total = self.received_total;
         if let Some(path) = self.paths.iter_mut().find(|p| p.id == id) {
+            path.last_received_at = now;
+            path.received_mark = received_total;
             path.packets_received += 1;
             path.bytes_received += packet.len() as u64;
             // A demoted path that owes nothing (its data was moved) has no
@@ -428,10 +473,11 @@ impl PathScheduler {
     pub fn check(&mut self, now: Instant) -> Checkup {
         let latest_ack = self.paths.iter().filter_map(|p| p.last_ack_at).max();
         let mode = self.mode;
+        let received_total = self.received_total;
         let verdicts: Vec<Verdict> = self
             .paths
             .iter()
-            .map(|p| verdict(p, now, mode, latest_ack))
+            .map(|p| verdict(p, now, mode, latest_ack, received_total))
             .collect();
         let healthy: Vec<PathId> = self
             .paths
@@ -442,6 +488,7 @@ impl PathScheduler {
             .collect();
         let other_healthy = |id: PathId| healthy.iter().any(|&h| h != id);
         let mut checkup = Checkup::default();
+        let mut wanting: Vec<PathId> = Vec::new();
         for (index, v) in verdicts.into_iter().enumerate() {
             let (id, demoted) = (self.paths[index].id, self.paths[index].demoted);
             if v.expired || (v.stalled && other_healthy(id)) {
@@ -450,6 +497,7 @@ impl PathScheduler {
             }
             if !demoted && (v.suspect || v.stalled) && other_healthy(id) {
                 self.paths[index].demoted = true;
+                self.paths[index].superseded = true;
                 if self.carrier == Some(id) {
                     // The switch: the oldest healthy path carries from now
                     // on, even if this one recovers.
@@ -459,10 +507,41 @@ impl PathScheduler {
                 checkup.switched.push((id, resend));
             }
             if v.suspect || v.stalled || self.paths[index].demoted {
-                checkup.replacement_wanted = true;
+                wanting.push(id);
             }
         }
+        self.retire_surplus(&healthy, &mut checkup);
+        // A path on its way out wants no replacement: the set is above
+        // `max` while it is there.
+        checkup.replacement_wanted = wanting.iter().any(|id| !checkup.retired.contains(id));
         checkup
+    }
+
+    /// Puts in `checkup.retired` the superseded paths, oldest first, that
+    /// keep the set above `max` once a healthy path that is not superseded
+    /// has been acknowledged since it joined.
+    fn retire_surplus(&self, healthy: &[PathId], checkup: &mut Checkup) {
+        let staying = self.paths.len().saturating_sub(checkup.remove.len());
+        let mut surplus = staying.saturating_sub(self.max_paths);
+        if surplus == 0 {
+            return;
+        }
+        let proved = self
+            .paths
+            .iter()
+            .any(|p| !p.superseded && p.last_ack_at.is_some() && healthy.contains(&p.id));
+        if !proved {
+            return;
+        }
+        for p in &self.paths {
+            if surplus == 0 {
+                break;
+            }
+            if p.superseded && !checkup.remove.contains(&p.id) {
+                checkup.retired.push(p.id);
+                surplus -= 1;
+            }
+        }
     }
 
     /// The stall limit of path `id`.
@@ -562,7 +641,15 @@ struct Verdict {
     expired: bool,
 }
 
-fn verdict(p: &PathState, now: Instant, mode: Mode, latest_ack: Option<Instant>) -> Verdict {
+fn verdict(
+    p: &PathState,
+    now: Instant,
+    mode: Mode,
+    latest_ack: Option<Instant>,
+    received_total: u64,
+) -> Verdict {
+    let starved = received_total.saturating_sub(p.received_mark) >= STARVED_PACKETS
+        && now.saturating_duration_since(p.last_received_at) > suspect_limit(p);
     let silent = now.saturating_duration_since(p.progress_at);
     let owes = p.outstanding > 0;
     let judged = owes || p.demoted;
@@ -576,8 +663,8 @@ fn verdict(p: &PathState, now: Instant, mode: Mode, latest_ack: Option<Instant>)
             _ => false,
         };
     Verdict {
-        suspect: owes && silent > suspect_limit(p),
-        stalled: (judged && silent > stall_limit(p)) || sibling_stalled,
+        suspect: (owes && silent > suspect_limit(p)) || starved,
+        stalled: (judged && silent > stall_limit(p)) || sibling_stalled || starved,
         expired: judged && silent > STALL_BOUND,
     }
 }
@@ -877,6 +964,113 @@ mod tests {
     }
 
     #[test]
+    fn a_recovered_superseded_path_is_retired_once_its_replacement_proves_itself() {
+        let t0 = Instant::now();
+        let mut s = PathScheduler::new(Mode::Redial);
+        s.set_max_paths(1);
+        s.add_path(1, t0);
+        assert_eq!(s.pick(|_| true), Some(1));
+        s.on_sent(1, &push(&[0], 0), t0);
+        assert!(s.check(t0 + ms(1500)).replacement_wanted);
+        // The replacement arrives and takes over.
+        let at = t0 + ms(2000);
+        s.add_path(2, at);
+        let checkup = s.check(at);
+        assert_eq!(checkup.switched, vec![(1, vec![push(&[0], 0)])]);
+        assert!(
+            checkup.retired.is_empty(),
+            "the replacement has not proved itself"
+        );
+        // Path 1 recovers: a late acknowledgement of its own data.
+        s.on_received(2, &ack(&[0], 1), at + ms(10));
+        assert!(!s.is_demoted(1));
+        assert_eq!(s.pick(|_| true), Some(2));
+        // Nothing retired until the replacement's own data is acknowledged.
+        assert!(s.check(at + ms(20)).retired.is_empty());
+        s.on_sent(2, &push(&[1], 1), at + ms(30));
+        s.on_received(2, &ack(&[1], 2), at + ms(80));
+        let retired = s.check(at + ms(90));
+        assert_eq!(retired.retired, vec![1]);
+        assert!(retired.remove.is_empty());
+        assert!(s.remove_path(1).is_empty());
+        // At max, nothing more goes.
+        assert_eq!(s.check(at + ms(100)), Checkup::default());
+    }
+
+    #[test]
+    fn without_a_max_a_recovered_spare_stays() {
+        let t0 = Instant::now();
+        let mut s = PathScheduler::new(Mode::Redial);
+        s.add_path(1, t0);
+        s.on_sent(1, &push(&[0], 0), t0);
+        s.add_path(2, t0);
+        assert!(!s.check(t0 + ms(1500)).switched.is_empty());
+        s.on_received(2, &ack(&[0], 1), t0 + ms(1510));
+        s.on_sent(2, &push(&[1], 1), t0 + ms(1520));
+        s.on_received(2, &ack(&[1], 2), t0 + ms(1570));
+        assert_eq!(s.check(t0 + ms(1600)), Checkup::default());
+        // With max 2 there is no surplus either.
+        s.set_max_paths(2);
+        assert_eq!(s.check(t0 + ms(1700)), Checkup::default());
+    }
+
+    #[test]
+    fn a_path_that_receives_nothing_while_the_others_do_is_starved() {
+        let t0 = Instant::now();
+        for (mode, owes) in [(Mode::Redial, false), (Mode::Multiplexing, true)] {
+            let mut s = PathScheduler::new(mode);
+            s.add_path(1, t0);
+            s.add_path(2, t0);
+            if owes {
+                s.on_sent(1, &push(&[0], 0), t0);
+                s.on_received(2, &ack(&[0], 1), t0 + ms(50));
+            }
+            // The server's packets arrive over path 2 only.
+            let mut at = t0;
+            for sn in 0..STARVED_PACKETS - 2 {
+                at = t0 + ms(5 * sn);
+                s.on_received(2, &push(&[sn as u32], 0), at);
+            }
+            assert!(at > t0 + SUSPECT_FLOOR);
+            assert!(s.check(at).remove.is_empty(), "{mode:?}: one packet short");
+            s.on_received(2, &push(&[9999], 0), at);
+            s.on_received(2, &push(&[9998], 0), at);
+            let checkup = s.check(at);
+            assert_eq!(checkup.remove, vec![1], "{mode:?}");
+            // A packet over path 1 would have reset it.
+            let mut s = PathScheduler::new(mode);
+            s.add_path(1, t0);
+            s.add_path(2, t0);
+            for sn in 0..STARVED_PACKETS * 2 {
+                let at = t0 + ms(2 * sn);
+                if sn == STARVED_PACKETS {
+                    s.on_received(1, &push(&[0], 0), at);
+                }
+                s.on_received(2, &push(&[sn as u32], 0), at);
+            }
+            assert!(
+                s.check(t0 + ms(4 * STARVED_PACKETS)).remove.is_empty(),
+                "{mode:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_burst_over_the_others_does_not_starve_a_quiet_path_at_once() {
+        let t0 = Instant::now();
+        let mut s = PathScheduler::new(Mode::Multiplexing);
+        s.add_path(1, t0);
+        s.add_path(2, t0);
+        s.on_received(1, &push(&[0], 0), t0);
+        for sn in 0..STARVED_PACKETS * 4 {
+            s.on_received(2, &push(&[sn as u32], 0), t0 + ms(100));
+        }
+        // Within its suspect limit: not yet.
+        assert_eq!(s.check(t0 + SUSPECT_FLOOR), Checkup::default());
+        assert_eq!(s.check(t0 + SUSPECT_FLOOR + ms(1)).remove, vec![1]);
+    }
+
+    #[test]
     fn a_suspect_only_path_hands_over_when_the_replacement_arrives() {
         let t0 = Instant::now();
         let mut s = PathScheduler::new(Mode::Redial);
@@ -1026,20 +1220,20 @@ mod tests {
         s.add_path(2, t0);
         let mut now = t0;
         let mut sn = 0u32;
-        let mut pending: Vec<(Instant, u32)> = Vec::new();
+        let mut pending: Vec<(Instant, u32, PathId)> = Vec::new();
         // Path 1 takes 600 ms per round trip, path 2 20 ms; both keep
-        // being acknowledged.
+        // being acknowledged, each over the path that carried the data.
         for _ in 0..400 {
             for path in [1u64, 2] {
                 s.on_sent(path, &push(&[sn], 0), now);
                 let rtt = if path == 1 { ms(600) } else { ms(20) };
-                pending.push((now + rtt, sn));
+                pending.push((now + rtt, sn, path));
                 sn += 1;
             }
             now += ms(10);
-            pending.retain(|&(due, acked)| {
+            pending.retain(|&(due, acked, path)| {
                 if due <= now {
-                    s.on_received(2, &ack(&[acked], 0), due);
+                    s.on_received(path, &ack(&[acked], 0), due);
                     false
                 } else {
                     true
