@@ -120,7 +120,12 @@ impl Binaries {
     }
 }
 
-/// A private temporary directory, removed on drop.
+/// Set to keep every [`ScratchDir`] (with the peers' logs) after a run,
+/// for investigation; its path is printed.
+pub const KEEP_SCRATCH_ENV: &str = "SNOWFLAKE_KEEP_SCRATCH";
+
+/// A private temporary directory, removed on drop (unless
+/// [`KEEP_SCRATCH_ENV`] is set).
 #[derive(Debug)]
 pub struct ScratchDir(PathBuf);
 
@@ -144,6 +149,10 @@ impl ScratchDir {
 
 impl Drop for ScratchDir {
     fn drop(&mut self) {
+        if std::env::var_os(KEEP_SCRATCH_ENV).is_some() {
+            eprintln!("kept {}", self.0.display());
+            return;
+        }
         let _ = std::fs::remove_dir_all(&self.0);
     }
 }
