@@ -246,6 +246,39 @@ pub struct PeerSpec {
     pub peers: Peers,
 }
 
+/// Environment variable naming the rows to measure, comma-separated:
+/// `ours`, `reliable` (ours, reliable channel only), `go`. All by default.
+pub const ENV_PEERS: &str = "SNOWFLAKE_BENCH_IMPAIRED_PEERS";
+
+/// The rows of `peers` that [`ENV_PEERS`] selects.
+pub fn selected_peers(peers: Vec<PeerSpec>) -> Result<Vec<PeerSpec>, String> {
+    let Ok(wanted) = std::env::var(ENV_PEERS) else {
+        return Ok(peers);
+    };
+    let keys: Vec<&str> = wanted
+        .split(',')
+        .map(str::trim)
+        .filter(|k| !k.is_empty())
+        .collect();
+    if let Some(bad) = keys
+        .iter()
+        .find(|k| !["ours", "reliable", "go"].contains(k))
+    {
+        return Err(format!(
+            "{ENV_PEERS}: unknown row {bad:?} (ours, reliable, go)"
+        ));
+    }
+    let key = |spec: &PeerSpec| match &spec.peers {
+        Peers::Go => "go",
+        Peers::Ours(_) if spec.title.contains("reliable") => "reliable",
+        Peers::Ours(_) => "ours",
+    };
+    Ok(peers
+        .into_iter()
+        .filter(|p| keys.contains(&key(p)))
+        .collect())
+}
+
 /// Our client and proxy (with `extra` flags), then the Go peers. More
 /// rows of ours (another mode) are more entries here.
 pub fn default_peers(extra: &ExtraArgs) -> Vec<PeerSpec> {
@@ -362,6 +395,7 @@ impl ImpairedOptions {
         } else {
             conditions
         };
+        selected_peers(default_peers(&extra))?;
         if bytes == 0 || cap_secs == 0 || reps == 0 {
             return Err("impaired-network size, cap and repetitions must be above 0".to_string());
         }
@@ -1245,7 +1279,9 @@ impl Report {
 async fn measure(options: &ImpairedOptions) -> Report {
     let started = Instant::now();
     let mut report = Report {
-        peers: default_peers(&options.extra),
+        // Checked in `ImpairedOptions::from_flags`.
+        peers: selected_peers(default_peers(&options.extra))
+            .unwrap_or_else(|_| default_peers(&options.extra)),
         ..Report::default()
     };
     let setup = async {
@@ -1769,6 +1805,27 @@ pub fn print_stall_runs(report: &StallRunsReport, options: &StallRunOptions) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn rows_are_selected_by_name_and_unknown_names_refused() {
+        // The only test that touches this variable.
+        let titles = |peers: Vec<PeerSpec>| peers.into_iter().map(|p| p.title).collect::<Vec<_>>();
+        let all = default_peers(&ExtraArgs::default());
+        std::env::remove_var(ENV_PEERS);
+        assert_eq!(
+            titles(selected_peers(default_peers(&ExtraArgs::default())).unwrap()).len(),
+            all.len()
+        );
+        std::env::set_var(ENV_PEERS, "reliable, go");
+        let picked = titles(selected_peers(default_peers(&ExtraArgs::default())).unwrap());
+        assert_eq!(picked.len(), 2);
+        assert!(picked[0].contains("reliable"), "{picked:?}");
+        assert!(picked[1].starts_with("Go"), "{picked:?}");
+        std::env::set_var(ENV_PEERS, "ours,chrome");
+        let error = selected_peers(default_peers(&ExtraArgs::default())).err();
+        std::env::remove_var(ENV_PEERS);
+        assert!(error.is_some_and(|e| e.contains("chrome")));
+    }
 
     #[test]
     fn conditions_parse_and_round_trip() {
