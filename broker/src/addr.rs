@@ -8,6 +8,14 @@
 //! requester, which only skews country statistics; nothing else depends on
 //! the address.
 //!
+//! Proxy polls are attributed differently ([`proxy_address`]), because
+//! the address of a proxy poll decides something: the per-address poll
+//! limit ([`crate::rate_limit`]) and the spreading of clients
+//! ([`crate::spread`]). As in the Go broker's `main` (`-trusted-hops`,
+//! default 1), the address is counted from the *right* of the forwarding
+//! chain, where the entries were added by the operator's own reverse
+//! proxies and cannot be forged by the proxy.
+//!
 //! Addresses are personal data of censored users: logs show them only as
 //! [`Scrubbed`] unless `-unsafe-logging` is set.
 
@@ -99,6 +107,67 @@ fn from_x_forwarded_for(headers: &HeaderMap) -> Option<IpAddr> {
 pub fn request_address(headers: &HeaderMap, peer: SocketAddr) -> IpAddr {
     from_forwarded(headers)
         .or_else(|| from_x_forwarded_for(headers))
+        .unwrap_or_else(|| peer.ip())
+}
+
+/// The hops of every `Forwarded` header, in order: each comma-separated
+/// element is one hop, its `for=` address (`None` if it has none that
+/// parses, e.g. `for=unknown` or an obfuscated name).
+fn forwarded_hops(headers: &HeaderMap) -> Vec<Option<IpAddr>> {
+    headers
+        .get_all("forwarded")
+        .iter()
+        .map(|value| value.to_str().unwrap_or_default())
+        .flat_map(|value| value.split(','))
+        .map(|element| {
+            element.split(';').find_map(|pair| {
+                let (name, value) = pair.split_once('=')?;
+                name.trim()
+                    .eq_ignore_ascii_case("for")
+                    .then(|| parse_forwarded_address(value))
+                    .flatten()
+            })
+        })
+        .collect()
+}
+
+/// The hops of every `X-Forwarded-For` header, in order (`None` for an
+/// entry that is not an address).
+fn x_forwarded_for_hops(headers: &HeaderMap) -> Vec<Option<IpAddr>> {
+    headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .map(|value| value.to_str().unwrap_or_default())
+        .flat_map(|value| value.split(','))
+        .map(parse_forwarded_address)
+        .collect()
+}
+
+/// The entry `trusted_hops` from the right of `hops` (the rightmost for
+/// 1), if the chain is that long and the entry is an address.
+fn rightmost_trusted(hops: &[Option<IpAddr>], trusted_hops: usize) -> Option<IpAddr> {
+    let index = hops.len().checked_sub(trusted_hops)?;
+    hops.get(index).copied().flatten()
+}
+
+/// The address a proxy poll is attributed to, with `trusted_hops` reverse
+/// proxies of the operator in front of the broker (`-trusted-hops`, as
+/// upstream `main`): with 0, the TCP peer; otherwise the address
+/// `trusted_hops` entries from the right of the `Forwarded` header's
+/// `for=` chain, else of the `X-Forwarded-For` chain, else (no header, a
+/// chain shorter than that, or not an address there) the TCP peer.
+///
+/// Each trusted reverse proxy appends the address it received the request
+/// from, so the rightmost entry is the one the nearest reverse proxy saw;
+/// entries to its left came from the requester and are ignored. A broker
+/// reached directly, with no reverse proxy, should run with
+/// `-trusted-hops=0`, or any proxy can name its own address.
+pub fn proxy_address(headers: &HeaderMap, peer: SocketAddr, trusted_hops: usize) -> IpAddr {
+    if trusted_hops == 0 {
+        return peer.ip();
+    }
+    rightmost_trusted(&forwarded_hops(headers), trusted_hops)
+        .or_else(|| rightmost_trusted(&x_forwarded_for_hops(headers), trusted_hops))
         .unwrap_or_else(|| peer.ip())
 }
 
@@ -196,6 +265,67 @@ mod tests {
                 ("x-forwarded-for", "203.0.113.5")
             ]),
             "203.0.113.5"
+        );
+    }
+
+    fn proxy(pairs: &[(&'static str, &'static str)], hops: usize) -> String {
+        proxy_address(&headers(pairs), PEER.parse().unwrap(), hops).to_string()
+    }
+
+    #[test]
+    fn proxy_address_counts_trusted_hops_from_the_right() {
+        let chain = [("x-forwarded-for", "198.51.100.1, 203.0.113.7, 10.0.0.2")];
+        // 0: the TCP peer, whatever the headers say.
+        assert_eq!(proxy(&chain, 0), "127.0.0.1");
+        // 1: the rightmost entry, even a private one (it is what the
+        // nearest reverse proxy saw).
+        assert_eq!(proxy(&chain, 1), "10.0.0.2");
+        assert_eq!(proxy(&chain, 2), "203.0.113.7");
+        assert_eq!(proxy(&chain, 3), "198.51.100.1");
+        // A chain shorter than the trusted hops: the peer.
+        assert_eq!(proxy(&chain, 4), "127.0.0.1");
+        // No header: the peer.
+        assert_eq!(proxy(&[], 1), "127.0.0.1");
+        // Entries from several header lines form one chain.
+        let split = [
+            ("x-forwarded-for", "198.51.100.1"),
+            ("x-forwarded-for", "203.0.113.7:443"),
+        ];
+        assert_eq!(proxy(&split, 1), "203.0.113.7");
+        assert_eq!(proxy(&split, 2), "198.51.100.1");
+        // Not an address at the trusted position: the peer, not a guess.
+        assert_eq!(
+            proxy(&[("x-forwarded-for", "203.0.113.7, junk")], 1),
+            "127.0.0.1"
+        );
+        assert_eq!(
+            proxy(&[("x-forwarded-for", "[2001:db8::7]:80")], 1),
+            "2001:db8::7"
+        );
+    }
+
+    #[test]
+    fn proxy_address_prefers_forwarded() {
+        let both = [
+            (
+                "forwarded",
+                "for=198.51.100.1, for=\"[2001:db8::9]:4711\";proto=https",
+            ),
+            ("x-forwarded-for", "203.0.113.7"),
+        ];
+        assert_eq!(proxy(&both, 1), "2001:db8::9");
+        assert_eq!(proxy(&both, 2), "198.51.100.1");
+        // Forwarded too short: X-Forwarded-For is tried, then the peer.
+        assert_eq!(proxy(&both, 3), "127.0.0.1");
+        let short = [
+            ("forwarded", "for=198.51.100.1"),
+            ("x-forwarded-for", "203.0.113.7, 203.0.113.8"),
+        ];
+        assert_eq!(proxy(&short, 2), "203.0.113.7");
+        // An element without a usable for= is a hop with no address.
+        assert_eq!(
+            proxy(&[("forwarded", "for=198.51.100.1, for=_hidden")], 1),
+            "127.0.0.1"
         );
     }
 

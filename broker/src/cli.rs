@@ -11,7 +11,7 @@ use snowflake_common::cli::{parse_go_duration, parse_listen_addr};
 
 use crate::bridges::BridgeList;
 use crate::config::{load_poll_intervals, GeoIpFiles, ReloadableFiles};
-use crate::{BrokerConfig, TlsFiles};
+use crate::{BrokerConfig, IpCountSettings, TlsFiles};
 
 /// Snowflake broker: matches censored clients with volunteer proxies.
 //
@@ -65,7 +65,7 @@ pub struct Args {
     /// Log client and proxy addresses unscrubbed.
     #[arg(long)]
     pub unsafe_logging: bool,
-    /// JSON file with unrestricted_poll_interval and restricted_poll_interval (ms).
+    /// JSON file with open_poll_interval, moderate_poll_interval, strict_poll_interval (ms; 2.14 keys also read).
     #[arg(long)]
     pub poll_interval_filepath: Option<PathBuf>,
     /// How long a client waits for its proxy's answer, from the start of its request.
@@ -86,6 +86,17 @@ pub struct Args {
     /// Most open connections.
     #[arg(long, default_value_t = 16_000)]
     pub max_connections: usize,
+    /// Number of trusted reverse proxy hops in front of the broker, used
+    /// to find proxy addresses from the right of X-Forwarded-For (0 or
+    /// less: the TCP peer).
+    #[arg(long, default_value_t = 1, allow_negative_numbers = true)]
+    pub trusted_hops: i64,
+    /// Path prefix of the distinct proxy address count files (unset: no counts).
+    #[arg(long)]
+    pub ip_count_prefix: Option<String>,
+    /// Time interval between each chunk of the address count files.
+    #[arg(long, default_value = "1h", value_parser = parse_go_duration)]
+    pub ip_count_interval: Duration,
 }
 
 /// Flags that cannot be used together, or files that do not load.
@@ -161,12 +172,20 @@ impl Args {
             metrics_log_path: self.metrics_log,
             metrics_log_interval: self.metrics_interval,
             unsafe_logging: self.unsafe_logging,
-            poll_intervals: load_poll_intervals(reloadable.poll_intervals.as_deref()),
+            pool_intervals: Some(load_poll_intervals(reloadable.poll_intervals.as_deref())),
             proxy_timeout: self.proxy_timeout,
             client_timeout: self.client_timeout,
             max_waiting_proxies: self.max_waiting_proxies,
             max_waiting_clients: self.max_waiting_clients,
             max_connections: self.max_connections,
+            trusted_hops: usize::try_from(self.trusted_hops).unwrap_or(0),
+            ip_count: self
+                .ip_count_prefix
+                .filter(|prefix| !prefix.is_empty())
+                .map(|prefix| IpCountSettings {
+                    prefix,
+                    interval: self.ip_count_interval,
+                }),
             ..BrokerConfig::default()
         };
         Ok(Settings { config, reloadable })
@@ -241,6 +260,52 @@ mod tests {
         assert_eq!(config.max_waiting_proxies, defaults.max_waiting_proxies);
         assert_eq!(config.max_waiting_clients, defaults.max_waiting_clients);
         assert_eq!(config.max_connections, defaults.max_connections);
+    }
+
+    #[test]
+    fn trusted_hops_and_ip_count_flags() {
+        let defaults = config(&["-disable-tls", "-disable-geoip"]).unwrap();
+        assert_eq!(defaults.trusted_hops, 1);
+        assert_eq!(defaults.ip_count, None);
+        assert_eq!(
+            config(&["-disable-tls", "-disable-geoip", "-trusted-hops", "3"])
+                .unwrap()
+                .trusted_hops,
+            3
+        );
+        for zero in ["-trusted-hops=0", "-trusted-hops=-1"] {
+            assert_eq!(
+                config(&["-disable-tls", "-disable-geoip", zero])
+                    .unwrap()
+                    .trusted_hops,
+                0,
+                "{zero}"
+            );
+        }
+        let counted = config(&[
+            "-disable-tls",
+            "-disable-geoip",
+            "-ip-count-prefix",
+            "/var/lib/snowflake/ips",
+            "-ip-count-interval=30m",
+        ])
+        .unwrap();
+        assert_eq!(
+            counted.ip_count,
+            Some(IpCountSettings {
+                prefix: "/var/lib/snowflake/ips".into(),
+                interval: Duration::from_secs(1800),
+            })
+        );
+        assert_eq!(
+            config(&["-disable-tls", "-disable-geoip", "-ip-count-prefix", "p"])
+                .unwrap()
+                .ip_count
+                .map(|c| c.interval),
+            Some(Duration::from_secs(3600))
+        );
+        assert!(Args::parse_go_style(["snowflake-broker", "-trusted-hops", "many"]).is_err());
+        assert!(Args::parse_go_style(["snowflake-broker", "-ip-count-interval", "-1h"]).is_err());
     }
 
     #[test]

@@ -9,7 +9,7 @@ use std::time::Duration;
 use crate::bridges::BridgeList;
 use crate::demand::DemandConfig;
 use crate::geoip::GeoIp;
-use crate::poll_interval::PollIntervals;
+use crate::poll_interval::{PollIntervals, PoolIntervals};
 use crate::BrokerHandle;
 
 /// Where tor's Debian package puts the IPv4 geoip file.
@@ -56,8 +56,12 @@ pub struct BrokerConfig {
     pub metrics_log_interval: Duration,
     /// Log client and proxy addresses unscrubbed (`-unsafe-logging`).
     pub unsafe_logging: bool,
-    /// `NextPoll` announced to proxies (`-poll-interval-filepath`).
+    /// `NextPoll` announced to proxies, in the two-kind form; used unless
+    /// [`BrokerConfig::pool_intervals`] is set.
     pub poll_intervals: PollIntervals,
+    /// `NextPoll` announced to proxies, per pool (`-poll-interval-filepath`);
+    /// overrides [`BrokerConfig::poll_intervals`] when set.
+    pub pool_intervals: Option<PoolIntervals>,
     /// The shorter `NextPoll` announced while clients go unserved, and
     /// after a match ([`crate::demand`]).
     pub demand: DemandConfig,
@@ -83,6 +87,27 @@ pub struct BrokerConfig {
     /// Most distinct proxy addresses remembered per metrics-log interval
     /// (for the unique-address counts).
     pub max_tracked_proxy_addresses: usize,
+    /// How many reverse proxies of the operator sit in front of the broker
+    /// (`-trusted-hops`, 1 as in Go): a proxy poll's address is the entry
+    /// this far from the right of `Forwarded`/`X-Forwarded-For`, or the
+    /// TCP peer with 0 ([`crate::addr::proxy_address`]). It decides the
+    /// per-address poll limit and the spreading of clients.
+    pub trusted_hops: usize,
+    /// Most proxy addresses the per-address poll limit remembers
+    /// ([`crate::rate_limit`]).
+    pub max_rate_limited_addresses: usize,
+    /// Distinct proxy address counts (`-ip-count-prefix`,
+    /// `-ip-count-interval`; [`crate::ip_count`]); `None`: not counted.
+    pub ip_count: Option<IpCountSettings>,
+}
+
+/// Where and how often distinct proxy addresses are counted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IpCountSettings {
+    /// Path prefix of the seven count files.
+    pub prefix: String,
+    /// Time covered by each chunk (1 h in Go).
+    pub interval: Duration,
 }
 
 impl Default for BrokerConfig {
@@ -98,6 +123,7 @@ impl Default for BrokerConfig {
             metrics_log_interval: Duration::from_secs(24 * 60 * 60),
             unsafe_logging: false,
             poll_intervals: PollIntervals::default(),
+            pool_intervals: None,
             demand: DemandConfig::default(),
             proxy_timeout: Duration::from_secs(10),
             client_timeout: Duration::from_secs(5),
@@ -107,6 +133,9 @@ impl Default for BrokerConfig {
             max_http2_streams: 250,
             request_read_timeout: Duration::from_secs(10),
             max_tracked_proxy_addresses: 1_000_000,
+            trusted_hops: 1,
+            max_rate_limited_addresses: crate::rate_limit::DEFAULT_MAX_ADDRESSES,
+            ip_count: None,
         }
     }
 }
@@ -117,9 +146,9 @@ impl Default for BrokerConfig {
 pub struct GeoIpFiles {
     /// No geoip at all.
     pub disabled: bool,
-    /// The IPv4 file; [`DEFAULT_GEOIP`] if `None`.
+    /// The IPv4 file; `/usr/share/tor/geoip` if `None`.
     pub v4: Option<PathBuf>,
-    /// The IPv6 file; [`DEFAULT_GEOIP6`] if `None`.
+    /// The IPv6 file; `/usr/share/tor/geoip6` if `None`.
     pub v6: Option<PathBuf>,
 }
 
@@ -152,12 +181,12 @@ impl GeoIpFiles {
 
 /// The poll intervals in `path` (`-poll-interval-filepath`), or the
 /// defaults. As in Go, a bad file is reported and the defaults are kept.
-pub fn load_poll_intervals(path: Option<&Path>) -> PollIntervals {
+pub fn load_poll_intervals(path: Option<&Path>) -> PoolIntervals {
     match path {
-        None => PollIntervals::default(),
-        Some(path) => PollIntervals::from_file(path).unwrap_or_else(|error| {
+        None => PoolIntervals::default(),
+        Some(path) => PoolIntervals::from_file(path).unwrap_or_else(|error| {
             tracing::warn!(%error, "failed to load poll interval from file");
-            PollIntervals::default()
+            PoolIntervals::default()
         }),
     }
 }
@@ -181,7 +210,7 @@ impl ReloadableFiles {
             Err(error) => tracing::warn!(%error, "geoip reload failed; keeping the old tables"),
         }
         if self.poll_intervals.is_some() {
-            broker.set_poll_intervals(load_poll_intervals(self.poll_intervals.as_deref()));
+            broker.set_pool_intervals(load_poll_intervals(self.poll_intervals.as_deref()));
         }
     }
 }

@@ -56,15 +56,8 @@ impl Default for DemandConfig {
 #[derive(Debug, Clone)]
 pub struct Demand {
     config: DemandConfig,
-    /// Restricted pool first, then unrestricted.
-    unmet_at: [Option<Instant>; 2],
-}
-
-fn index(pool: Pool) -> usize {
-    match pool {
-        Pool::Restricted => 0,
-        Pool::Unrestricted => 1,
-    }
+    /// By [`Pool::index`].
+    unmet_at: [Option<Instant>; 3],
 }
 
 impl Demand {
@@ -72,7 +65,7 @@ impl Demand {
     pub fn new(config: DemandConfig) -> Self {
         Demand {
             config,
-            unmet_at: [None; 2],
+            unmet_at: [None; 3],
         }
     }
 
@@ -85,7 +78,7 @@ impl Demand {
     /// away for lack of a proxy, or its proxy did not answer in time).
     pub fn client_unserved(&mut self, client_nat: NatType, now: Instant) {
         for &pool in Pool::for_client(client_nat) {
-            let slot = &mut self.unmet_at[index(pool)];
+            let slot = &mut self.unmet_at[pool.index()];
             if slot.is_none_or(|at| at < now) {
                 *slot = Some(now);
             }
@@ -94,7 +87,7 @@ impl Demand {
 
     /// Whether proxies of `pool` are in demand at `now`.
     pub fn in_demand(&self, pool: Pool, now: Instant) -> bool {
-        self.unmet_at[index(pool)]
+        self.unmet_at[pool.index()]
             .is_some_and(|at| now.saturating_duration_since(at) <= self.config.window)
     }
 
@@ -174,8 +167,30 @@ mod tests {
         demand.client_unserved(NatType::Unknown, later);
         demand.client_unserved(NatType::Unknown, after);
         let near_end = later + DEFAULT_DEMAND_WINDOW;
-        assert!(demand.in_demand(Pool::Unrestricted, near_end));
-        assert!(!demand.in_demand(Pool::Restricted, near_end));
+        assert!(demand.in_demand(Pool::Open, near_end));
+        assert!(!demand.in_demand(Pool::Strict, near_end));
+    }
+
+    #[test]
+    fn three_kind_demand() {
+        let t0 = Instant::now();
+        let mut demand = Demand::new(DemandConfig::default());
+        // A moderate client could use moderate or open proxies.
+        demand.client_unserved(NatType::Moderate, t0);
+        assert!(demand.in_demand(Pool::Moderate, t0));
+        assert!(demand.in_demand(Pool::Open, t0));
+        assert!(!demand.in_demand(Pool::Strict, t0));
+        assert_eq!(
+            demand.next_poll_idle(NatType::Moderate, S(20), t0),
+            DEFAULT_SHORT_INTERVAL
+        );
+        assert_eq!(demand.next_poll_idle(NatType::Strict, S(20), t0), S(20));
+        // An open client could use any.
+        demand.client_unserved(NatType::Open, t0);
+        assert_eq!(
+            demand.next_poll_idle(NatType::Strict, S(20), t0),
+            DEFAULT_SHORT_INTERVAL
+        );
     }
 
     #[test]

@@ -2,11 +2,16 @@
 //! Go handlers.
 //!
 //! The `NextPoll` a proxy is told comes from the configured
-//! [`PollIntervals`] and the demand rule ([`crate::demand`]): the short
+//! [`PoolIntervals`] and the demand rule ([`crate::demand`]): the short
 //! interval after a match, and after an idle poll while clients of the
 //! proxy's pool recently went unserved (which `/client` and AMP requests
 //! report to it); the configured interval otherwise, and the hour of
 //! [`REJECTED_NEXT_POLL`] for a refused relay pattern.
+//!
+//! Proxy polls are attributed to the address `-trusted-hops` selects
+//! ([`proxy_address`]); an address that polls while its previous poll is
+//! held, or before the `NextPoll` it was told, is answered `polled too
+//! soon` with the time left ([`crate::rate_limit`]).
 
 use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
@@ -30,15 +35,18 @@ use snowflake_common::messages::{
 use snowflake_common::namematcher::NameMatcher;
 use tokio::time::Instant;
 
-use crate::addr::{request_address, Scrubbed};
+use crate::addr::{proxy_address, request_address, Scrubbed};
 use crate::bridges::BridgeList;
 use crate::demand::Demand;
 use crate::geoip::{GeoIp, UNKNOWN_COUNTRY};
-use crate::matcher::{ClientRefusal, ClientRequest, MatcherStats, ProxyRegistration};
+use crate::ip_count::IpCountFiles;
+use crate::matcher::{ClientRefusal, ClientRequest, MatcherStats, ProxyRefusal, ProxyRegistration};
 use crate::metrics::{
-    ClientPollStatus, Metrics, ProxyPollStatus, RendezvousMethod, PROMETHEUS_CONTENT_TYPE,
+    ClientPollStatus, Metrics, ProxyPollStatus, ProxyRefusalReason, RendezvousMethod,
+    PROMETHEUS_CONTENT_TYPE,
 };
-use crate::poll_interval::PollIntervals;
+use crate::poll_interval::PoolIntervals;
+use crate::rate_limit::{Admission, PollRateLimit};
 use crate::rendezvous::{ClientOutcome, ProxyOutcome, Rendezvous};
 
 /// Response body type.
@@ -53,7 +61,7 @@ const MAX_METRICS_LOG_BYTES: u64 = 64 * 1024 * 1024;
 #[derive(Debug, Clone)]
 pub(crate) struct Reloadable {
     pub geoip: Option<Arc<GeoIp>>,
-    pub poll_intervals: PollIntervals,
+    pub poll_intervals: PoolIntervals,
 }
 
 /// The request handlers and everything they share.
@@ -70,6 +78,14 @@ pub(crate) struct App {
     pub reloadable: RwLock<Reloadable>,
     /// When clients last went unserved, per pool (the demand rule).
     pub demand: Mutex<Demand>,
+    /// How long a proxy poll is held at most.
+    pub proxy_timeout: Duration,
+    /// `-trusted-hops`.
+    pub trusted_hops: usize,
+    /// The per-address proxy poll limit.
+    pub rate_limit: Mutex<PollRateLimit>,
+    /// Distinct proxy address counts, if `-ip-count-prefix` is set.
+    pub ip_count: Option<Mutex<IpCountFiles>>,
 }
 
 /// What a client is told, before it is put in one of the three response
@@ -140,6 +156,10 @@ impl App {
 
     fn demand(&self) -> MutexGuard<'_, Demand> {
         self.demand.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn rate_limit(&self) -> MutexGuard<'_, PollRateLimit> {
+        self.rate_limit.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     fn country(&self, geoip: Option<&GeoIp>, address: IpAddr) -> String {
@@ -352,7 +372,7 @@ impl App {
     }
 
     async fn proxy_poll(&self, request: Request<Incoming>, peer: SocketAddr) -> Response<Body> {
-        let address = request_address(request.headers(), peer);
+        let address = proxy_address(request.headers(), peer, self.trusted_hops);
         let who = Scrubbed::new(address, self.unsafe_logging);
         let body = match self.read_body(request).await {
             Ok(body) => body,
@@ -387,17 +407,42 @@ impl App {
         };
         self.metrics
             .proxy_poll_accepted(address, poll.proxy_type, poll.nat, &country);
+        if let Some(ip_count) = &self.ip_count {
+            ip_count.lock().unwrap_or_else(|e| e.into_inner()).record(
+                address,
+                poll.nat,
+                poll.proxy_type,
+            );
+        }
         let configured = reloadable.poll_intervals.for_proxy(poll.nat);
         let proxy_type = poll.proxy_type;
         let nat = poll.nat;
+        let start = Instant::now().into_std();
+        let admission = self
+            .rate_limit()
+            .admit(address, start, start + self.proxy_timeout);
+        if let Admission::TooSoon { next_poll } = admission {
+            tracing::debug!(proxy = %who, %proxy_type, %nat, ?next_poll, "proxy polled too soon");
+            self.metrics
+                .proxy_poll_refused(proxy_type, nat, ProxyRefusalReason::TooSoon);
+            let response = ProxyPollResponse::polled_too_soon(next_poll);
+            return text_response(StatusCode::OK, TEXT_PLAIN, response.encode());
+        }
         let registration = ProxyRegistration {
             sid: poll.sid,
             proxy_type,
             nat,
             clients: poll.clients,
             relay_pattern: pattern,
+            address: Some(address),
         };
-        let response = match self.rendezvous.proxy_poll(registration).await {
+        let outcome = self.rendezvous.proxy_poll(registration).await;
+        // How long the limit then holds the proxy back: what it is told,
+        // except after a match (it may come back at once, as ours do, to
+        // be ready for the next client) and after a refused request (it
+        // was told nothing).
+        let mut told_to_wait = Duration::ZERO;
+        let response = match outcome {
             Ok(ProxyOutcome::Matched(offer)) => {
                 tracing::debug!(proxy = %who, %proxy_type, %nat, "proxy matched");
                 self.metrics
@@ -417,14 +462,33 @@ impl App {
                 // up while it waited.
                 let now = Instant::now().into_std();
                 let next_poll = self.demand().next_poll_idle(nat, configured, now);
+                told_to_wait = next_poll;
                 ProxyPollResponse::no_match(Some(next_poll))
+            }
+            Err(ProxyRefusal::TooManyProxies) => {
+                tracing::debug!(proxy = %who, "proxy poll refused: too many proxies waiting");
+                self.metrics
+                    .proxy_poll_refused(proxy_type, nat, ProxyRefusalReason::Capacity);
+                told_to_wait = configured;
+                ProxyPollResponse::no_match(Some(configured))
             }
             Err(refusal) => {
                 tracing::debug!(proxy = %who, %refusal, "proxy poll refused");
+                self.finish_poll(admission, address, told_to_wait);
                 return empty_response(StatusCode::BAD_REQUEST);
             }
         };
+        self.finish_poll(admission, address, told_to_wait);
         text_response(StatusCode::OK, TEXT_PLAIN, response.encode())
+    }
+
+    /// An admitted poll from `address` ended; its proxy was told to wait
+    /// `next_poll`.
+    fn finish_poll(&self, admission: Admission, address: IpAddr, next_poll: Duration) {
+        if admission == Admission::Admitted {
+            self.rate_limit()
+                .finish(address, Instant::now().into_std(), next_poll);
+        }
     }
 
     async fn proxy_answer(&self, request: Request<Incoming>) -> Response<Body> {
@@ -517,7 +581,14 @@ pub fn debug_text(stats: &MatcherStats) -> String {
         count(&|t, _| t == ProxyType::Unknown)
     ));
     text.push_str("\nNAT Types available:");
-    for nat in [NatType::Restricted, NatType::Unrestricted, NatType::Unknown] {
+    for nat in [
+        NatType::Restricted,
+        NatType::Unrestricted,
+        NatType::Strict,
+        NatType::Moderate,
+        NatType::Open,
+        NatType::Unknown,
+    ] {
         text.push_str(&format!("\n\t{nat}: {}", count(&|_, n| n == nat)));
     }
     text
@@ -567,11 +638,11 @@ mod tests {
         };
         assert_eq!(
             debug_text(&stats),
-            "current snowflakes available: 7\n\tstandalone proxies: 3\n\twebext proxies: 1\n\tunknown proxies: 3\nNAT Types available:\n\trestricted: 4\n\tunrestricted: 2\n\tunknown: 1"
+            "current snowflakes available: 7\n\tstandalone proxies: 3\n\twebext proxies: 1\n\tunknown proxies: 3\nNAT Types available:\n\trestricted: 4\n\tunrestricted: 2\n\tstrict: 0\n\tmoderate: 0\n\topen: 0\n\tunknown: 1"
         );
         assert_eq!(
             debug_text(&MatcherStats::default()),
-            "current snowflakes available: 0\n\tunknown proxies: 0\nNAT Types available:\n\trestricted: 0\n\tunrestricted: 0\n\tunknown: 0"
+            "current snowflakes available: 0\n\tunknown proxies: 0\nNAT Types available:\n\trestricted: 0\n\tunrestricted: 0\n\tstrict: 0\n\tmoderate: 0\n\topen: 0\n\tunknown: 0"
         );
     }
 

@@ -7,7 +7,9 @@
 //! * [`matcher`]: the matching state machine (pools, least-loaded order,
 //!   NAT rules, deadlines), driven by explicit times; no I/O.
 //! * [`bridges`], [`geoip`], [`poll_interval`], [`demand`], [`addr`],
-//!   [`metrics`]: parsers, rules and accounting, also free of I/O.
+//!   [`rate_limit`], [`spread`], [`metrics`], [`ip_count`]: parsers,
+//!   rules and accounting, also free of I/O (but for [`ip_count`]'s
+//!   files).
 //! * [`rendezvous`]: the async driver around the matcher (one-shot
 //!   channels, a timer task).
 //! * HTTP endpoints and the listener (hyper, optional rustls), started with
@@ -34,12 +36,15 @@ mod config;
 pub mod demand;
 pub mod geoip;
 mod http;
+pub mod ip_count;
 pub mod matcher;
 pub mod metrics;
 pub mod poll_interval;
+pub mod rate_limit;
 pub mod rendezvous;
 mod server;
+pub mod spread;
 
-pub use config::{BrokerConfig, GeoIpFiles, ReloadableFiles, TlsFiles};
+pub use config::{BrokerConfig, GeoIpFiles, IpCountSettings, ReloadableFiles, TlsFiles};
 pub use http::debug_text;
 pub use server::{Broker, BrokerError, BrokerHandle};

@@ -6,15 +6,25 @@
 //! due, so tests drive it step by step; the async layer
 //! ([`crate::rendezvous`]) owns the clock and the sockets.
 //!
-//! The rules, as in the Go broker (2.8.0 and later):
+//! The rules, as in the Go broker's `main` (three NAT kinds, upstream
+//! commit e152e8ad; the two-kind values of 2.14 and earlier map onto
+//! them, see [`snowflake_common::messages::nat`]):
 //!
-//! * Waiting proxies sit in two pools by NAT type: `unrestricted` proxies in
-//!   the unrestricted pool, `restricted` and `unknown` ones in the
-//!   restricted pool. Each pool hands out the least loaded proxy first
-//!   (fewest `Clients`; among equals, the one that has waited longest).
-//! * A client reporting `unrestricted` takes a restricted proxy if there is
-//!   one, else an unrestricted one. Any other client takes only
-//!   unrestricted proxies: two restricted peers cannot reach each other.
+//! * Waiting proxies sit in three pools by NAT class: `open` (and
+//!   `unrestricted`) proxies in the open pool, `moderate` ones in the
+//!   moderate pool, `strict`, `restricted`, `unknown` (and any value not
+//!   recognised) in the strict pool.
+//! * A client of class `open` (`open`, `unrestricted`) takes a proxy from
+//!   the strict pool if there is one, else the moderate pool, else the
+//!   open pool: it can reach anyone, so it uses up the proxies others
+//!   cannot use. A `moderate` client takes moderate, then open proxies.
+//!   Any other client (`strict`, `restricted`, `unknown`) takes only open
+//!   proxies.
+//! * Within a pool, clients are spread over proxy addresses
+//!   ([`crate::spread`]): proxies are grouped by address group, and the
+//!   group matched least recently is served first; within a group, and
+//!   between groups never matched, the least loaded proxy first (fewest
+//!   `Clients`; among equals, the one that has waited longest), as in Go.
 //! * A proxy only receives a client whose relay URL its
 //!   `AcceptedRelayPattern` matches. Proxies are grouped by pattern inside a
 //!   pool; the broker only admits patterns that cover its own
@@ -29,11 +39,14 @@
 //! `max_waiting_clients` clients are held; beyond that, requests are
 //! refused at once.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::net::IpAddr;
 use std::time::{Duration, Instant};
 
-use snowflake_common::messages::{NatType, ProxyType};
+use snowflake_common::messages::{NatClass, NatType, ProxyType};
 use snowflake_common::namematcher::NameMatcher;
+
+use crate::spread::AddressGroup;
 
 /// Limits and timeouts of a [`Matcher`].
 #[derive(Debug, Clone)]
@@ -59,37 +72,56 @@ impl Default for MatcherConfig {
     }
 }
 
-/// Which of the two proxy pools a proxy waits in.
+/// Which of the three proxy pools a proxy waits in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Pool {
-    /// Proxies reporting `restricted` or `unknown`.
-    Restricted,
-    /// Proxies reporting `unrestricted`.
-    Unrestricted,
+    /// Proxies reporting `strict`, `restricted`, `unknown` or a value not
+    /// recognised.
+    Strict,
+    /// Proxies reporting `moderate`.
+    Moderate,
+    /// Proxies reporting `open` or `unrestricted`.
+    Open,
 }
 
 impl Pool {
+    /// Every pool.
+    pub const ALL: [Pool; 3] = [Pool::Strict, Pool::Moderate, Pool::Open];
+
     /// The pool a proxy with this NAT type waits in.
     pub fn for_proxy(nat: NatType) -> Pool {
-        match nat {
-            NatType::Unrestricted => Pool::Unrestricted,
-            NatType::Restricted | NatType::Unknown => Pool::Restricted,
+        match nat.class() {
+            NatClass::Open => Pool::Open,
+            NatClass::Moderate => Pool::Moderate,
+            NatClass::Strict => Pool::Strict,
         }
     }
 
     /// The pools a client with this NAT type may take proxies from, in
     /// order of preference.
     pub fn for_client(nat: NatType) -> &'static [Pool] {
-        match nat {
-            NatType::Unrestricted => &[Pool::Restricted, Pool::Unrestricted],
-            NatType::Restricted | NatType::Unknown => &[Pool::Unrestricted],
+        match nat.class() {
+            NatClass::Open => &[Pool::Strict, Pool::Moderate, Pool::Open],
+            NatClass::Moderate => &[Pool::Moderate, Pool::Open],
+            NatClass::Strict => &[Pool::Open],
         }
     }
 
-    fn index(self) -> usize {
+    /// 0, 1, 2 for strict, moderate, open.
+    pub fn index(self) -> usize {
         match self {
-            Pool::Restricted => 0,
-            Pool::Unrestricted => 1,
+            Pool::Strict => 0,
+            Pool::Moderate => 1,
+            Pool::Open => 2,
+        }
+    }
+
+    /// `strict`, `moderate` or `open`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Pool::Strict => "strict",
+            Pool::Moderate => "moderate",
+            Pool::Open => "open",
         }
     }
 }
@@ -107,6 +139,9 @@ pub struct ProxyRegistration {
     pub clients: u64,
     /// The relay hostnames the proxy accepts.
     pub relay_pattern: NameMatcher,
+    /// Where the poll came from (for spreading clients over addresses,
+    /// [`crate::spread`]); `None` groups the proxy on its own.
+    pub address: Option<IpAddr>,
 }
 
 /// A client asking for a proxy.
@@ -240,6 +275,7 @@ struct WaitingProxy<P> {
     id: u64,
     pool: Pool,
     pattern_key: String,
+    group: GroupKey,
     clients: u64,
     deadline: Instant,
     proxy_type: ProxyType,
@@ -256,11 +292,84 @@ struct WaitingClient<C> {
     waiter: C,
 }
 
-/// Proxies of one pool that share a relay pattern, least loaded first.
+/// What proxies are grouped by for spreading.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+enum GroupKey {
+    /// A proxy grouped on its own (no public address), by registration id.
+    Alone(u64),
+    /// Proxies of one address group.
+    Address(AddressGroup),
+}
+
+/// The waiting proxies of one address group in one pattern group.
+struct AddressQueue {
+    /// (clients, registration id) → session id, least loaded first.
+    queue: BTreeMap<(u64, u64), String>,
+    /// The match counter when the group was last matched while keeping
+    /// polls waiting (0: not since it started waiting).
+    last_match: u64,
+}
+
+/// (last match, clients, registration id, group): the order in which the
+/// groups of a pattern group are offered.
+type OrderKey = (u64, u64, u64, GroupKey);
+
+/// Proxies of one pool that share a relay pattern, by address group.
 struct PatternGroup {
     pattern: NameMatcher,
-    /// (clients, registration id) → session id.
-    queue: BTreeMap<(u64, u64), String>,
+    groups: HashMap<GroupKey, AddressQueue>,
+    /// Each non-empty group once, keyed by its first proxy.
+    order: BTreeSet<OrderKey>,
+}
+
+impl PatternGroup {
+    fn new(pattern: NameMatcher) -> Self {
+        PatternGroup {
+            pattern,
+            groups: HashMap::new(),
+            order: BTreeSet::new(),
+        }
+    }
+
+    fn order_key(key: GroupKey, queue: &AddressQueue) -> Option<OrderKey> {
+        queue
+            .queue
+            .first_key_value()
+            .map(|(&(clients, id), _)| (queue.last_match, clients, id, key))
+    }
+
+    /// Runs `change` on group `key` (created if absent) and keeps the
+    /// order index and the group map in step; an emptied group is dropped.
+    fn update(&mut self, key: GroupKey, change: impl FnOnce(&mut AddressQueue)) {
+        let queue = self.groups.entry(key).or_insert_with(|| AddressQueue {
+            queue: BTreeMap::new(),
+            last_match: 0,
+        });
+        if let Some(old) = Self::order_key(key, queue) {
+            self.order.remove(&old);
+        }
+        change(queue);
+        match Self::order_key(key, queue) {
+            Some(new) => {
+                self.order.insert(new);
+            }
+            None => {
+                self.groups.remove(&key);
+            }
+        }
+    }
+
+    /// The proxy to offer next: (order key, session id).
+    fn first(&self) -> Option<(OrderKey, &String)> {
+        let order = *self.order.first()?;
+        let (_, _, _, key) = order;
+        let sid = self.groups.get(&key)?.queue.first_key_value()?.1;
+        Some((order, sid))
+    }
+
+    fn is_empty(&self) -> bool {
+        self.order.is_empty()
+    }
 }
 
 const PROXY_TYPES: [ProxyType; 6] = [
@@ -271,7 +380,14 @@ const PROXY_TYPES: [ProxyType; 6] = [
     ProxyType::Bloco,
     ProxyType::Unknown,
 ];
-const NAT_TYPES: [NatType; 3] = [NatType::Restricted, NatType::Unrestricted, NatType::Unknown];
+const NAT_TYPES: [NatType; 6] = [
+    NatType::Restricted,
+    NatType::Unrestricted,
+    NatType::Unknown,
+    NatType::Open,
+    NatType::Moderate,
+    NatType::Strict,
+];
 
 fn kind_index(proxy_type: ProxyType, nat: NatType) -> usize {
     let type_index = PROXY_TYPES
@@ -321,8 +437,10 @@ impl KindCounts {
 pub struct Matcher<P, C> {
     config: MatcherConfig,
     next_id: u64,
+    /// Counts matches, for [`AddressQueue::last_match`].
+    match_count: u64,
     /// Per pool, pattern text → group.
-    pools: [BTreeMap<String, PatternGroup>; 2],
+    pools: [BTreeMap<String, PatternGroup>; 3],
     proxies: HashMap<String, WaitingProxy<P>>,
     proxy_deadlines: BTreeMap<(Instant, u64), String>,
     clients: HashMap<String, WaitingClient<C>>,
@@ -337,7 +455,8 @@ impl<P, C> Matcher<P, C> {
         Matcher {
             config,
             next_id: 0,
-            pools: [BTreeMap::new(), BTreeMap::new()],
+            match_count: 0,
+            pools: [BTreeMap::new(), BTreeMap::new(), BTreeMap::new()],
             proxies: HashMap::new(),
             proxy_deadlines: BTreeMap::new(),
             clients: HashMap::new(),
@@ -379,14 +498,18 @@ impl<P, C> Matcher<P, C> {
         let deadline = now + self.config.proxy_timeout;
         let pool = Pool::for_proxy(registration.nat);
         let pattern_key = registration.relay_pattern.to_string();
+        let group = match registration.address.and_then(AddressGroup::of) {
+            Some(address) => GroupKey::Address(address),
+            None => GroupKey::Alone(id),
+        };
+        let sid = registration.sid.clone();
+        let clients = registration.clients;
         self.pools[pool.index()]
             .entry(pattern_key.clone())
-            .or_insert_with(|| PatternGroup {
-                pattern: registration.relay_pattern.clone(),
-                queue: BTreeMap::new(),
-            })
-            .queue
-            .insert((registration.clients, id), registration.sid.clone());
+            .or_insert_with(|| PatternGroup::new(registration.relay_pattern.clone()))
+            .update(group, |queue| {
+                queue.queue.insert((clients, id), sid);
+            });
         self.proxy_deadlines
             .insert((deadline, id), registration.sid.clone());
         self.waiting_kinds
@@ -398,6 +521,7 @@ impl<P, C> Matcher<P, C> {
                 id,
                 pool,
                 pattern_key,
+                group,
                 clients: registration.clients,
                 deadline,
                 proxy_type: registration.proxy_type,
@@ -420,8 +544,10 @@ impl<P, C> Matcher<P, C> {
         let proxy = self.proxies.remove(sid)?;
         let pool = &mut self.pools[proxy.pool.index()];
         if let Some(group) = pool.get_mut(&proxy.pattern_key) {
-            group.queue.remove(&(proxy.clients, proxy.id));
-            if group.queue.is_empty() {
+            group.update(proxy.group, |queue| {
+                queue.queue.remove(&(proxy.clients, proxy.id));
+            });
+            if group.is_empty() {
                 pool.remove(&proxy.pattern_key);
             }
         }
@@ -430,15 +556,31 @@ impl<P, C> Matcher<P, C> {
         Some(proxy)
     }
 
-    /// The session id of the least loaded proxy in `pool` that accepts
-    /// `relay_host`.
+    /// The session id of the proxy in `pool` that accepts `relay_host`
+    /// and comes first: least recently matched address group, then least
+    /// loaded, then longest waiting.
     fn best_proxy(&self, pool: Pool, relay_host: &str) -> Option<String> {
         self.pools[pool.index()]
             .values()
             .filter(|group| group.pattern.is_member(relay_host))
-            .filter_map(|group| group.queue.first_key_value())
-            .min_by_key(|(key, _)| **key)
+            .filter_map(PatternGroup::first)
+            .min_by_key(|(order, _)| {
+                let (last_match, clients, id, _) = *order;
+                (last_match, clients, id)
+            })
             .map(|(_, sid)| sid.clone())
+    }
+
+    /// A proxy of `group` was just matched: if the group still has polls
+    /// waiting, it goes behind the groups matched less recently.
+    fn group_matched(&mut self, pool: Pool, pattern_key: &str, group: GroupKey) {
+        self.match_count = self.match_count.wrapping_add(1);
+        let count = self.match_count;
+        if let Some(pattern_group) = self.pools[pool.index()].get_mut(pattern_key) {
+            if pattern_group.groups.contains_key(&group) {
+                pattern_group.update(group, |queue| queue.last_match = count);
+            }
+        }
     }
 
     /// Matches a client with a waiting proxy. On success the proxy leaves
@@ -463,6 +605,7 @@ impl<P, C> Matcher<P, C> {
         let Some(proxy) = sid.and_then(|sid| self.remove_waiting_proxy(&sid)) else {
             return Err((ClientRefusal::NoProxies, waiter));
         };
+        self.group_matched(proxy.pool, &proxy.pattern_key, proxy.group);
         let sid = proxy.sid;
         let id = self.new_id();
         self.client_deadlines.insert((deadline, id), sid.clone());
@@ -608,6 +751,14 @@ mod tests {
             nat,
             clients,
             relay_pattern: NameMatcher::parse_lenient("example.net$"),
+            address: None,
+        }
+    }
+
+    fn proxy_at(sid: &str, nat: NatType, clients: u64, address: &str) -> ProxyRegistration {
+        ProxyRegistration {
+            address: Some(address.parse().unwrap()),
+            ..proxy(sid, nat, clients)
         }
     }
 
@@ -630,12 +781,7 @@ mod tests {
         let mut m = matcher();
         let now = Instant::now();
         for (i, &nat) in proxies.iter().enumerate() {
-            let name = match nat {
-                NatType::Restricted => "restricted",
-                NatType::Unrestricted => "unrestricted",
-                NatType::Unknown => "unknown",
-            };
-            m.proxy_poll(now, proxy(&format!("sid{i}"), nat, 0), name)
+            m.proxy_poll(now, proxy(&format!("sid{i}"), nat, 0), nat.as_str())
                 .unwrap();
         }
         m.client_poll(now, later(now), client(client_nat), "client")
@@ -677,6 +823,213 @@ mod tests {
             Some("unknown")
         );
         assert_eq!(match_with(Unrestricted, &[]), None);
+    }
+
+    #[test]
+    fn three_kind_nat_rules() {
+        use NatType::*;
+        // Strict, unknown and unrecognised-as-unknown clients: open-class
+        // proxies only.
+        for client_nat in [Strict, Restricted, Unknown] {
+            for proxy_nat in [Strict, Moderate, Restricted, Unknown] {
+                assert_eq!(
+                    match_with(client_nat, &[proxy_nat]),
+                    None,
+                    "{client_nat}/{proxy_nat}"
+                );
+            }
+            assert_eq!(match_with(client_nat, &[Open]), Some("open"));
+            assert_eq!(
+                match_with(client_nat, &[Unrestricted]),
+                Some("unrestricted")
+            );
+            assert_eq!(
+                match_with(client_nat, &[Strict, Moderate, Open]),
+                Some("open")
+            );
+        }
+        // Moderate clients: moderate first, then open; never strict.
+        assert_eq!(match_with(Moderate, &[Strict]), None);
+        assert_eq!(match_with(Moderate, &[Restricted, Unknown]), None);
+        assert_eq!(match_with(Moderate, &[Open]), Some("open"));
+        assert_eq!(match_with(Moderate, &[Unrestricted]), Some("unrestricted"));
+        assert_eq!(match_with(Moderate, &[Open, Moderate]), Some("moderate"));
+        assert_eq!(match_with(Moderate, &[Strict, Open]), Some("open"));
+        // Open clients (either spelling): strict pool, then moderate, then
+        // open.
+        for client_nat in [Open, Unrestricted] {
+            assert_eq!(
+                match_with(client_nat, &[Open, Moderate, Strict]),
+                Some("strict")
+            );
+            assert_eq!(
+                match_with(client_nat, &[Open, Moderate, Unknown]),
+                Some("unknown")
+            );
+            assert_eq!(
+                match_with(client_nat, &[Open, Restricted]),
+                Some("restricted")
+            );
+            assert_eq!(match_with(client_nat, &[Open, Moderate]), Some("moderate"));
+            assert!(match_with(client_nat, &[Unrestricted, Open]).is_some());
+            assert_eq!(match_with(client_nat, &[Open]), Some("open"));
+            assert_eq!(match_with(client_nat, &[]), None);
+        }
+    }
+
+    #[test]
+    fn pools_by_class() {
+        use NatType::*;
+        assert_eq!(Pool::for_proxy(Open), Pool::Open);
+        assert_eq!(Pool::for_proxy(Unrestricted), Pool::Open);
+        assert_eq!(Pool::for_proxy(Moderate), Pool::Moderate);
+        for nat in [Strict, Restricted, Unknown] {
+            assert_eq!(Pool::for_proxy(nat), Pool::Strict);
+        }
+        assert_eq!(Pool::ALL.map(Pool::as_str), ["strict", "moderate", "open"]);
+    }
+
+    /// Which address group each of `count` matches goes to.
+    fn matched_addresses(m: &mut TestMatcher, count: usize) -> Vec<&'static str> {
+        let now = Instant::now();
+        (0..count)
+            .map(|_| {
+                m.client_poll(now, later(now), client(NatType::Restricted), "c")
+                    .map(|matched| matched.proxy_waiter)
+                    .unwrap_or("none")
+            })
+            .collect()
+    }
+
+    #[test]
+    fn one_address_with_many_polls_does_not_get_every_client() {
+        let mut m: TestMatcher = Matcher::new(MatcherConfig {
+            max_waiting_proxies: 20_000,
+            ..MatcherConfig::default()
+        });
+        let now = Instant::now();
+        // 10,000 polls from one host, all claiming no load, and three
+        // honest proxies with some load.
+        for i in 0..10_000 {
+            m.proxy_poll(
+                now,
+                proxy_at(&format!("bad{i}"), NatType::Unrestricted, 0, "203.0.113.66"),
+                "attacker",
+            )
+            .unwrap();
+        }
+        for (sid, address, name) in [
+            ("h1", "198.51.100.1", "honest1"),
+            ("h2", "198.51.100.2", "honest2"),
+            ("h3", "2001:db8:1::1", "honest3"),
+        ] {
+            m.proxy_poll(now, proxy_at(sid, NatType::Unrestricted, 8, address), name)
+                .unwrap();
+        }
+        let order = matched_addresses(&mut m, 6);
+        // The attacker's least loaded poll comes first (never matched yet),
+        // then every other address before it is served again.
+        assert_eq!(order[0], "attacker");
+        let mut honest: Vec<_> = order[1..4].to_vec();
+        honest.sort_unstable();
+        assert_eq!(honest, ["honest1", "honest2", "honest3"]);
+        // Only the attacker is left.
+        assert_eq!(&order[4..], ["attacker", "attacker"]);
+    }
+
+    #[test]
+    fn groups_take_turns_and_an_ipv6_64_is_one_group() {
+        let mut m = matcher();
+        let now = Instant::now();
+        for i in 0..3 {
+            m.proxy_poll(
+                now,
+                proxy_at(
+                    &format!("a{i}"),
+                    NatType::Unrestricted,
+                    0,
+                    &format!("2001:db8:a::{i}"),
+                ),
+                "prefixA",
+            )
+            .unwrap();
+            m.proxy_poll(
+                now,
+                proxy_at(&format!("b{i}"), NatType::Unrestricted, 0, "203.0.113.9"),
+                "hostB",
+            )
+            .unwrap();
+        }
+        m.proxy_poll(
+            now,
+            proxy_at("c", NatType::Unrestricted, 0, "198.51.100.3"),
+            "hostC",
+        )
+        .unwrap();
+        let order = matched_addresses(&mut m, 8);
+        // Round 1 serves each group once (oldest registration first among
+        // the unmatched), then the groups still waiting alternate.
+        assert_eq!(
+            order,
+            ["prefixA", "hostB", "hostC", "prefixA", "hostB", "prefixA", "hostB", "none"]
+        );
+    }
+
+    #[test]
+    fn proxies_without_a_public_address_keep_the_go_order() {
+        let mut m = matcher();
+        let now = Instant::now();
+        for (sid, clients, address, name) in [
+            ("a", 16, "127.0.0.1", "a16"),
+            ("b", 0, "10.0.0.1", "b0"),
+            ("c", 8, "127.0.0.1", "c8"),
+            ("d", 0, "127.0.0.1", "d0"),
+        ] {
+            m.proxy_poll(
+                now,
+                proxy_at(sid, NatType::Unrestricted, clients, address),
+                name,
+            )
+            .unwrap();
+        }
+        assert_eq!(matched_addresses(&mut m, 4), ["b0", "d0", "c8", "a16"]);
+    }
+
+    #[test]
+    fn a_group_that_empties_starts_afresh() {
+        let mut m = matcher();
+        let now = Instant::now();
+        m.proxy_poll(
+            now,
+            proxy_at("x1", NatType::Unrestricted, 0, "203.0.113.1"),
+            "x",
+        )
+        .unwrap();
+        m.proxy_poll(
+            now,
+            proxy_at("x2", NatType::Unrestricted, 0, "203.0.113.1"),
+            "x",
+        )
+        .unwrap();
+        m.proxy_poll(
+            now,
+            proxy_at("y1", NatType::Unrestricted, 8, "203.0.113.2"),
+            "y",
+        )
+        .unwrap();
+        assert_eq!(matched_addresses(&mut m, 1), ["x"]);
+        // x was matched with a poll still waiting: y goes first.
+        assert_eq!(matched_addresses(&mut m, 1), ["y"]);
+        // y polls again: its group had emptied, so it is new again and
+        // comes before x (matched, still waiting).
+        m.proxy_poll(
+            now,
+            proxy_at("y2", NatType::Unrestricted, 8, "203.0.113.2"),
+            "y",
+        )
+        .unwrap();
+        assert_eq!(matched_addresses(&mut m, 3), ["y", "x", "none"]);
+        assert_eq!(m.stats().waiting_proxies, 0);
     }
 
     #[test]

@@ -11,13 +11,19 @@
 //! | `snowflake_rounded_proxy_poll_without_relay_url_extension_total` | `nat`, `type` | polls without it |
 //! | `snowflake_rounded_proxy_poll_rejected_relay_url_extension_total` | `nat`, `type` | polls refused with `incorrect relay pattern` |
 //! | `snowflake_available_proxies` | `type`, `nat` | proxies the broker knows (waiting, or matched and not yet answered) |
+//! | `snowflake_rounded_proxy_poll_refused_total` | `nat`, `type`, `reason` (`too_soon`: the per-address poll limit, answered `polled too soon`; `capacity`: `-max-waiting-proxies` reached) | proxy polls not held (ours; Go counts neither) |
 //!
 //! As in Go, the `rounded` counters are exported rounded up to a multiple
 //! of 8, so that single users cannot be told apart.
 //!
 //! The metrics log is the Go broker's format (`doc/broker-spec.txt`,
-//! version 1.1): one block per interval (24 h by default) starting with
-//! `snowflake-stats-end`.
+//! version 1.2, with the three-kind NAT lines of upstream `main`): one
+//! block per interval (24 h by default) starting with
+//! `snowflake-stats-end`. Denied clients are counted under the NAT type
+//! they reported: `client-restricted-denied-count` and
+//! `client-unrestricted-denied-count` for the two-kind values,
+//! `client-nat-{strict,moderate,open,unknown}-denied-count` for the others
+//! (`unknown` also takes values not recognised).
 
 use std::collections::{BTreeMap, HashMap};
 use std::net::IpAddr;
@@ -144,6 +150,9 @@ fn nat_bit(nat: NatType) -> u8 {
         NatType::Restricted => 1,
         NatType::Unrestricted => 2,
         NatType::Unknown => 4,
+        NatType::Open => 8,
+        NatType::Moderate => 16,
+        NatType::Strict => 32,
     }
 }
 
@@ -161,8 +170,8 @@ pub struct MetricsLog {
     without_relay_url: u64,
     rejected_relay_url: u64,
     client_denied: u64,
-    client_restricted_denied: u64,
-    client_unrestricted_denied: u64,
+    /// Denied clients by the NAT type they reported.
+    client_denied_by_nat: BTreeMap<&'static str, u64>,
     client_match: u64,
     client_timeout: u64,
     client_http: u64,
@@ -257,11 +266,7 @@ impl MetricsLog {
         match status {
             ClientPollStatus::Denied => {
                 bump(&mut self.client_denied);
-                if nat == NatType::Unrestricted {
-                    bump(&mut self.client_unrestricted_denied);
-                } else {
-                    bump(&mut self.client_restricted_denied);
-                }
+                bump_key(&mut self.client_denied_by_nat, nat.as_str());
             }
             ClientPollStatus::Matched => bump(&mut self.client_match),
             ClientPollStatus::Timeout => bump(&mut self.client_timeout),
@@ -323,11 +328,27 @@ impl MetricsLog {
             format!("client-denied-count {}", bin_count(self.client_denied)),
             format!(
                 "client-restricted-denied-count {}",
-                bin_count(self.client_restricted_denied)
+                bin_count(count(&self.client_denied_by_nat, "restricted"))
             ),
             format!(
                 "client-unrestricted-denied-count {}",
-                bin_count(self.client_unrestricted_denied)
+                bin_count(count(&self.client_denied_by_nat, "unrestricted"))
+            ),
+            format!(
+                "client-nat-strict-denied-count {}",
+                bin_count(count(&self.client_denied_by_nat, "strict"))
+            ),
+            format!(
+                "client-nat-moderate-denied-count {}",
+                bin_count(count(&self.client_denied_by_nat, "moderate"))
+            ),
+            format!(
+                "client-nat-open-denied-count {}",
+                bin_count(count(&self.client_denied_by_nat, "open"))
+            ),
+            format!(
+                "client-nat-unknown-denied-count {}",
+                bin_count(count(&self.client_denied_by_nat, "unknown"))
             ),
             format!(
                 "client-snowflake-match-count {}",
@@ -361,6 +382,15 @@ impl MetricsLog {
                 "snowflake-ips-nat-unknown {}",
                 count(&self.proxy_nats, "unknown")
             ),
+            format!(
+                "snowflake-ips-nat-strict {}",
+                count(&self.proxy_nats, "strict")
+            ),
+            format!(
+                "snowflake-ips-nat-moderate {}",
+                count(&self.proxy_nats, "moderate")
+            ),
+            format!("snowflake-ips-nat-open {}", count(&self.proxy_nats, "open")),
         ];
         *self = MetricsLog::new(self.max_tracked_addresses);
         let mut out = lines.join("\n");
@@ -377,8 +407,29 @@ pub struct Metrics {
     with_relay_url: IntCounterVec,
     without_relay_url: IntCounterVec,
     rejected_relay_url: IntCounterVec,
+    refused_polls: IntCounterVec,
     available_proxies: IntGaugeVec,
     log: Mutex<MetricsLog>,
+}
+
+/// Why a proxy poll was not held.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProxyRefusalReason {
+    /// The per-address poll limit ([`crate::rate_limit`]): answered
+    /// `polled too soon`.
+    TooSoon,
+    /// `-max-waiting-proxies` polls were already held: answered `no match`.
+    Capacity,
+}
+
+impl ProxyRefusalReason {
+    /// The `reason` label value.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ProxyRefusalReason::TooSoon => "too_soon",
+            ProxyRefusalReason::Capacity => "capacity",
+        }
+    }
 }
 
 impl std::fmt::Debug for Metrics {
@@ -437,6 +488,12 @@ impl Metrics {
             "The number of snowflake proxy polls rejected by Relay URL Extension, rounded up to a multiple of 8",
             &["nat", "type"],
         );
+        let refused_polls = counter_vec(
+            &registry,
+            "rounded_proxy_poll_refused_total",
+            "The number of snowflake proxy polls not held (too soon for their address, or the broker full), rounded up to a multiple of 8",
+            &["nat", "type", "reason"],
+        );
         let available_proxies = IntGaugeVec::new(
             Opts::new(
                 "available_proxies",
@@ -456,6 +513,7 @@ impl Metrics {
             with_relay_url,
             without_relay_url,
             rejected_relay_url,
+            refused_polls,
             available_proxies,
             log: Mutex::new(MetricsLog::new(max_tracked_addresses)),
         }
@@ -510,6 +568,18 @@ impl Metrics {
             .with_label_values(&[nat.as_str(), proxy_type.as_str()])
             .inc();
         self.with_log(MetricsLog::record_rejected_relay_pattern);
+    }
+
+    /// A proxy poll was not held, for `reason`.
+    pub fn proxy_poll_refused(
+        &self,
+        proxy_type: ProxyType,
+        nat: NatType,
+        reason: ProxyRefusalReason,
+    ) {
+        self.refused_polls
+            .with_label_values(&[nat.as_str(), proxy_type.as_str(), reason.as_str()])
+            .inc();
     }
 
     /// A held proxy poll ended with `status`.
@@ -607,6 +677,11 @@ mod tests {
             ClientPollStatus::Matched,
             "AU",
         );
+        for nat in [NatType::Moderate, NatType::Unknown] {
+            log.record_client_poll(RendezvousMethod::Http, nat, ClientPollStatus::Denied, "AU");
+        }
+        log.record_proxy_poll(b, ProxyType::Badge, NatType::Open, "??");
+        log.record_proxy_poll(b, ProxyType::Badge, NatType::Strict, "??");
         let end = UNIX_EPOCH + Duration::from_secs(1_700_000_000);
         let text = log.render_and_reset(end, Duration::from_secs(86_400));
         let expected = "\
@@ -624,6 +699,10 @@ snowflake-proxy-rejected-for-relay-url-count 0
 client-denied-count 8
 client-restricted-denied-count 8
 client-unrestricted-denied-count 0
+client-nat-strict-denied-count 0
+client-nat-moderate-denied-count 8
+client-nat-open-denied-count 0
+client-nat-unknown-denied-count 8
 client-snowflake-match-count 8
 client-snowflake-timeout-count 0
 client-http-count 8
@@ -635,6 +714,9 @@ client-sqs-ips
 snowflake-ips-nat-restricted 1
 snowflake-ips-nat-unrestricted 1
 snowflake-ips-nat-unknown 1
+snowflake-ips-nat-strict 1
+snowflake-ips-nat-moderate 0
+snowflake-ips-nat-open 1
 ";
         assert_eq!(text, expected);
         // Reset: the next block starts from zero.

@@ -1,13 +1,22 @@
 //! The configured poll interval announced to proxies (`NextPoll`,
 //! docs/protocol.md §4.3), per pool, optionally read from
-//! `-poll-interval-filepath`:
-//! `{"unrestricted_poll_interval": MS, "restricted_poll_interval": MS}`.
-//! A key left out keeps its default (20 s).
+//! `-poll-interval-filepath`, in milliseconds:
+//! `{"open_poll_interval": MS, "moderate_poll_interval": MS,
+//! "strict_poll_interval": MS}` (upstream `main`'s keys). The keys of 2.14
+//! and earlier still work: `unrestricted_poll_interval` sets the open pool
+//! and `restricted_poll_interval` the moderate and strict pools, unless
+//! the three-kind key for that pool is also given (it wins). A pool left
+//! out keeps its default (20 s); Go would set it to zero.
 //!
 //! This is what an idle proxy is told when nobody is waiting for one.
 //! After a match, and while clients of its pool recently went unserved,
 //! the broker announces the shorter interval of [`crate::demand`] instead
-//! (never longer than the one configured here).
+//! (never longer than the one configured here). The per-address poll limit
+//! ([`crate::rate_limit`]) holds the proxy to what it was told.
+//!
+//! [`PoolIntervals`] is the three-pool form the broker uses. The two-kind
+//! [`PollIntervals`] remains for configuring a broker from code
+//! ([`crate::BrokerConfig::poll_intervals`]).
 
 use std::path::Path;
 use std::time::Duration;
@@ -37,16 +46,20 @@ pub enum PollIntervalError {
 
 #[derive(Deserialize)]
 struct PollIntervalFile {
+    open_poll_interval: Option<u64>,
+    moderate_poll_interval: Option<u64>,
+    strict_poll_interval: Option<u64>,
     unrestricted_poll_interval: Option<u64>,
     restricted_poll_interval: Option<u64>,
 }
 
-/// `NextPoll` per pool.
+/// The two-kind form of the intervals (2.14's two pools): `unrestricted`
+/// is the open pool's, `restricted` the moderate and strict pools'.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PollIntervals {
-    /// For proxies in the unrestricted pool.
+    /// For proxies in the open pool (`open`, `unrestricted`).
     pub unrestricted: Duration,
-    /// For proxies in the restricted pool (`restricted` and `unknown`).
+    /// For proxies in the moderate and strict pools.
     pub restricted: Duration,
 }
 
@@ -59,18 +72,49 @@ impl Default for PollIntervals {
     }
 }
 
-impl PollIntervals {
+impl From<PollIntervals> for PoolIntervals {
+    fn from(two: PollIntervals) -> Self {
+        PoolIntervals {
+            strict: two.restricted,
+            moderate: two.restricted,
+            open: two.unrestricted,
+        }
+    }
+}
+
+/// `NextPoll` per pool.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PoolIntervals {
+    /// For proxies in the strict pool (`strict`, `restricted`, `unknown`).
+    pub strict: Duration,
+    /// For proxies in the moderate pool.
+    pub moderate: Duration,
+    /// For proxies in the open pool (`open`, `unrestricted`).
+    pub open: Duration,
+}
+
+impl Default for PoolIntervals {
+    fn default() -> Self {
+        PoolIntervals {
+            strict: DEFAULT_NEXT_POLL,
+            moderate: DEFAULT_NEXT_POLL,
+            open: DEFAULT_NEXT_POLL,
+        }
+    }
+}
+
+impl PoolIntervals {
     /// Parses the JSON file contents (milliseconds).
     pub fn parse(json: &str) -> Result<Self, PollIntervalError> {
         let file: PollIntervalFile = serde_json::from_str(json)?;
-        let defaults = PollIntervals::default();
-        Ok(PollIntervals {
-            unrestricted: file
-                .unrestricted_poll_interval
-                .map_or(defaults.unrestricted, Duration::from_millis),
-            restricted: file
-                .restricted_poll_interval
-                .map_or(defaults.restricted, Duration::from_millis),
+        let pick = |key: Option<u64>, legacy: Option<u64>| {
+            key.or(legacy)
+                .map_or(DEFAULT_NEXT_POLL, Duration::from_millis)
+        };
+        Ok(PoolIntervals {
+            strict: pick(file.strict_poll_interval, file.restricted_poll_interval),
+            moderate: pick(file.moderate_poll_interval, file.restricted_poll_interval),
+            open: pick(file.open_poll_interval, file.unrestricted_poll_interval),
         })
     }
 
@@ -82,12 +126,18 @@ impl PollIntervals {
         Self::parse(&std::fs::read_to_string(path)?)
     }
 
+    /// The interval for proxies of `pool`.
+    pub fn for_pool(&self, pool: Pool) -> Duration {
+        match pool {
+            Pool::Strict => self.strict,
+            Pool::Moderate => self.moderate,
+            Pool::Open => self.open,
+        }
+    }
+
     /// The interval for a proxy with this NAT type.
     pub fn for_proxy(&self, nat: NatType) -> Duration {
-        match Pool::for_proxy(nat) {
-            Pool::Unrestricted => self.unrestricted,
-            Pool::Restricted => self.restricted,
-        }
+        self.for_pool(Pool::for_proxy(nat))
     }
 }
 
@@ -95,22 +145,78 @@ impl PollIntervals {
 mod tests {
     use super::*;
 
+    const S: fn(u64) -> Duration = Duration::from_secs;
+
     #[test]
-    fn parses_and_defaults() {
-        let both = PollIntervals::parse(
+    fn three_kind_keys() {
+        let all = PoolIntervals::parse(
+            r#"{"open_poll_interval":5000,"moderate_poll_interval":10000,"strict_poll_interval":30000}"#,
+        )
+        .unwrap();
+        assert_eq!(all.for_proxy(NatType::Open), S(5));
+        assert_eq!(all.for_proxy(NatType::Unrestricted), S(5));
+        assert_eq!(all.for_proxy(NatType::Moderate), S(10));
+        for nat in [NatType::Strict, NatType::Restricted, NatType::Unknown] {
+            assert_eq!(all.for_proxy(nat), S(30));
+        }
+        let one = PoolIntervals::parse(r#"{"moderate_poll_interval":1000}"#).unwrap();
+        assert_eq!(
+            one,
+            PoolIntervals {
+                strict: S(20),
+                moderate: S(1),
+                open: S(20)
+            }
+        );
+    }
+
+    #[test]
+    fn the_two_kind_form_converts() {
+        let pools = PoolIntervals::from(PollIntervals {
+            unrestricted: S(1),
+            restricted: S(2),
+        });
+        assert_eq!(pools.for_proxy(NatType::Open), S(1));
+        assert_eq!(pools.for_proxy(NatType::Moderate), S(2));
+        assert_eq!(pools.for_proxy(NatType::Unknown), S(2));
+        assert_eq!(
+            PoolIntervals::from(PollIntervals::default()),
+            PoolIntervals::default()
+        );
+    }
+
+    #[test]
+    fn legacy_keys_and_precedence() {
+        let old = PoolIntervals::parse(
             r#"{"unrestricted_poll_interval":5000,"restricted_poll_interval":30000}"#,
         )
         .unwrap();
         assert_eq!(
-            both.for_proxy(NatType::Unrestricted),
-            Duration::from_secs(5)
+            old,
+            PoolIntervals {
+                strict: S(30),
+                moderate: S(30),
+                open: S(5)
+            }
         );
-        assert_eq!(both.for_proxy(NatType::Restricted), Duration::from_secs(30));
-        assert_eq!(both.for_proxy(NatType::Unknown), Duration::from_secs(30));
-        let one = PollIntervals::parse(r#"{"restricted_poll_interval":1000}"#).unwrap();
-        assert_eq!(one.unrestricted, Duration::from_secs(20));
-        assert_eq!(one.restricted, Duration::from_secs(1));
-        assert!(PollIntervals::parse("[]").is_err());
-        assert!(PollIntervals::parse(r#"{"restricted_poll_interval":-1}"#).is_err());
+        let mixed = PoolIntervals::parse(
+            r#"{"restricted_poll_interval":30000,"moderate_poll_interval":2000,"unrestricted_poll_interval":4000,"open_poll_interval":3000}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            mixed,
+            PoolIntervals {
+                strict: S(30),
+                moderate: S(2),
+                open: S(3)
+            }
+        );
+        assert_eq!(
+            PoolIntervals::parse("{}").unwrap(),
+            PoolIntervals::default()
+        );
+        assert!(PoolIntervals::parse("[]").is_err());
+        assert!(PoolIntervals::parse(r#"{"restricted_poll_interval":-1}"#).is_err());
+        assert!(PoolIntervals::parse(r#"{"open_poll_interval":"5s"}"#).is_err());
     }
 }

@@ -23,8 +23,8 @@ use snowflake_common::messages::{NatType, ProxyType};
 pub enum ProxyOutcome {
     /// A client's offer for this proxy.
     Matched(OfferForProxy),
-    /// No client came in time (or the poll was replaced or refused for
-    /// capacity).
+    /// No client came in time (or the poll was replaced by a later one
+    /// with the same session id).
     NoMatch,
 }
 
@@ -126,7 +126,9 @@ impl Rendezvous {
         self.lock().stats()
     }
 
-    /// Holds a proxy poll until a client takes it or it times out.
+    /// Holds a proxy poll until a client takes it or it times out. Refused
+    /// at once when the matcher is full or the session id is awaiting an
+    /// answer.
     pub async fn proxy_poll(
         &self,
         registration: ProxyRegistration,
@@ -143,7 +145,6 @@ impl Rendezvous {
                     replaced = waiting.replaced;
                     ticket = waiting.ticket;
                 }
-                Err((ProxyRefusal::TooManyProxies, _)) => return Ok(ProxyOutcome::NoMatch),
                 Err((refusal, _)) => return Err(refusal),
             }
         }
@@ -256,6 +257,7 @@ mod tests {
             nat,
             clients: 0,
             relay_pattern: NameMatcher::parse_lenient("example.net$"),
+            address: None,
         }
     }
 

@@ -25,7 +25,7 @@ use crate::geoip::GeoIp;
 use crate::http::{App, Reloadable};
 use crate::matcher::{MatcherConfig, MatcherStats};
 use crate::metrics::Metrics;
-use crate::poll_interval::PollIntervals;
+use crate::poll_interval::{PollIntervals, PoolIntervals};
 use crate::rendezvous::Rendezvous;
 
 /// Why the broker could not start.
@@ -50,6 +50,14 @@ pub enum BrokerError {
         /// The cause.
         source: io::Error,
     },
+    /// The `-ip-count-prefix` files cannot be created.
+    #[error("cannot create ip count files {prefix}-*: {source}")]
+    IpCount {
+        /// The prefix.
+        prefix: String,
+        /// The cause.
+        source: io::Error,
+    },
 }
 
 /// Starts brokers.
@@ -69,6 +77,16 @@ impl Broker {
                     source,
                 })?;
         }
+        let ip_count = match &config.ip_count {
+            Some(settings) => Some(std::sync::Mutex::new(
+                crate::ip_count::IpCountFiles::create(&settings.prefix, settings.interval)
+                    .map_err(|source| BrokerError::IpCount {
+                        prefix: settings.prefix.clone(),
+                        source,
+                    })?,
+            )),
+            None => None,
+        };
         let allowed_relay_pattern = NameMatcher::parse_lenient(&config.allowed_relay_pattern);
         for (fingerprint, bridge) in config.bridges.iter() {
             if !allowed_relay_pattern.is_member(&bridge.relay_host) {
@@ -109,9 +127,17 @@ impl Broker {
             unsafe_logging: config.unsafe_logging,
             reloadable: RwLock::new(Reloadable {
                 geoip: config.geoip.clone(),
-                poll_intervals: config.poll_intervals,
+                poll_intervals: config
+                    .pool_intervals
+                    .unwrap_or_else(|| config.poll_intervals.into()),
             }),
             demand: std::sync::Mutex::new(crate::demand::Demand::new(config.demand)),
+            proxy_timeout: config.proxy_timeout,
+            trusted_hops: config.trusted_hops,
+            rate_limit: std::sync::Mutex::new(crate::rate_limit::PollRateLimit::new(
+                config.max_rate_limited_addresses,
+            )),
+            ip_count,
         });
 
         let (shutdown_sender, shutdown) = watch::channel(false);
@@ -162,14 +188,19 @@ impl BrokerHandle {
         reloadable.geoip = geoip;
     }
 
-    /// Replaces the announced poll intervals (what `SIGHUP` does).
+    /// Replaces the announced poll intervals, in the two-kind form.
     pub fn set_poll_intervals(&self, poll_intervals: PollIntervals) {
+        self.set_pool_intervals(poll_intervals.into());
+    }
+
+    /// Replaces the announced poll intervals (what `SIGHUP` does).
+    pub fn set_pool_intervals(&self, pool_intervals: PoolIntervals) {
         let mut reloadable = self
             .app
             .reloadable
             .write()
             .unwrap_or_else(|e| e.into_inner());
-        reloadable.poll_intervals = poll_intervals;
+        reloadable.poll_intervals = pool_intervals;
     }
 
     /// Stops listening, drops every connection and waiting request, and

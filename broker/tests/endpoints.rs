@@ -253,8 +253,10 @@ async fn malformed_requests() {
         (b"no newline", Some("unsupported message version")),
         (b"1.0\n{\"nat\":\"unknown\"}", Some("no supplied offer")),
         (
+            // A NAT type this broker does not know is read as unknown:
+            // the client is served (here: no proxy), not refused.
             b"1.0\n{\"offer\":\"{\\\"type\\\":\\\"offer\\\",\\\"sdp\\\":\\\"v=0\\\"}\",\"nat\":\"sideways\"}",
-            Some("invalid NAT type"),
+            Some("no snowflake proxies currently available"),
         ),
         (
             b"1.0\n{\"offer\":\"{\\\"type\\\":\\\"offer\\\",\\\"sdp\\\":\\\"v=0\\\"}\",\"fingerprint\":\"zz\"}",
@@ -282,12 +284,22 @@ async fn malformed_requests() {
         b"",
         br#"{"Sid":"","Version":"1.3"}"#,
         br#"{"Sid":"x","Version":"2.0"}"#,
-        br#"{"Sid":"x","Version":"1.3","NAT":"sideways"}"#,
     ] {
         let response = post(addr, "/proxy", body.to_vec()).await;
         assert_eq!(response.status, 400, "{body:?}");
         assert!(response.body.is_empty());
     }
+    // A NAT type the broker does not know is no reason for a 400 (2.14
+    // brokers refused it): this poll is judged on its (missing) relay
+    // pattern like any other.
+    let response = post(
+        addr,
+        "/proxy",
+        br#"{"Sid":"x","Version":"1.3","NAT":"sideways"}"#.to_vec(),
+    )
+    .await;
+    assert_eq!(response.status, 200);
+    assert!(response.text().contains("incorrect relay pattern"));
     for body in [
         &b"{"[..],
         br#"{"Version":"1.3","Sid":"x","Answer":"no candidate here"}"#,
@@ -711,7 +723,7 @@ async fn debug_page() {
     let addr = broker.local_addr();
     assert_eq!(
         get(addr, "/debug").await.text(),
-        "current snowflakes available: 0\n\tunknown proxies: 0\nNAT Types available:\n\trestricted: 0\n\tunrestricted: 0\n\tunknown: 0"
+        "current snowflakes available: 0\n\tunknown proxies: 0\nNAT Types available:\n\trestricted: 0\n\tunrestricted: 0\n\tstrict: 0\n\tmoderate: 0\n\topen: 0\n\tunknown: 0"
     );
     let a = spawn_waiting_proxy(
         &broker,
@@ -727,7 +739,7 @@ async fn debug_page() {
     assert_eq!(response.status, 200);
     assert_eq!(
         response.text(),
-        "current snowflakes available: 3\n\tstandalone proxies: 2\n\tunknown proxies: 1\nNAT Types available:\n\trestricted: 1\n\tunrestricted: 1\n\tunknown: 1"
+        "current snowflakes available: 3\n\tstandalone proxies: 2\n\tunknown proxies: 1\nNAT Types available:\n\trestricted: 1\n\tunrestricted: 1\n\tstrict: 0\n\tmoderate: 0\n\topen: 0\n\tunknown: 1"
     );
     for task in [a, b, c] {
         task.abort();

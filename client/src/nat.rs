@@ -1,5 +1,7 @@
 //! The client's NAT-type check (docs/protocol.md §8.4, Go's
-//! `common/nat/nat.go`): the RFC 5780 mapping test against a STUN server.
+//! `common/nat/nat.go`, three kinds as upstream `main` since e152e8ad):
+//! RFC 5780's mapping test, then its filtering test, against a STUN
+//! server.
 //!
 //! A Binding request to the server's primary address reports the mapped
 //! address our NAT gave us, and the server's alternate address
@@ -7,11 +9,19 @@
 //! alternate address shows whether the NAT kept the mapping when the
 //! destination changed:
 //!
-//! * same mapping (endpoint-independent): `unrestricted`, any proxy can
-//!   reach us;
-//! * different mapping: `restricted`, the broker must pair us with an
-//!   unrestricted proxy;
-//! * no usable answer from any server: `unknown`.
+//! * different mapping (address-dependent): `strict`, only an `open`
+//!   proxy can reach us;
+//! * same mapping (endpoint-independent): the filtering test follows. A
+//!   Binding request to the primary address with CHANGE-REQUEST "change
+//!   IP and port" asks the server to answer from its alternate address,
+//!   where we never sent anything:
+//!   * the answer arrives: our NAT lets in packets from anywhere, `open`;
+//!   * no answer within the timeout: it filters, `moderate` (reachable by
+//!     `open` and `moderate` proxies);
+//! * no usable answer from any server in the mapping test: `unknown`.
+//!
+//! (2.14 and earlier clients reported `unrestricted` for the same mapping
+//! and `restricted` otherwise; brokers read those as `open` and `strict`.)
 //!
 //! Layers: a sans-IO STUN codec ([`encode_binding_request`],
 //! [`decode_binding_response`]), the test as a state machine over datagrams
@@ -46,6 +56,7 @@ const BINDING_SUCCESS: u16 = 0x0101;
 const BINDING_ERROR: u16 = 0x0111;
 
 const ATTR_MAPPED_ADDRESS: u16 = 0x0001;
+const ATTR_CHANGE_REQUEST: u16 = 0x0003;
 const ATTR_CHANGED_ADDRESS: u16 = 0x0005;
 const ATTR_ERROR_CODE: u16 = 0x0009;
 const ATTR_XOR_MAPPED_ADDRESS: u16 = 0x0020;
@@ -67,6 +78,23 @@ pub fn encode_binding_request(transaction_id: &TransactionId) -> Vec<u8> {
     out.extend_from_slice(&0u16.to_be_bytes());
     out.extend_from_slice(&MAGIC_COOKIE.to_be_bytes());
     out.extend_from_slice(transaction_id);
+    out
+}
+
+/// CHANGE-REQUEST flags: answer from the other IP address and port.
+pub const CHANGE_IP_AND_PORT: u32 = 0x06;
+
+/// A Binding request carrying CHANGE-REQUEST with `flags` (RFC 5780 §7.2),
+/// as the filtering test sends it.
+pub fn encode_change_request(transaction_id: &TransactionId, flags: u32) -> Vec<u8> {
+    let mut out = Vec::with_capacity(HEADER_LEN + 8);
+    out.extend_from_slice(&BINDING_REQUEST.to_be_bytes());
+    out.extend_from_slice(&8u16.to_be_bytes());
+    out.extend_from_slice(&MAGIC_COOKIE.to_be_bytes());
+    out.extend_from_slice(transaction_id);
+    out.extend_from_slice(&ATTR_CHANGE_REQUEST.to_be_bytes());
+    out.extend_from_slice(&4u16.to_be_bytes());
+    out.extend_from_slice(&flags.to_be_bytes());
     out
 }
 
@@ -320,15 +348,23 @@ enum MappingState {
         first_mapping: SocketAddr,
         alternate: SocketAddr,
     },
+    /// Same mapping: waiting for an answer sent from the server's other
+    /// address (none means our NAT filters).
+    Filtering {
+        transaction_id: TransactionId,
+    },
     Finished,
 }
 
-/// The RFC 5780 mapping test against one server, as a state machine over
-/// datagrams: send [`request`](MappingTest::request), feed every datagram
-/// received on the same socket to
+/// The RFC 5780 mapping test, then (after an endpoint-independent
+/// mapping) the filtering test, against one server, as a state machine
+/// over datagrams: send [`request`](MappingTest::request), feed every
+/// datagram received on the same socket to
 /// [`handle_datagram`](MappingTest::handle_datagram), repeat after
 /// [`MappingProgress::NextRequest`]. Retransmitting and timing out are the
-/// driver's business.
+/// driver's business; when a request gets no answer in time, the driver
+/// asks [`timed_out`](MappingTest::timed_out), which concludes the
+/// filtering test (`moderate`) and fails the others.
 #[derive(Debug, Clone)]
 pub struct MappingTest {
     primary: SocketAddr,
@@ -358,7 +394,23 @@ impl MappingTest {
                 alternate,
                 ..
             } => Some((*alternate, encode_binding_request(transaction_id))),
+            MappingState::Filtering { transaction_id } => Some((
+                self.primary,
+                encode_change_request(transaction_id, CHANGE_IP_AND_PORT),
+            )),
             MappingState::Finished => None,
+        }
+    }
+
+    /// The current request got no answer in time: in the filtering test
+    /// that is the answer (`moderate`: our NAT drops packets from an
+    /// address we did not send to); otherwise the test failed (`None`).
+    /// Either way the test is over.
+    pub fn timed_out(&mut self) -> Option<NatType> {
+        let state = std::mem::replace(&mut self.state, MappingState::Finished);
+        match state {
+            MappingState::Filtering { .. } => Some(NatType::Moderate),
+            _ => None,
         }
     }
 
@@ -369,7 +421,8 @@ impl MappingTest {
     ) -> Result<MappingProgress, MappingTestError> {
         let expected = match &self.state {
             MappingState::Primary { transaction_id }
-            | MappingState::Alternate { transaction_id, .. } => *transaction_id,
+            | MappingState::Alternate { transaction_id, .. }
+            | MappingState::Filtering { transaction_id } => *transaction_id,
             MappingState::Finished => return Err(MappingTestError::Finished),
         };
         let response = match decode_binding_response(datagram) {
@@ -394,6 +447,10 @@ impl MappingTest {
                 return Err(MappingTestError::ErrorResponse(code));
             }
         };
+        if let MappingState::Filtering { .. } = self.state {
+            // An answer from the other address got through.
+            return Ok(MappingProgress::Done(NatType::Open));
+        }
         let mapping = response.mapped().ok_or(MappingTestError::NoMappedAddress)?;
         match self.state {
             MappingState::Primary { .. } => {
@@ -408,22 +465,31 @@ impl MappingTest {
                 };
                 Ok(MappingProgress::NextRequest)
             }
-            MappingState::Alternate { first_mapping, .. } => Ok(MappingProgress::Done(
-                mapping_nat_type(first_mapping, mapping),
-            )),
-            MappingState::Finished => Err(MappingTestError::Finished),
+            MappingState::Alternate { first_mapping, .. } => {
+                if mapping_is_endpoint_independent(first_mapping, mapping) {
+                    self.state = MappingState::Filtering {
+                        transaction_id: new_transaction_id(),
+                    };
+                    Ok(MappingProgress::NextRequest)
+                } else {
+                    Ok(MappingProgress::Done(NatType::Strict))
+                }
+            }
+            MappingState::Filtering { .. } | MappingState::Finished => {
+                Err(MappingTestError::Finished)
+            }
         }
     }
 }
 
-/// The NAT type two mappings of one socket imply: the same mapping toward
-/// both server addresses means endpoint-independent mapping.
-pub fn mapping_nat_type(toward_primary: SocketAddr, toward_alternate: SocketAddr) -> NatType {
-    if toward_primary == toward_alternate {
-        NatType::Unrestricted
-    } else {
-        NatType::Restricted
-    }
+/// Whether two mappings of one socket (toward the server's primary and
+/// alternate addresses) show endpoint-independent mapping: they are the
+/// same.
+pub fn mapping_is_endpoint_independent(
+    toward_primary: SocketAddr,
+    toward_alternate: SocketAddr,
+) -> bool {
+    toward_primary == toward_alternate
 }
 
 /// The `host` and port of a `stun:` URL (`stun:host`, `stun:host:port`,
@@ -481,10 +547,13 @@ enum NatCheckError {
     Test(#[from] MappingTestError),
 }
 
-/// Finds our NAT type with the mapping test against each `stun:` server of
-/// `stun_urls` in turn (other URLs are skipped), stopping at the first
-/// that answers both requests. Each round trip may take `per_try_timeout`
-/// (Go: 10 s), retransmissions included. If no server works, `unknown`.
+/// Finds our NAT type (`open`, `moderate` or `strict`) with the mapping
+/// and filtering tests against each `stun:` server of `stun_urls` in turn
+/// (other URLs are skipped), stopping at the first that completes them.
+/// Each round trip may take `per_try_timeout` (Go: 10 s), retransmissions
+/// included; the filtering test's request is expected to go unanswered
+/// behind a filtering NAT, so a `moderate` result takes that long. If no
+/// server works, `unknown`.
 ///
 /// The caller shuffles the list if it wants Go's behaviour (§8.4).
 pub async fn detect_nat_type(stun_urls: &[String], per_try_timeout: Duration) -> NatType {
@@ -506,7 +575,7 @@ pub async fn detect_nat_type(stun_urls: &[String], per_try_timeout: Duration) ->
     NatType::Unknown
 }
 
-/// The mapping test against one server.
+/// The mapping and filtering tests against one server.
 async fn check_server(
     host: &str,
     port: u16,
@@ -533,9 +602,13 @@ async fn check_server(
     let socket = UdpSocket::bind(SocketAddr::new(local_ip, 0)).await?;
     let mut test = MappingTest::new(server);
     loop {
-        match round_trip(&socket, &mut test, per_try_timeout).await? {
-            MappingProgress::Done(nat) => return Ok(nat),
-            MappingProgress::NextRequest | MappingProgress::Ignored => {}
+        match round_trip(&socket, &mut test, per_try_timeout).await {
+            Ok(MappingProgress::Done(nat)) => return Ok(nat),
+            Ok(MappingProgress::NextRequest | MappingProgress::Ignored) => {}
+            Err(NatCheckError::Timeout(timeout)) => {
+                return test.timed_out().ok_or(NatCheckError::Timeout(timeout));
+            }
+            Err(error) => return Err(error),
         }
     }
 }
@@ -878,13 +951,82 @@ mod tests {
     }
 
     #[test]
-    fn mapping_test_unrestricted_and_restricted() {
+    fn change_request_bytes() {
+        let id = [7u8; 12];
+        let bytes = encode_change_request(&id, CHANGE_IP_AND_PORT);
+        assert_eq!(bytes.len(), 28);
+        assert_eq!(&bytes[..4], &[0x00, 0x01, 0x00, 0x08]);
+        assert_eq!(&bytes[8..20], &id);
+        assert_eq!(&bytes[20..], &[0x00, 0x03, 0x00, 0x04, 0, 0, 0, 6]);
+    }
+
+    /// Runs the mapping test to its end with `second_mapping` from the
+    /// alternate address; returns the test and the progress of that step.
+    fn after_mapping(second_mapping: SocketAddr) -> (MappingTest, MappingProgress) {
+        let primary = addr("192.0.2.1:3478");
+        let alternate = addr("192.0.2.2:3479");
+        let ours = addr("198.51.100.1:40000");
+        let mut test = MappingTest::new(primary);
+        let id = current_transaction(&test);
+        test.handle_datagram(&success(&id, ours, Some(alternate)))
+            .unwrap();
+        let id = current_transaction(&test);
+        let progress = test
+            .handle_datagram(&success(&id, second_mapping, Some(primary)))
+            .unwrap();
+        (test, progress)
+    }
+
+    #[test]
+    fn filtering_test_open_and_moderate() {
+        let primary = addr("192.0.2.1:3478");
+        let ours = addr("198.51.100.1:40000");
+        // Same mapping: the filtering request goes to the primary address
+        // and asks for an answer from the other IP and port.
+        let (mut test, progress) = after_mapping(ours);
+        assert_eq!(progress, MappingProgress::NextRequest);
+        let (destination, bytes) = test.request().unwrap();
+        assert_eq!(destination, primary);
+        let id = current_transaction(&test);
+        assert_eq!(bytes, encode_change_request(&id, CHANGE_IP_AND_PORT));
+        // An answer (from wherever it comes): open.
+        let answer = success(&id, ours, None);
+        assert_eq!(
+            test.handle_datagram(&answer),
+            Ok(MappingProgress::Done(NatType::Open))
+        );
+        assert_eq!(test.request(), None);
+
+        // No answer in time: moderate.
+        let (mut test, _) = after_mapping(ours);
+        assert_eq!(test.timed_out(), Some(NatType::Moderate));
+        assert_eq!(test.request(), None);
+
+        // A timeout anywhere else is a failure.
+        let mut test = MappingTest::new(primary);
+        assert_eq!(test.timed_out(), None);
+        // An error response to the filtering request is a failure too.
+        let (mut test, _) = after_mapping(ours);
+        let id = current_transaction(&test);
+        let error = message(BINDING_ERROR, &id, &[(ATTR_ERROR_CODE, vec![0, 0, 4, 20])]);
+        assert_eq!(
+            test.handle_datagram(&error),
+            Err(MappingTestError::ErrorResponse(Some(420)))
+        );
+        assert_eq!(test.request(), None);
+    }
+
+    #[test]
+    fn mapping_test_open_and_strict() {
         let primary = addr("192.0.2.1:3478");
         let alternate = addr("192.0.2.2:3479");
         let ours = addr("198.51.100.1:40000");
         for (second_mapping, expected) in [
-            (ours, NatType::Unrestricted),
-            (addr("198.51.100.1:40001"), NatType::Restricted),
+            (ours, MappingProgress::NextRequest),
+            (
+                addr("198.51.100.1:40001"),
+                MappingProgress::Done(NatType::Strict),
+            ),
         ] {
             let mut test = MappingTest::new(primary);
             let (destination, _) = test.request().unwrap();
@@ -912,15 +1054,18 @@ mod tests {
             assert_eq!(test.handle_datagram(&first), Ok(MappingProgress::Ignored));
 
             let second = success(&second_id, second_mapping, Some(primary));
-            assert_eq!(
-                test.handle_datagram(&second),
-                Ok(MappingProgress::Done(expected))
-            );
-            assert_eq!(test.request(), None);
-            assert_eq!(
-                test.handle_datagram(&second),
-                Err(MappingTestError::Finished)
-            );
+            assert_eq!(test.handle_datagram(&second), Ok(expected));
+            if expected == MappingProgress::NextRequest {
+                // The filtering test follows (see filtering_test_open_and_moderate).
+                assert_eq!(test.request().map(|r| r.0), Some(primary));
+                assert_eq!(test.handle_datagram(&second), Ok(MappingProgress::Ignored));
+            } else {
+                assert_eq!(test.request(), None);
+                assert_eq!(
+                    test.handle_datagram(&second),
+                    Err(MappingTestError::Finished)
+                );
+            }
         }
     }
 
@@ -1010,12 +1155,10 @@ mod tests {
     }
 
     #[test]
-    fn same_mapping_is_unrestricted() {
+    fn same_mapping_is_endpoint_independent() {
         let a = addr("198.51.100.1:1");
-        assert_eq!(mapping_nat_type(a, a), NatType::Unrestricted);
-        assert_eq!(
-            mapping_nat_type(a, addr("198.51.100.2:1")),
-            NatType::Restricted
-        );
+        assert!(mapping_is_endpoint_independent(a, a));
+        assert!(!mapping_is_endpoint_independent(a, addr("198.51.100.2:1")));
+        assert!(!mapping_is_endpoint_independent(a, addr("198.51.100.1:2")));
     }
 }

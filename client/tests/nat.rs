@@ -1,7 +1,9 @@
 //! The NAT-type check against STUN responders on 127.0.0.1: testkit's
-//! RFC 5780 responder (same mapping from both ports: unrestricted), and a
-//! fake that reports a different mapping from its alternate port (what an
-//! address-dependent NAT looks like: restricted).
+//! RFC 5780 responder (same mapping from both ports, and it answers a
+//! CHANGE-REQUEST from its other port: open), and a fake that reports a
+//! different mapping from its alternate port (what an address-dependent
+//! NAT looks like: strict) or never answers a CHANGE-REQUEST (what a
+//! filtering NAT looks like from inside: moderate).
 
 use std::future::Future;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
@@ -40,6 +42,9 @@ struct Behaviour {
     shift_alternate_mapping: bool,
     /// Drop this many requests before answering (each port separately).
     drop_first: usize,
+    /// Never answer a request carrying CHANGE-REQUEST (the answer would
+    /// come from an address a filtering NAT drops).
+    filtered_changes: bool,
 }
 
 /// A STUN responder on two loopback ports built from testkit's message
@@ -81,6 +86,9 @@ impl FakeStun {
                     let Some(request) = parse_binding_request(&buffer[..len]) else {
                         continue;
                     };
+                    if behaviour.filtered_changes && request.change_port {
+                        continue;
+                    }
                     if dropped < behaviour.drop_first {
                         dropped += 1;
                         continue;
@@ -124,24 +132,46 @@ const RFC5780: Behaviour = Behaviour {
     other_address: true,
     shift_alternate_mapping: false,
     drop_first: 0,
+    filtered_changes: false,
 };
 
 #[tokio::test]
-async fn testkit_responder_gives_unrestricted() {
+async fn testkit_responder_gives_open() {
     let server = StunServer::start(LOOPBACK).await.unwrap();
     let nat = guard("detect", detect_nat_type(&[server.url()], PER_TRY)).await;
-    assert_eq!(nat, NatType::Unrestricted);
+    assert_eq!(nat, NatType::Open);
 }
 
 #[tokio::test]
-async fn different_mapping_gives_restricted() {
+async fn a_filtering_nat_gives_moderate() {
+    let server = FakeStun::start(Behaviour {
+        filtered_changes: true,
+        ..RFC5780
+    })
+    .await;
+    // The filtering request is expected to go unanswered: a short
+    // per-request timeout keeps the test short (no time is asserted).
+    let nat = guard(
+        "detect",
+        detect_nat_type(&[server.url()], Duration::from_secs(2)),
+    )
+    .await;
+    assert_eq!(nat, NatType::Moderate);
+    // Primary (mapping, then the filtering request and its
+    // retransmissions) and alternate were both asked.
+    let [primary, alternate] = server.received();
+    assert!(primary >= 2 && alternate >= 1, "{primary} {alternate}");
+}
+
+#[tokio::test]
+async fn different_mapping_gives_strict() {
     let server = FakeStun::start(Behaviour {
         shift_alternate_mapping: true,
         ..RFC5780
     })
     .await;
     let nat = guard("detect", detect_nat_type(&[server.url()], PER_TRY)).await;
-    assert_eq!(nat, NatType::Restricted);
+    assert_eq!(nat, NatType::Strict);
     // Both ports were asked.
     let [primary, alternate] = server.received();
     assert!(primary >= 1 && alternate >= 1, "{primary} {alternate}");
@@ -149,10 +179,10 @@ async fn different_mapping_gives_restricted() {
 }
 
 #[tokio::test]
-async fn same_mapping_gives_unrestricted() {
+async fn same_mapping_and_no_filtering_gives_open() {
     let server = FakeStun::start(RFC5780).await;
     let nat = guard("detect", detect_nat_type(&[server.url()], PER_TRY)).await;
-    assert_eq!(nat, NatType::Unrestricted);
+    assert_eq!(nat, NatType::Open);
 }
 
 #[tokio::test]
@@ -164,7 +194,7 @@ async fn lost_requests_are_retransmitted() {
     })
     .await;
     let nat = guard("detect", detect_nat_type(&[server.url()], PER_TRY)).await;
-    assert_eq!(nat, NatType::Restricted);
+    assert_eq!(nat, NatType::Strict);
     let [primary, alternate] = server.received();
     assert!(primary >= 2 && alternate >= 2, "{primary} {alternate}");
 }
@@ -201,7 +231,7 @@ async fn falls_through_to_a_working_server() {
         restricted.url(),
     ];
     let nat = guard("detect", detect_nat_type(&urls, PER_TRY)).await;
-    assert_eq!(nat, NatType::Restricted);
+    assert_eq!(nat, NatType::Strict);
     let [primary, alternate] = unsupported.received();
     assert!(primary >= 1 && alternate == 0, "{primary} {alternate}");
     let [primary, alternate] = restricted.received();

@@ -5,7 +5,8 @@ use std::time::Duration;
 
 use proptest::prelude::*;
 use snowflake_common::messages::proxy::{
-    new_session_id, DEFAULT_NEXT_POLL, PROBE_STUB_SID, PROXY_VERSION, REJECTED_NEXT_POLL,
+    new_session_id, DEFAULT_NEXT_POLL, POLLED_TOO_SOON, PROBE_STUB_SID, PROXY_VERSION,
+    REJECTED_NEXT_POLL,
 };
 use snowflake_common::messages::{
     JsonError, NatType, ProxyAnswerRequest, ProxyAnswerRequestError, ProxyAnswerResponse,
@@ -124,14 +125,27 @@ fn poll_request_defaults() {
 
 #[test]
 fn poll_request_nat_and_type_rules() {
-    assert_eq!(
-        decode_poll(r#"{"Sid":"s","Version":"1.3","NAT":"open"}"#),
-        Err(ProxyPollRequestError::InvalidNat)
-    );
-    assert_eq!(
-        ProxyPollRequestError::InvalidNat.to_string(),
-        "invalid NAT type"
-    );
+    // Both vocabularies are accepted (three-kind since upstream e152e8ad).
+    for (wire, nat) in [
+        ("unknown", NatType::Unknown),
+        ("restricted", NatType::Restricted),
+        ("unrestricted", NatType::Unrestricted),
+        ("open", NatType::Open),
+        ("moderate", NatType::Moderate),
+        ("strict", NatType::Strict),
+    ] {
+        let request =
+            decode_poll(&format!(r#"{{"Sid":"s","Version":"1.3","NAT":"{wire}"}}"#)).unwrap();
+        assert_eq!(request.nat, nat, "{wire}");
+        // And encoded back as sent.
+        assert!(text(request.encode()).contains(&format!(r#""NAT":"{wire}""#)));
+    }
+    // A value this broker does not know is read as unknown, never refused.
+    for other in ["Open", "symmetric", " open", "full cone"] {
+        let request =
+            decode_poll(&format!(r#"{{"Sid":"s","Version":"1.3","NAT":"{other}"}}"#)).unwrap();
+        assert_eq!(request.nat, NatType::Unknown, "{other}");
+    }
     for (wire, proxy_type) in [
         ("standalone", ProxyType::Standalone),
         ("webext", ProxyType::Webext),
@@ -313,12 +327,37 @@ fn poll_response_decoding_rules() {
         ProxyPollResponseError::NoOffer.to_string(),
         "no supplied offer"
     );
-    let unknown = decode(r#"{"Status":"polled too soon","NextPoll":5}"#).unwrap_err();
+    let unknown = decode(r#"{"Status":"come back never","NextPoll":5}"#).unwrap_err();
     assert_eq!(
         unknown,
-        ProxyPollResponseError::UnknownStatus("polled too soon".into())
+        ProxyPollResponseError::UnknownStatus("come back never".into())
     );
-    assert_eq!(unknown.to_string(), "polled too soon");
+    assert_eq!(unknown.to_string(), "come back never");
+
+    // The rate-limit refusal of brokers with a per-address poll limit: no
+    // client, come back after NextPoll.
+    let too_soon =
+        decode(r#"{"Status":"polled too soon","Offer":"","NAT":"","NextPoll":5000,"RelayURL":""}"#)
+            .unwrap();
+    assert!(too_soon.polled_too_soon);
+    assert_eq!(too_soon.status, ProxyPollStatus::NoMatch);
+    assert_eq!(too_soon.next_poll, Some(Duration::from_secs(5)));
+    assert_eq!(
+        too_soon,
+        ProxyPollResponse::polled_too_soon(Duration::from_secs(5))
+    );
+    assert_eq!(
+        text(too_soon.encode()),
+        r#"{"Status":"polled too soon","Offer":"","NAT":"","NextPoll":5000,"RelayURL":""}"#
+    );
+    // Go's minimal form (only Status and NextPoll), and an offer that must
+    // be dropped.
+    let minimal = decode(r#"{"Status":"polled too soon","NextPoll":1,"Offer":"x"}"#).unwrap();
+    assert!(minimal.polled_too_soon);
+    assert_eq!(minimal.offer, "");
+    assert_eq!(minimal.next_poll, Some(Duration::from_millis(1)));
+    // Other statuses are not flagged.
+    assert!(!decode(r#"{"Status":"no match"}"#).unwrap().polled_too_soon);
 
     // Offer dropped unless matched; empty NAT means unknown.
     let no_match = decode(r#"{"Status":"no match","Offer":"junk","NAT":""}"#).unwrap();
@@ -365,6 +404,7 @@ fn poll_response_decoding_rules() {
 fn status_strings() {
     assert_eq!(ProxyPollStatus::ClientMatch.as_str(), "client match");
     assert_eq!(ProxyPollStatus::NoMatch.as_str(), "no match");
+    assert_eq!(POLLED_TOO_SOON, "polled too soon");
     assert_eq!(
         ProxyPollStatus::IncorrectRelayPattern.to_string(),
         "incorrect relay pattern"

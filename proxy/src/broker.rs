@@ -1,8 +1,25 @@
 //! Talking to the broker (docs/protocol.md §4.3, §4.4): `/proxy` polls
 //! and `/answer` posts.
+//!
+//! Two things a poll may meet besides a match or `no match`
+//! (`docs/broker-polling.md`):
+//!
+//! * `polled too soon`: a broker with the per-address poll limit refused
+//!   to hold the poll because this address polled again before its
+//!   `NextPoll` was up. It comes back as a no-match response with
+//!   [`ProxyPollResponse::polled_too_soon`] set and the time left as
+//!   `next_poll`, which the poll loop then waits
+//!   ([`crate::schedule::PollSchedule`]): not a failure, no backoff.
+//! * HTTP 400 to a three-kind NAT value (`open`, `moderate`, `strict`):
+//!   what a 2.14-or-earlier broker answers to them. The poll is sent again
+//!   at once with the two-kind spelling ([`NatType::legacy`]), and so are
+//!   all later polls to this broker.
 
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 use std::time::Duration;
 
+use http::StatusCode;
 use snowflake_common::http_client::{self, HttpError};
 use snowflake_common::messages::{
     NatType, ProxyAnswerRequest, ProxyAnswerResponse, ProxyAnswerResponseError, ProxyPollRequest,
@@ -52,6 +69,8 @@ pub struct BrokerClient {
     proxy_url: Url,
     answer_url: Url,
     timeout: Duration,
+    /// The broker refused a three-kind NAT value: send two-kind ones.
+    legacy_nat: Arc<AtomicBool>,
 }
 
 impl BrokerClient {
@@ -68,21 +87,65 @@ impl BrokerClient {
             proxy_url: base.join("proxy")?,
             answer_url: base.join("answer")?,
             timeout: BROKER_REQUEST_TIMEOUT,
+            legacy_nat: Arc::new(AtomicBool::new(false)),
         })
     }
 
-    /// One `/proxy` poll.
-    pub async fn poll(&self, params: &PollParams) -> Result<ProxyPollResponse, BrokerError> {
+    /// Whether polls now carry the two-kind NAT spelling (after the broker
+    /// refused a three-kind one).
+    pub fn uses_legacy_nat(&self) -> bool {
+        self.legacy_nat.load(Ordering::Relaxed)
+    }
+
+    /// The NAT value a poll carries for `nat`.
+    fn nat_to_send(&self, nat: NatType) -> NatType {
+        if self.uses_legacy_nat() {
+            nat.legacy()
+        } else {
+            nat
+        }
+    }
+
+    async fn post_poll(
+        &self,
+        params: &PollParams,
+        nat: NatType,
+    ) -> Result<bytes::Bytes, HttpError> {
         let body = ProxyPollRequest {
             sid: params.sid.clone(),
             proxy_type: params.proxy_type,
-            nat: params.nat,
+            nat,
             clients: params.clients,
             accepted_relay_pattern: Some(params.accepted_relay_pattern.clone()),
         }
         .encode();
-        let response = http_client::post(&self.proxy_url, body, READ_LIMIT, self.timeout).await?;
-        Ok(ProxyPollResponse::decode(&response)?)
+        http_client::post(&self.proxy_url, body, READ_LIMIT, self.timeout).await
+    }
+
+    /// One `/proxy` poll (two requests if the broker refuses a three-kind
+    /// NAT value; see the module docs).
+    pub async fn poll(&self, params: &PollParams) -> Result<ProxyPollResponse, BrokerError> {
+        let nat = self.nat_to_send(params.nat);
+        let response = match self.post_poll(params, nat).await {
+            Err(HttpError::Status(StatusCode::BAD_REQUEST)) if nat.is_three_kind() => {
+                tracing::info!(
+                    %nat,
+                    legacy = %nat.legacy(),
+                    "the broker refuses three-kind NAT types; polling with the older spelling"
+                );
+                self.legacy_nat.store(true, Ordering::Relaxed);
+                self.post_poll(params, nat.legacy()).await?
+            }
+            other => other?,
+        };
+        let response = ProxyPollResponse::decode(&response)?;
+        if response.polled_too_soon {
+            tracing::debug!(
+                next_poll = ?response.next_poll,
+                "the broker says we polled too soon; waiting as told"
+            );
+        }
+        Ok(response)
     }
 
     /// Posts the answer for session `sid`; `Ok(ClientGone)` when the client

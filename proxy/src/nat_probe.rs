@@ -7,6 +7,14 @@
 //! connect. If the data channel opens, clients behind restrictive NATs can
 //! reach us: `unrestricted`. If it does not open in time (or ICE gives up),
 //! `restricted`. If the exchange itself fails, we cannot tell: `unknown`.
+//!
+//! The three-kind measurement of upstream `main` ([`probe_three_kind`])
+//! asks the probe server to act as a peer behind a given NAT, with the
+//! query parameter [`NAT_SIMULATION_PARAM`]: first as a `strict` peer (if
+//! it reaches us, we are `open`), then as a `moderate` one (`moderate`),
+//! else `strict`. A probe server that ignores the parameter acts the same
+//! both times, which gives `open` or `strict`, the old two answers.
+//! (The poll loop still runs [`probe_once`]; see `docs/broker-polling.md`.)
 
 use std::time::Duration;
 
@@ -54,12 +62,52 @@ pub fn outcome_nat_type(outcome: &Result<NatType, NatProbeError>) -> NatType {
 pub fn probe_request_body(offer_json: String) -> Vec<u8> {
     ProxyPollResponse {
         status: ProxyPollStatus::ClientMatch,
+        polled_too_soon: false,
         offer: offer_json,
         nat: None,
         next_poll: Some(Duration::ZERO),
         relay_url: String::new(),
     }
     .encode()
+}
+
+/// The query parameter telling a probe server which NAT to act as.
+pub const NAT_SIMULATION_PARAM: &str = "InCoSim";
+
+/// `url` with [`NAT_SIMULATION_PARAM`] set to `mode` (replacing any
+/// earlier value, keeping other parameters).
+pub fn probe_url_for(url: &Url, mode: &str) -> Url {
+    let kept: Vec<(String, String)> = url
+        .query_pairs()
+        .filter(|(name, _)| name != NAT_SIMULATION_PARAM)
+        .map(|(name, value)| (name.into_owned(), value.into_owned()))
+        .collect();
+    let mut out = url.clone();
+    out.query_pairs_mut()
+        .clear()
+        .extend_pairs(kept)
+        .append_pair(NAT_SIMULATION_PARAM, mode);
+    out
+}
+
+/// Measures the NAT type in three kinds against a probe server at `url`
+/// (see the module docs): `open`, `moderate` or `strict`; `Err` means
+/// unknown.
+pub async fn probe_three_kind(
+    backend: &dyn RtcBackend,
+    url: &Url,
+    channel_timeout: Duration,
+) -> Result<NatType, NatProbeError> {
+    let as_strict = probe_once(backend, &probe_url_for(url, "strict"), channel_timeout).await?;
+    if as_strict == NatType::Unrestricted {
+        return Ok(NatType::Open);
+    }
+    let as_moderate = probe_once(backend, &probe_url_for(url, "moderate"), channel_timeout).await?;
+    if as_moderate == NatType::Unrestricted {
+        Ok(NatType::Moderate)
+    } else {
+        Ok(NatType::Strict)
+    }
 }
 
 /// Runs one probe against `url`, waiting at most `channel_timeout` for the
@@ -93,6 +141,20 @@ mod tests {
         assert_eq!(
             String::from_utf8(body).unwrap(),
             r#"{"Status":"client match","Offer":"{\"type\":\"offer\",\"sdp\":\"v=0\"}","NAT":"","NextPoll":0,"RelayURL":""}"#
+        );
+    }
+
+    #[test]
+    fn simulation_parameter() {
+        let base = Url::parse("https://probe.example:8443/probe").unwrap();
+        assert_eq!(
+            probe_url_for(&base, "strict").as_str(),
+            "https://probe.example:8443/probe?InCoSim=strict"
+        );
+        let with_query = Url::parse("https://probe.example/probe?a=1&InCoSim=open").unwrap();
+        assert_eq!(
+            probe_url_for(&with_query, "moderate").as_str(),
+            "https://probe.example/probe?a=1&InCoSim=moderate"
         );
     }
 

@@ -7,10 +7,13 @@
 //!   session waiting for it (`docs/proxy-liveness.md`). The poll loop only
 //!   polls with a free client slot, so a full proxy polls as soon as a
 //!   slot frees.
-//! * After an answer without a client (no match, or the one-hour relay
-//!   pattern rejection) the broker's `NextPoll` wins (never below
-//!   [`MIN_POLL_INTERVAL`]); a broker that sends none (2.5.1) gets the
-//!   configured interval.
+//! * After an answer without a client (no match, `polled too soon`, or
+//!   the one-hour relay pattern rejection) the broker's `NextPoll` wins
+//!   (never below [`MIN_POLL_INTERVAL`]); a broker that sends none (2.5.1)
+//!   gets the configured interval. `polled too soon` (a broker's
+//!   per-address poll limit, `docs/broker-polling.md`) is such an answer,
+//!   not a failure: the proxy waits the time the broker says is left, and
+//!   no backoff builds up.
 //! * After a failed poll (connection refused, HTTP error, garbage) the wait
 //!   doubles from the configured interval up to [`MAX_BACKOFF`], so a broker
 //!   in trouble is not hammered by every proxy at once; a little jitter
@@ -146,6 +149,32 @@ mod tests {
         // No NextPoll (2.5.1 broker), or zero: the configured interval.
         assert_eq!(s.next_delay(answered(None)), S(5));
         assert_eq!(s.next_delay(answered(Some(Duration::ZERO))), S(5));
+    }
+
+    #[test]
+    fn polled_too_soon_waits_next_poll_and_is_no_failure() {
+        use snowflake_common::messages::ProxyPollResponse;
+        let mut s = PollSchedule::new(S(5));
+        s.next_delay(PollOutcome::Failed);
+        s.next_delay(PollOutcome::Failed);
+        // What the poll loop makes of the broker's answer.
+        let refused = ProxyPollResponse::decode(
+            br#"{"Status":"polled too soon","Offer":"","NAT":"","NextPoll":12500,"RelayURL":""}"#,
+        )
+        .unwrap();
+        assert!(refused.polled_too_soon);
+        let outcome = PollOutcome::Answered {
+            next_poll: refused.next_poll,
+        };
+        assert_eq!(
+            s.next_delay_with_jitter(outcome, 1.0),
+            Duration::from_millis(12_500)
+        );
+        assert_eq!(s.failures(), 0);
+        // Repeated refusals never grow the wait beyond what is said.
+        for _ in 0..10 {
+            assert_eq!(s.next_delay(outcome), Duration::from_millis(12_500));
+        }
     }
 
     #[test]

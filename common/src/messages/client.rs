@@ -123,9 +123,6 @@ pub enum ClientPollRequestError {
     /// `fingerprint` is not 20 or 32 bytes of hex.
     #[error("cannot decode fingerprint")]
     BadFingerprint,
-    /// `nat` is not one of the known values.
-    #[error("invalid NAT type")]
-    InvalidNat,
 }
 
 /// Which of the two request formats a client used; the broker answers each
@@ -178,8 +175,10 @@ impl ClientPollRequest {
     /// Decodes a `1.0\n{…}` body (as sent over HTTP, AMP or SQS).
     ///
     /// Checks, in order: version line, JSON, non-empty offer that parses as
-    /// a session description, fingerprint (default if empty), NAT type
-    /// (`unknown` if empty).
+    /// a session description, fingerprint (default if empty). The NAT type
+    /// is never a reason to refuse: empty or not recognised is `unknown`
+    /// ([`NatType::from_request_field`]), where 2.14 brokers answered
+    /// "invalid NAT type" to a value they did not know.
     pub fn decode(body: &[u8]) -> Result<Self, ClientPollRequestError> {
         check_read_limit(body, ClientPollRequestError::TooLarge)?;
         let newline = body
@@ -206,7 +205,7 @@ impl ClientPollRequest {
             BridgeFingerprint::from_hex(&fingerprint)
                 .map_err(|_| ClientPollRequestError::BadFingerprint)?
         };
-        let nat = NatType::from_request_field(&nat).ok_or(ClientPollRequestError::InvalidNat)?;
+        let nat = NatType::from_request_field(&nat);
         Ok(ClientPollRequest {
             offer,
             nat,
@@ -221,8 +220,8 @@ impl ClientPollRequest {
     ///
     /// Unlike the Go broker, the legacy offer is checked to be a session
     /// description ([`ClientPollRequestError::MalformedOffer`]); a legacy
-    /// header value other than the three NAT types counts as `unknown`
-    /// (Go keeps the raw text, which pairs the same way).
+    /// header value that is not a NAT type counts as `unknown` (Go keeps
+    /// the raw text, which pairs the same way).
     pub fn decode_with_legacy(
         body: &[u8],
         nat_header: Option<&str>,
@@ -233,9 +232,7 @@ impl ClientPollRequest {
         check_read_limit(body, ClientPollRequestError::TooLarge)?;
         let offer = String::from_utf8_lossy(body).into_owned();
         SessionDescription::from_json(&offer).map_err(ClientPollRequestError::MalformedOffer)?;
-        let nat = nat_header
-            .and_then(NatType::from_wire)
-            .unwrap_or(NatType::Unknown);
+        let nat = NatType::from_request_field(nat_header.unwrap_or_default());
         Ok((
             ClientPollFormat::Legacy,
             ClientPollRequest {

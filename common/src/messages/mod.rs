@@ -24,7 +24,7 @@ pub use client::{
     ClientPollRequestError, ClientPollResponse, ClientPollResponseError,
 };
 pub use gojson::JsonError;
-pub use nat::NatType;
+pub use nat::{NatClass, NatType};
 pub use proxy::{
     ProxyAnswerRequest, ProxyAnswerRequestError, ProxyAnswerResponse, ProxyAnswerResponseError,
     ProxyPollRequest, ProxyPollRequestError, ProxyPollResponse, ProxyPollResponseError,

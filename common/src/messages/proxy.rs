@@ -108,9 +108,6 @@ pub enum ProxyPollRequestError {
     /// `Sid` missing or empty.
     #[error("no supplied session id")]
     NoSid,
-    /// `NAT` is not one of the known values.
-    #[error("invalid NAT type")]
-    InvalidNat,
 }
 
 /// A proxy asking the broker for a client.
@@ -147,9 +144,12 @@ impl ProxyPollRequest {
             .into_bytes()
     }
 
-    /// Decodes as the 2.14 broker does: JSON (`Clients` must be an integer;
-    /// negative counts become 0), major version 1, non-empty `Sid`, NAT type
-    /// (`unknown` if empty), proxy type (unrecognised → `unknown`).
+    /// Decodes as the broker does: JSON (`Clients` must be an integer;
+    /// negative counts become 0), major version 1, non-empty `Sid`, proxy
+    /// type (unrecognised → `unknown`). The NAT type is never a reason to
+    /// refuse: empty or not recognised is `unknown`
+    /// ([`NatType::from_request_field`]; 2.14 brokers answered 400 to a
+    /// value they did not know, which shut out newer proxies).
     pub fn decode(body: &[u8]) -> Result<Self, ProxyPollRequestError> {
         check_read_limit(body, ProxyPollRequestError::TooLarge)?;
         let object = GoObject::parse(body)?;
@@ -166,7 +166,7 @@ impl ProxyPollRequest {
         if sid.is_empty() {
             return Err(ProxyPollRequestError::NoSid);
         }
-        let nat = NatType::from_request_field(&nat).ok_or(ProxyPollRequestError::InvalidNat)?;
+        let nat = NatType::from_request_field(&nat);
         Ok(ProxyPollRequest {
             sid,
             proxy_type: ProxyType::from_wire(&proxy_type),
@@ -177,7 +177,13 @@ impl ProxyPollRequest {
     }
 }
 
-/// The outcome a broker reports to a polling proxy.
+/// The wire `Status` of a refused, too-early poll (see
+/// [`ProxyPollResponse::polled_too_soon`]).
+pub const POLLED_TOO_SOON: &str = "polled too soon";
+
+/// The outcome a broker reports to a polling proxy. A fourth status,
+/// `polled too soon`, is a kind of [`ProxyPollStatus::NoMatch`] here,
+/// flagged by [`ProxyPollResponse::polled_too_soon`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ProxyPollStatus {
     /// `client match`: a client's offer is attached.
@@ -246,6 +252,14 @@ pub enum ProxyPollResponseError {
 pub struct ProxyPollResponse {
     /// The outcome.
     pub status: ProxyPollStatus,
+    /// The broker refused to hold this poll because the proxy's address
+    /// polled again before its `NextPoll` was up (wire status
+    /// [`POLLED_TOO_SOON`], brokers with the per-address poll limit).
+    /// `status` is then [`ProxyPollStatus::NoMatch`] (no client, come
+    /// back later) and `next_poll` says when the broker takes the next
+    /// poll. When set, [`ProxyPollResponse::encode`] writes the
+    /// `polled too soon` status with no offer, NAT or relay.
+    pub polled_too_soon: bool,
     /// The client's SDP JSON offer, verbatim; empty unless matched.
     pub offer: String,
     /// The client's NAT type; `None` is written as `""` (what Go sends when
@@ -269,6 +283,7 @@ impl ProxyPollResponse {
     ) -> Self {
         ProxyPollResponse {
             status: ProxyPollStatus::ClientMatch,
+            polled_too_soon: false,
             offer: offer.into(),
             nat: Some(nat),
             next_poll,
@@ -280,6 +295,7 @@ impl ProxyPollResponse {
     pub fn no_match(next_poll: Option<Duration>) -> Self {
         ProxyPollResponse {
             status: ProxyPollStatus::NoMatch,
+            polled_too_soon: false,
             offer: String::new(),
             nat: None,
             next_poll,
@@ -296,6 +312,15 @@ impl ProxyPollResponse {
         }
     }
 
+    /// The proxy polled before the broker's limit for its address allows;
+    /// it should come back after `next_poll`.
+    pub fn polled_too_soon(next_poll: Duration) -> Self {
+        ProxyPollResponse {
+            polled_too_soon: true,
+            ..Self::no_match(Some(next_poll))
+        }
+    }
+
     /// The client's NAT type, `unknown` when not stated.
     pub fn client_nat(&self) -> NatType {
         self.nat.unwrap_or(NatType::Unknown)
@@ -309,21 +334,34 @@ impl ProxyPollResponse {
     /// `{"Status","Offer","NAT"[,"NextPoll"],"RelayURL"}`, Go's order.
     pub fn encode(&self) -> Vec<u8> {
         let mut writer = ObjectWriter::new();
-        writer
-            .string("Status", self.status.as_str())
-            .string("Offer", &self.offer)
-            .string("NAT", self.nat.map(NatType::as_str).unwrap_or(""));
+        if self.polled_too_soon {
+            writer
+                .string("Status", POLLED_TOO_SOON)
+                .string("Offer", "")
+                .string("NAT", "");
+        } else {
+            writer
+                .string("Status", self.status.as_str())
+                .string("Offer", &self.offer)
+                .string("NAT", self.nat.map(NatType::as_str).unwrap_or(""));
+        }
         if let Some(next_poll) = self.next_poll {
             let millis = i64::try_from(next_poll.as_millis()).unwrap_or(i64::MAX);
             writer.integer("NextPoll", millis);
         }
-        writer.string("RelayURL", &self.relay_url);
+        let relay_url = if self.polled_too_soon {
+            ""
+        } else {
+            &self.relay_url
+        };
+        writer.string("RelayURL", relay_url);
         writer.finish().into_bytes()
     }
 
     /// Decodes as a proxy: `Status` required; `client match` needs an
-    /// `Offer`; the offer is dropped for other statuses; statuses other
-    /// than the three known ones are an error carrying their text.
+    /// `Offer`; the offer is dropped for other statuses; `polled too soon`
+    /// is a no-match with [`ProxyPollResponse::polled_too_soon`] set;
+    /// statuses other than these four are an error carrying their text.
     pub fn decode(body: &[u8]) -> Result<Self, ProxyPollResponseError> {
         check_read_limit(body, ProxyPollResponseError::TooLarge)?;
         let object = GoObject::parse(body)?;
@@ -336,8 +374,13 @@ impl ProxyPollResponse {
         if status.is_empty() {
             return Err(ProxyPollResponseError::NoStatus);
         }
-        let status = ProxyPollStatus::from_wire(&status)
-            .ok_or(ProxyPollResponseError::UnknownStatus(status))?;
+        let polled_too_soon = status == POLLED_TOO_SOON;
+        let status = if polled_too_soon {
+            ProxyPollStatus::NoMatch
+        } else {
+            ProxyPollStatus::from_wire(&status)
+                .ok_or(ProxyPollResponseError::UnknownStatus(status))?
+        };
         let offer = match status {
             ProxyPollStatus::ClientMatch if offer.is_empty() => {
                 return Err(ProxyPollResponseError::NoOffer)
@@ -347,6 +390,7 @@ impl ProxyPollResponse {
         };
         Ok(ProxyPollResponse {
             status,
+            polled_too_soon,
             offer,
             nat: NatType::from_wire(&nat),
             next_poll: next_poll.map(|ms| Duration::from_millis(u64::try_from(ms).unwrap_or(0))),
