@@ -35,6 +35,15 @@ async fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    // The operator's own listen address is not scrubbed from the log.
+    snowflake_common::safelog::keep_operator_addresses_in(&settings.config.listen_addr.to_string());
+    if settings.config.allowed_relay_pattern.is_empty() {
+        tracing::warn!(
+            "-allowed-relay-pattern is empty: every proxy that names the relays it \
+             accepts (all current proxies) will be refused; set it to the pattern \
+             your relays match, e.g. -allowed-relay-pattern snowflake.torproject.net$"
+        );
+    }
     // Before listening: a signal sent as soon as the broker answers must
     // not meet the default action.
     let signals = ShutdownSignal::install_with_reload();

@@ -221,7 +221,22 @@ impl ClientConfig {
         if config.broker_url.is_none() {
             return Err(ArgError::NoBroker);
         }
+        config.keep_addresses_unscrubbed();
         Ok((config, warnings))
+    }
+
+    /// The broker, AMP cache and STUN servers are the user's own settings
+    /// (flags and bridge line), not a peer's address: the log shows them
+    /// even when it scrubs addresses (see `common::safelog`).
+    fn keep_addresses_unscrubbed(&self) {
+        for text in self
+            .broker_url
+            .iter()
+            .chain(&self.amp_cache)
+            .chain(&self.ice_servers)
+        {
+            snowflake_common::safelog::keep_operator_addresses_in(text);
+        }
     }
 
     /// The WebRTC settings for this configuration.

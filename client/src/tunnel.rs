@@ -46,7 +46,9 @@ impl Tunnel {
             (Arc::clone(conn.paths()), kcp::connect(conn))
         } else {
             let conn = RedialPacketConn::new(client_id);
-            (Arc::clone(conn.paths()), kcp::connect(conn))
+            // One proxy at a time keeps packets in order: fast resend is
+            // safe and recovers datagram-channel losses in a round trip.
+            (Arc::clone(conn.paths()), kcp::connect_one_path(conn))
         };
         let session = smux::Session::client(kcp, smux::Config::snowflake_client())?;
         let collector = tokio::spawn(keep_filled(Arc::clone(&paths), dialer, max, reporter));

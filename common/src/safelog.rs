@@ -8,6 +8,18 @@
 //! `[2001:db8::1]:443`, `::ffff:1.2.3.4`), by `[scrubbed]`.
 //! [`ScrubbingMakeWriter`] applies it to every line a `tracing-subscriber`
 //! formatter writes, so no log call site has to remember it.
+//!
+//! The operator's own configuration is not scrubbed: a program registers
+//! the addresses it was configured with ([`keep_operator_addresses_in`]:
+//! listen addresses, the broker's URL, tor's ORPort), and the writer leaves
+//! exactly those addresses alone, so `cannot listen on 192.0.2.1:443` says
+//! which address. Any other address (a client's, a proxy's) is still
+//! scrubbed, even one that differs from a registered one only by its port.
+//!
+//! [`init_logging`] also keeps the WebRTC crates' warnings out of the log
+//! by default ([`QUIET_TARGETS`]): they report conditions of one peer
+//! connection (several per client served) that our code already handles
+//! or logs in its own words. `RUST_LOG` brings them back.
 
 use std::borrow::Cow;
 use std::fmt;
@@ -80,13 +92,112 @@ fn address_prefix(run: &str) -> Option<usize> {
     }
 }
 
+/// An address as it was written: with or without a port.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KnownAddress {
+    /// An IP address alone.
+    Ip(IpAddr),
+    /// An IP address and a port.
+    Socket(SocketAddr),
+}
+
+impl KnownAddress {
+    fn parse(text: &str) -> Option<Self> {
+        text.parse()
+            .map(Self::Ip)
+            .or_else(|_| text.parse().map(Self::Socket))
+            .ok()
+    }
+}
+
+/// Most operator addresses remembered; further ones are scrubbed like any
+/// other address (the safe side).
+pub const MAX_OPERATOR_ADDRESSES: usize = 64;
+
+/// The operator's own addresses, which the log writer does not scrub.
+static OPERATOR_ADDRESSES: std::sync::RwLock<Vec<KnownAddress>> =
+    std::sync::RwLock::new(Vec::new());
+
+/// Every IP or socket address in `text`, in order, as [`scrub`] finds them.
+pub fn addresses_in(text: &str) -> Vec<KnownAddress> {
+    let mut found = Vec::new();
+    let mut pos = 0;
+    while let Some((start, len)) = next_address(text, pos) {
+        found.extend(text.get(start..start + len).and_then(KnownAddress::parse));
+        pos = start + len;
+    }
+    found
+}
+
+/// Registers every address written in `text` (a listen address, a URL
+/// such as `wss://192.0.2.1:8443/`, tor's `ORPort 127.0.0.1:9001`) as the
+/// operator's own: from now on the log writer leaves it unscrubbed. Only
+/// the exact address is kept: `192.0.2.1:443` does not unscrub
+/// `192.0.2.1:5555` or `192.0.2.1`. Call it with configuration only,
+/// never with anything a peer sent.
+pub fn keep_operator_addresses_in(text: &str) {
+    let found = addresses_in(text);
+    if found.is_empty() {
+        return;
+    }
+    let mut known = OPERATOR_ADDRESSES
+        .write()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    remember(&mut known, found);
+}
+
+/// Adds `found` to `known`, without duplicates and up to
+/// [`MAX_OPERATOR_ADDRESSES`].
+fn remember(known: &mut Vec<KnownAddress>, found: Vec<KnownAddress>) {
+    for address in found {
+        if !known.contains(&address) && known.len() < MAX_OPERATOR_ADDRESSES {
+            known.push(address);
+        }
+    }
+}
+
+/// The addresses registered with [`keep_operator_addresses_in`] so far.
+pub fn operator_addresses() -> Vec<KnownAddress> {
+    OPERATOR_ADDRESSES
+        .read()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .clone()
+}
+
 /// Replaces every IP address (with or without port) in `text` by
 /// [`SCRUBBED`]. Text without addresses is returned unchanged and
 /// unallocated.
 pub fn scrub(text: &str) -> Cow<'_, str> {
+    scrub_except(text, &[])
+}
+
+/// [`scrub`], except that the addresses in `keep` are left as they are.
+pub fn scrub_except<'a>(text: &'a str, keep: &[KnownAddress]) -> Cow<'a, str> {
     let mut out: Option<String> = None;
     let mut copied = 0;
     let mut pos = 0;
+    while let Some((start, len)) = next_address(text, pos) {
+        let written = text.get(start..start + len).unwrap_or_default();
+        if !KnownAddress::parse(written).is_some_and(|a| keep.contains(&a)) {
+            let buf = out.get_or_insert_with(|| String::with_capacity(text.len()));
+            buf.push_str(text.get(copied..start).unwrap_or_default());
+            buf.push_str(SCRUBBED);
+            copied = start + len;
+        }
+        pos = start + len;
+    }
+    match out {
+        None => Cow::Borrowed(text),
+        Some(mut buf) => {
+            buf.push_str(text.get(copied..).unwrap_or_default());
+            Cow::Owned(buf)
+        }
+    }
+}
+
+/// The first address in `text` at or after byte `pos`: its start and
+/// length in bytes.
+fn next_address(text: &str, mut pos: usize) -> Option<(usize, usize)> {
     let bytes = text.as_bytes();
     while pos < text.len() {
         let Some(c) = text.get(pos..).and_then(|t| t.chars().next()) else {
@@ -131,23 +242,11 @@ pub fn scrub(text: &str) -> Cow<'_, str> {
             None
         };
         match found {
-            Some((start, len)) => {
-                let buf = out.get_or_insert_with(|| String::with_capacity(text.len()));
-                buf.push_str(text.get(copied..start).unwrap_or_default());
-                buf.push_str(SCRUBBED);
-                copied = start + len;
-                pos = start + len;
-            }
+            Some(address) => return Some(address),
             None => pos = run_end.max(pos + 1),
         }
     }
-    match out {
-        None => Cow::Borrowed(text),
-        Some(mut buf) => {
-            buf.push_str(text.get(copied..).unwrap_or_default());
-            Cow::Owned(buf)
-        }
-    }
+    None
 }
 
 /// A writer that scrubs addresses from everything written through it.
@@ -161,7 +260,13 @@ pub struct ScrubbingWriter<W> {
 impl<W: io::Write> io::Write for ScrubbingWriter<W> {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
         let text = String::from_utf8_lossy(buf);
-        self.inner.write_all(scrub(&text).as_bytes())?;
+        let scrubbed = {
+            let keep = OPERATOR_ADDRESSES
+                .read()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            scrub_except(&text, &keep).into_owned()
+        };
+        self.inner.write_all(scrubbed.as_bytes())?;
         Ok(buf.len())
     }
 
@@ -233,10 +338,60 @@ pub enum LogFallback {
     Discard,
 }
 
+/// Log targets (crate-name prefixes) of the WebRTC stack whose warnings
+/// are not logged by default: webrtc-rs 0.17 (`webrtc`, `webrtc_ice`,
+/// `webrtc_sctp`, `webrtc_data`, … all start with `webrtc`), its `dtls`,
+/// `turn` and `interceptor` crates, and webrtc-rs 0.21's `rtc_*` crates.
+/// Their warnings describe one peer connection at a time (e.g. a data
+/// channel we detach on open being reported as "enabled but didn't
+/// Detach", candidates that fail to pair): several lines per client served
+/// that tell the operator nothing our own log does not.
+pub const QUIET_TARGETS: &[&str] = &["webrtc", "dtls", "turn", "interceptor", "rtc_"];
+
+/// `target=level` for every [`QUIET_TARGETS`] entry, comma-separated: a
+/// program that logs at debug level passes `webrtc_directives("warn")` in
+/// its default filter to see their warnings again.
+pub fn webrtc_directives(level: &str) -> String {
+    QUIET_TARGETS
+        .iter()
+        .map(|target| format!("{target}={level}"))
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+/// The filter [`init_logging`] installs: `rust_log` (the `RUST_LOG`
+/// variable) when it is set and valid, exactly as written; otherwise
+/// `default_filter` with [`QUIET_TARGETS`] lowered to errors only, except
+/// for those `default_filter` names itself.
+pub fn env_filter(rust_log: Option<&str>, default_filter: &str) -> tracing_subscriber::EnvFilter {
+    use tracing_subscriber::EnvFilter;
+    if let Some(filter) = rust_log.and_then(|r| EnvFilter::try_new(r).ok()) {
+        return filter;
+    }
+    let named: Vec<&str> = default_filter
+        .split(',')
+        .filter_map(|directive| directive.split('=').next())
+        .map(str::trim)
+        .collect();
+    let mut directives = default_filter.to_owned();
+    for target in QUIET_TARGETS {
+        if !named.iter().any(|name| name.starts_with(target)) {
+            if !directives.is_empty() {
+                directives.push(',');
+            }
+            directives.push_str(target);
+            directives.push_str("=error");
+        }
+    }
+    EnvFilter::new(directives)
+}
+
 /// Installs the global `tracing` subscriber every program uses: lines go
 /// to `file` (appended) or to `fallback`, with IP addresses scrubbed
-/// unless `unsafe_logging`. `default_filter` applies when `RUST_LOG` is not
-/// set. Fails only if the log file cannot be opened.
+/// unless `unsafe_logging` (except the operator's own, see
+/// [`keep_operator_addresses_in`]). The filter is [`env_filter`]:
+/// `RUST_LOG` if set, else `default_filter` with the WebRTC crates'
+/// warnings left out. Fails only if the log file cannot be opened.
 pub fn init_logging(
     file: Option<&std::path::Path>,
     fallback: LogFallback,
@@ -244,7 +399,6 @@ pub fn init_logging(
     unsafe_logging: bool,
 ) -> Result<(), String> {
     use tracing_subscriber::fmt::writer::BoxMakeWriter;
-    use tracing_subscriber::EnvFilter;
 
     let writer = match (file, fallback) {
         (Some(path), _) => {
@@ -258,8 +412,7 @@ pub fn init_logging(
         (None, LogFallback::Stderr) => BoxMakeWriter::new(io::stderr),
         (None, LogFallback::Discard) => BoxMakeWriter::new(io::sink),
     };
-    let filter =
-        EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default_filter));
+    let filter = env_filter(std::env::var("RUST_LOG").ok().as_deref(), default_filter);
     // A second call (tests) keeps the first subscriber.
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
@@ -334,6 +487,176 @@ mod tests {
                 .expect("write");
         }
         assert_eq!(out, b"connection from [scrubbed]\n");
+    }
+
+    #[test]
+    fn only_the_exact_kept_addresses_survive() {
+        let keep = addresses_in("-addr 192.0.2.1:443 -relay wss://[2001:db8::7]:8443/");
+        assert_eq!(
+            keep,
+            vec![
+                KnownAddress::Socket("192.0.2.1:443".parse().expect("literal")),
+                KnownAddress::Socket("[2001:db8::7]:8443".parse().expect("literal")),
+            ]
+        );
+        let line = "cannot listen on 192.0.2.1:443; client 192.0.2.1:5555 and 192.0.2.1, \
+                    relay [2001:db8::7]:8443, proxy [2001:db8::7]:1";
+        assert_eq!(
+            scrub_except(line, &keep),
+            "cannot listen on 192.0.2.1:443; client [scrubbed] and [scrubbed], \
+             relay [2001:db8::7]:8443, proxy [scrubbed]"
+        );
+        // Without the list, everything goes, as before.
+        assert_eq!(
+            scrub(line),
+            "cannot listen on [scrubbed]; client [scrubbed] and [scrubbed], \
+             relay [scrubbed], proxy [scrubbed]"
+        );
+    }
+
+    #[test]
+    fn addresses_in_configuration_text() {
+        for (text, expected) in [
+            ("ORPort 127.0.0.1:9001", "127.0.0.1:9001"),
+            ("ExtORPort [::1]:9002", "[::1]:9002"),
+            ("snowflake-0.0.0.0:443", "0.0.0.0:443"),
+            ("http://198.51.100.4:8080/", "198.51.100.4:8080"),
+            ("-metrics-address 203.0.113.3:9110", "203.0.113.3:9110"),
+            ("wss://203.0.113.8/", "203.0.113.8"),
+        ] {
+            assert_eq!(
+                addresses_in(text),
+                vec![KnownAddress::parse(expected).expect("literal")],
+                "{text}"
+            );
+        }
+        assert!(addresses_in("wss://snowflake.torproject.net/ ExtORPort unix:/run/t").is_empty());
+    }
+
+    #[test]
+    fn the_operator_list_is_bounded() {
+        let mut known = Vec::new();
+        for round in 0..2 {
+            // The second round repeats the first: no duplicates.
+            let found = (0..MAX_OPERATOR_ADDRESSES as u16 + 10)
+                .map(|port| KnownAddress::Socket(SocketAddr::from(([192, 0, 2, 1], port))))
+                .collect();
+            remember(&mut known, found);
+            assert_eq!(known.len(), MAX_OPERATOR_ADDRESSES, "round {round}");
+        }
+    }
+
+    #[test]
+    fn the_writer_keeps_registered_operator_addresses() {
+        use std::io::Write;
+        // Addresses no other test here uses: the list is process-wide.
+        keep_operator_addresses_in("-addr 198.51.100.77:8443");
+        assert!(operator_addresses()
+            .contains(&KnownAddress::parse("198.51.100.77:8443").expect("literal")));
+        let mut out = Vec::new();
+        {
+            let mut w = ScrubbingWriter { inner: &mut out };
+            w.write_all(b"listening on 198.51.100.77:8443; client 198.51.100.77:40000\n")
+                .expect("write");
+        }
+        assert_eq!(
+            String::from_utf8_lossy(&out),
+            "listening on 198.51.100.77:8443; client [scrubbed]\n"
+        );
+    }
+
+    /// What `filter` lets through of a warning from `target`.
+    fn passes(filter: tracing_subscriber::EnvFilter, target: &str) -> bool {
+        use std::sync::{Arc, Mutex};
+        let lines = Arc::new(Mutex::new(Vec::<u8>::new()));
+        let sink = lines.clone();
+        let subscriber = tracing_subscriber::fmt()
+            .with_env_filter(filter)
+            .with_ansi(false)
+            .with_writer(move || SharedBuf(sink.clone()))
+            .finish();
+        tracing::subscriber::with_default(subscriber, || match target {
+            // Targets are literals in tracing's macros; these are the
+            // module paths the log-crate records of those crates carry.
+            "webrtc::data_channel" => tracing::warn!(
+                target: "webrtc::data_channel",
+                "webrtc.DetachDataChannels() enabled but didn't Detach, call Detach from OnOpen"
+            ),
+            "webrtc_ice::agent::agent_internal" => {
+                tracing::warn!(target: "webrtc_ice::agent::agent_internal", "pair failed")
+            }
+            "dtls::conn" => tracing::warn!(target: "dtls::conn", "bad record"),
+            "rtc_sctp::association" => tracing::warn!(target: "rtc_sctp::association", "x"),
+            "snowflake_proxy::proxy" => {
+                tracing::warn!(target: "snowflake_proxy::proxy", "offer dropped")
+            }
+            "snowflake_rtc::webrtc17" => {
+                tracing::warn!(target: "snowflake_rtc::webrtc17", "ours")
+            }
+            other => panic!("no event for {other}"),
+        });
+        let text = String::from_utf8_lossy(&lines.lock().expect("lock")).into_owned();
+        !text.is_empty()
+    }
+
+    #[derive(Clone)]
+    struct SharedBuf(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+    impl io::Write for SharedBuf {
+        fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+            self.0.lock().expect("lock").extend_from_slice(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn webrtc_warnings_are_left_out_unless_asked_for() {
+        const WEBRTC: [&str; 4] = [
+            "webrtc::data_channel",
+            "webrtc_ice::agent::agent_internal",
+            "dtls::conn",
+            "rtc_sctp::association",
+        ];
+        const OURS: [&str; 2] = ["snowflake_proxy::proxy", "snowflake_rtc::webrtc17"];
+        // The programs' defaults.
+        for default in ["info", "warn,snowflake_proxy=info,snowflake_rtc=info"] {
+            for target in WEBRTC {
+                assert!(
+                    !passes(env_filter(None, default), target),
+                    "{default} {target}"
+                );
+            }
+            for target in OURS {
+                assert!(
+                    passes(env_filter(None, default), target),
+                    "{default} {target}"
+                );
+            }
+        }
+        // A default that names them itself (a program at debug level).
+        let verbose = format!("warn,snowflake_proxy=debug,{}", webrtc_directives("warn"));
+        for target in WEBRTC.into_iter().chain(OURS) {
+            assert!(passes(env_filter(None, &verbose), target), "{target}");
+        }
+        // RUST_LOG wins over everything.
+        for target in WEBRTC.into_iter().chain(OURS) {
+            assert!(passes(env_filter(Some("warn"), "info"), target), "{target}");
+        }
+        assert!(!passes(
+            env_filter(Some("error"), "info"),
+            "snowflake_proxy::proxy"
+        ));
+        // An invalid RUST_LOG falls back to the default.
+        assert!(!passes(
+            env_filter(Some("=[bad"), "info"),
+            "webrtc::data_channel"
+        ));
+        assert!(passes(
+            env_filter(Some("=[bad"), "info"),
+            "snowflake_proxy::proxy"
+        ));
     }
 
     #[test]

@@ -7,7 +7,7 @@ use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use snowflake_common::encapsulation::encode_data;
 use snowflake_common::kcp::segment::{SegmentHeader, CMD_ACK, CMD_PUSH};
-use snowflake_common::kcp::{KcpCore, MSS, MTU, SEND_QUEUE_LIMIT};
+use snowflake_common::kcp::{KcpCore, MemoryBudget, MSS, MTU, SEND_QUEUE_LIMIT};
 
 const SMUX_SYN_SID3: [u8; 8] = [0x02, 0x00, 0x00, 0x00, 0x03, 0x00, 0x00, 0x00];
 
@@ -161,6 +161,72 @@ fn send_queue_is_bounded_and_reopens_when_acknowledged() {
     assert_eq!(core.send(b"more"), 4);
 }
 
+/// Sends until the core refuses; flushes along the way. Returns the bytes
+/// taken and one past the highest `sn` sent.
+fn fill(core: &mut KcpCore) -> (usize, u32) {
+    let chunk = vec![7u8; 48 * 1024];
+    let (mut accepted, mut snd_nxt) = (0usize, 0u32);
+    loop {
+        let n = core.send(&chunk);
+        accepted += n;
+        if n == 0 {
+            core.flush(0);
+            for p in drain(core) {
+                let h = SegmentHeader::parse(&p).expect("header");
+                if h.cmd == CMD_PUSH {
+                    snd_nxt = snd_nxt.max(h.sn + 1);
+                }
+            }
+            if !core.writable() {
+                return (accepted, snd_nxt);
+            }
+        }
+    }
+}
+
+fn ack_all(conv: u32, snd_nxt: u32) -> Vec<u8> {
+    SegmentHeader {
+        conv,
+        cmd: CMD_ACK,
+        wnd: 65535,
+        sn: snd_nxt - 1,
+        una: snd_nxt,
+        ..Default::default()
+    }
+    .to_bytes()
+    .to_vec()
+}
+
+#[test]
+fn the_send_queue_is_charged_to_the_shared_budget() {
+    let conv = 6;
+    let budget = MemoryBudget::new(100 * MSS);
+    let mut core = KcpCore::with_budget(conv, 0, &budget);
+    let (accepted, snd_nxt) = fill(&mut core);
+    assert!(accepted <= 100 * MSS, "{accepted}");
+    assert!(accepted > 90 * MSS, "{accepted}");
+    assert_eq!(core.charged_bytes(), budget.used());
+    assert!(budget.used() <= budget.limit());
+    // Acknowledged data gives its charge back.
+    core.input(&ack_all(conv, snd_nxt), 5).expect("valid ACK");
+    core.flush(5);
+    assert_eq!(budget.used(), 0);
+    assert!(core.writable());
+
+    // Another holder has spent the budget: a session with nothing in
+    // flight still sends a few segments, then waits.
+    let hog = budget.try_charge(budget.available()).expect("room");
+    let (accepted, snd_nxt2) = fill(&mut core);
+    assert_eq!(accepted, 8 * MSS);
+    assert!(!core.writable());
+    core.input(&ack_all(conv, snd_nxt2.max(snd_nxt)), 10)
+        .expect("valid ACK");
+    core.flush(10);
+    assert_eq!(core.charged_bytes(), 0);
+    drop(hog);
+    assert_eq!(budget.used(), 0);
+}
+
 /// Two cores over a simulated network that loses, duplicates, delays and
 /// reorders packets, each sending `len` bytes to the other while a driver
 /// loop flushes on sends and on timeouts. Starts the clock at `start`.
@@ -253,4 +319,88 @@ fn clock_wraps_through_i32_and_u32_boundaries() {
     // overflow if it had overflow checks) and 2^32.
     simulate((1 << 31) - 2000, 1 << 19, 0.02, 2);
     simulate(u32::MAX - 2000, 1 << 19, 0.02, 3);
+}
+
+/// Sends four full segments at time 0 and returns the sequence numbers of
+/// the PUSH segments a flush at `now` emits after `packets` came in.
+fn pushes_after(core: &mut KcpCore, packets: &[Vec<u8>], now: u32) -> Vec<u32> {
+    for p in packets {
+        core.input(p, now).expect("valid ACK");
+        core.after_input(now);
+    }
+    core.flush(now);
+    drain(core)
+        .iter()
+        .filter_map(|p| SegmentHeader::parse(p))
+        .filter(|h| h.cmd == CMD_PUSH)
+        .map(|h| h.sn)
+        .collect()
+}
+
+fn four_segments_sent(conv: u32) -> KcpCore {
+    let mut core = KcpCore::new(conv, 0);
+    assert_eq!(core.send(&vec![1u8; 4 * MSS]), 4 * MSS);
+    core.flush(0);
+    let sent: Vec<u32> = drain(&mut core)
+        .iter()
+        .filter_map(|p| SegmentHeader::parse(p))
+        .map(|h| h.sn)
+        .collect();
+    assert_eq!(sent, vec![0, 1, 2, 3]);
+    core
+}
+
+fn ack(conv: u32, sn: u32) -> Vec<u8> {
+    SegmentHeader {
+        conv,
+        cmd: CMD_ACK,
+        wnd: 65535,
+        sn,
+        una: 0,
+        ts: 0,
+        ..Default::default()
+    }
+    .to_bytes()
+    .to_vec()
+}
+
+#[test]
+fn fast_resend_resends_a_lost_segment_after_two_later_acks() {
+    // Segment 0 is lost; 1 and 2 arrive and are acknowledged in two
+    // packets, 30 ms later, far below the 200 ms initial RTO.
+    let conv = 0x0f0f_0f0f;
+    let acks = [ack(conv, 1), ack(conv, 2)];
+
+    let mut one_path = four_segments_sent(conv);
+    one_path.set_fast_resend(snowflake_common::kcp::FAST_RESEND_ONE_PATH);
+    assert_eq!(pushes_after(&mut one_path, &acks, 30), vec![0]);
+
+    // Snowflake's setting (off): nothing until the timeout.
+    let mut plain = four_segments_sent(conv);
+    assert_eq!(pushes_after(&mut plain, &acks, 30), Vec::<u32>::new());
+}
+
+#[test]
+fn retransmission_timeouts_back_off_linearly() {
+    // Nothing is ever acknowledged: record when segment 0 goes out again.
+    let conv = 0x0e0e_0e0e;
+    let mut core = four_segments_sent(conv);
+    let mut resent_at = Vec::new();
+    for now in 1..=4000u32 {
+        if pushes_after(&mut core, &[], now).contains(&0) {
+            resent_at.push(now);
+        }
+    }
+    assert!(resent_at.len() >= 4, "resends: {resent_at:?}");
+    let gaps: Vec<i64> = resent_at
+        .windows(2)
+        .map(|w| i64::from(w[1]) - i64::from(w[0]))
+        .collect();
+    // Linear (as kcp-go): each wait is one RTO (200 ms without samples)
+    // longer than the one before: ~400, ~600, ~800 ms. Doubling would give
+    // ~400, ~800, ~1600.
+    for pair in gaps.windows(2).take(2) {
+        let step = pair[1] - pair[0];
+        assert!((180..=220).contains(&step), "gaps {gaps:?}");
+    }
 }

@@ -11,8 +11,8 @@ use rand::{Rng, SeedableRng};
 use sha2::{Digest, Sha256};
 use snowflake_common::kcp::segment::{SegmentHeader, CMD_ACK, CMD_PUSH};
 use snowflake_common::kcp::{
-    connect, connect_with_conv, Accepted, KcpError, KcpListener, KcpStream, ListenerConfig, MSS,
-    SEND_QUEUE_LIMIT,
+    connect, connect_with_conv, Accepted, KcpError, KcpListener, KcpStream, ListenerConfig,
+    MemoryBudget, MSS, SEGMENT_OVERHEAD, SEND_QUEUE_LIMIT, SESSION_COST,
 };
 use snowflake_common::smux::{Config, Session};
 use snowflake_common::turbotunnel::{ChannelPacketConn, ClientId, PacketConn, QueuePacketConn};
@@ -378,11 +378,15 @@ async fn session_cap_drops_new_clients() {
     let mut sessions = Vec::new();
     for i in 0..2u8 {
         queue.queue_incoming(ClientId([i; 8]), segment(7, CMD_PUSH, 0, 0, 0, b"x"));
-        sessions.push(accept(&listener).await);
+        let accepted = accept(&listener).await;
+        // Established sessions are not evicted for newcomers.
+        accepted.stream.monitor().mark_established();
+        sessions.push(accepted);
     }
     queue.queue_incoming(ClientId([2; 8]), segment(7, CMD_PUSH, 0, 0, 0, b"x"));
     until(|| listener.stats().session_cap_dropped == 1).await;
     assert_eq!(listener.session_count(), 2);
+    assert_eq!(listener.stats().evicted_unestablished, 0);
     // Known clients still get through.
     queue.queue_incoming(ClientId([0; 8]), segment(7, CMD_PUSH, 0, 1, 0, b"y"));
     let mut buf = [0u8; 2];
@@ -393,6 +397,100 @@ async fn session_cap_drops_new_clients() {
     until(|| listener.session_count() == 1).await;
     queue.queue_incoming(ClientId([2; 8]), segment(7, CMD_PUSH, 0, 0, 0, b"x"));
     assert_eq!(accept(&listener).await.client_id, ClientId([2; 8]));
+}
+
+#[tokio::test(start_paused = true)]
+async fn at_the_cap_the_oldest_unestablished_session_makes_room() {
+    let (queue, listener) = listener(ListenerConfig {
+        max_sessions: 3,
+        ..ListenerConfig::default()
+    });
+    let mut sessions = Vec::new();
+    for i in 0..3u8 {
+        queue.queue_incoming(ClientId([i; 8]), segment(7, CMD_PUSH, 0, 0, 0, b"x"));
+        sessions.push(accept(&listener).await);
+    }
+    // Session 0 proves itself; 1 and 2 never do.
+    sessions[0].stream.monitor().mark_established();
+    let mut newcomers = Vec::new();
+    for i in 3..5u8 {
+        queue.queue_incoming(ClientId([i; 8]), segment(7, CMD_PUSH, 0, 0, 0, b"x"));
+        let accepted = accept(&listener).await;
+        assert_eq!(accepted.client_id, ClientId([i; 8]));
+        newcomers.push(accepted);
+    }
+    let stats = listener.stats();
+    assert_eq!(
+        (stats.evicted_unestablished, stats.session_cap_dropped),
+        (2, 0)
+    );
+    assert_eq!(listener.session_count(), 3);
+    for evicted in &sessions[1..] {
+        until(|| evicted.stream.error() == Some(KcpError::Evicted)).await;
+    }
+    assert_eq!(
+        sessions[0].stream.error(),
+        None,
+        "the established one stays"
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn at_the_cap_an_idle_established_session_makes_room() {
+    let (queue, listener) = listener(ListenerConfig {
+        max_sessions: 2,
+        idle_eviction: Duration::from_secs(30),
+        ..ListenerConfig::default()
+    });
+    let mut sessions = Vec::new();
+    for i in 0..2u8 {
+        queue.queue_incoming(ClientId([i; 8]), segment(7, CMD_PUSH, 0, 0, 0, b"x"));
+        let accepted = accept(&listener).await;
+        accepted.stream.monitor().mark_established();
+        sessions.push(accepted);
+    }
+    // Client 1 keeps talking, client 0 falls silent.
+    for sn in 1..=40u32 {
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        queue.queue_incoming(ClientId([1; 8]), segment(7, CMD_PUSH, 0, sn, 0, b"."));
+    }
+    queue.queue_incoming(ClientId([2; 8]), segment(7, CMD_PUSH, 0, 0, 0, b"x"));
+    assert_eq!(accept(&listener).await.client_id, ClientId([2; 8]));
+    assert_eq!(listener.stats().evicted_idle, 1);
+    until(|| sessions[0].stream.error() == Some(KcpError::Evicted)).await;
+    assert_eq!(sessions[1].stream.error(), None);
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_memory_budget_bounds_sessions_and_their_buffers() {
+    // Room for three sessions' fixed cost and a little data.
+    let budget = MemoryBudget::new(3 * SESSION_COST + 4 * (MSS + SEGMENT_OVERHEAD));
+    let (queue, listener) = listener(ListenerConfig {
+        budget: budget.clone(),
+        ..ListenerConfig::default()
+    });
+    let mut sessions = Vec::new();
+    for i in 0..3u8 {
+        queue.queue_incoming(ClientId([i; 8]), segment(7, CMD_PUSH, 0, 0, 0, b""));
+        let accepted = accept(&listener).await;
+        accepted.stream.monitor().mark_established();
+        sessions.push(accepted);
+    }
+    queue.queue_incoming(ClientId([3; 8]), segment(7, CMD_PUSH, 0, 0, 0, b""));
+    until(|| listener.stats().budget_refused == 1).await;
+    assert_eq!(listener.session_count(), 3);
+    // Out-of-order data beyond the budget is dropped, not stored.
+    let payload = vec![0x5a; MSS];
+    for sn in 2..40u32 {
+        queue.queue_incoming(ClientId([0; 8]), segment(7, CMD_PUSH, 0, sn, 0, &payload));
+        tokio::time::sleep(Duration::from_millis(1)).await;
+    }
+    until(|| sessions[0].stream.monitor().budget_dropped_segments() > Some(0)).await;
+    assert!(budget.used() <= budget.limit(), "{budget:?}");
+    // Everything comes back when the sessions end.
+    drop(sessions);
+    until(|| listener.session_count() == 0).await;
+    until(|| budget.used() == 0).await;
 }
 
 #[tokio::test(start_paused = true)]

@@ -9,15 +9,44 @@ use snowflake_proxy::cli::{Args, Settings};
 use snowflake_proxy::Proxy;
 
 fn init_logging(settings: &Settings) -> Result<(), String> {
-    let level = if settings.verbose { "debug" } else { "info" };
-    // Third-party WebRTC crates are chatty at debug level; keep them at
-    // warn unless RUST_LOG says otherwise.
-    snowflake_common::safelog::init_logging(
+    use snowflake_common::safelog;
+    // Third-party crates log at warn and above; the WebRTC crates' own
+    // warnings (several per client served) only with -verbose or RUST_LOG.
+    let filter = if settings.verbose {
+        format!(
+            "warn,snowflake_proxy=debug,snowflake_rtc=debug,{}",
+            safelog::webrtc_directives("warn")
+        )
+    } else {
+        "warn,snowflake_proxy=info,snowflake_rtc=info".to_owned()
+    };
+    safelog::init_logging(
         settings.log_file.as_deref(),
-        snowflake_common::safelog::LogFallback::Stderr,
-        &format!("warn,snowflake_proxy={level},snowflake_rtc={level}"),
+        safelog::LogFallback::Stderr,
+        &filter,
         settings.config.unsafe_logging,
-    )
+    )?;
+    // The operator's own addresses are not scrubbed from the log (a
+    // broker or relay given by address, the metrics listener).
+    let config = &settings.config;
+    for text in [&config.broker_url, &config.default_relay_url]
+        .into_iter()
+        .chain(&config.nat_probe_url)
+        .chain(&config.stun_urls)
+    {
+        safelog::keep_operator_addresses_in(text);
+        // Errors name the host without the URL's port.
+        if let Some(host) = url::Url::parse(text)
+            .ok()
+            .and_then(|u| u.host_str().map(str::to_owned))
+        {
+            safelog::keep_operator_addresses_in(&host);
+        }
+    }
+    if let Some(addr) = config.metrics_addr {
+        safelog::keep_operator_addresses_in(&addr.to_string());
+    }
+    Ok(())
 }
 
 fn main() -> ExitCode {

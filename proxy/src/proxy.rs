@@ -27,7 +27,7 @@ use crate::config::ProxyConfig;
 use crate::relay::{self, RelayEnd};
 use crate::relay_policy::{url_with_client_ip, RelayPolicy};
 use crate::schedule::{reported_clients, PollOutcome, PollSchedule};
-use crate::stats::{ProxyStats, Summary};
+use crate::stats::{totals_line, ProxyStats, Summary};
 use crate::{metrics_http, nat_probe};
 
 /// Why the proxy could not start.
@@ -112,6 +112,7 @@ impl Proxy {
                 "the default relay is not allowed; clients for it will be refused"
             );
         }
+        let started = Instant::now();
         let stats = ProxyStats::new();
         let stop_polling = CancellationToken::new();
         let stop_clients = CancellationToken::new();
@@ -175,6 +176,7 @@ impl Proxy {
             background,
             stop_tasks,
             metrics_addr,
+            started,
         })
     }
 }
@@ -188,6 +190,8 @@ pub struct ProxyHandle {
     background: Vec<JoinHandle<()>>,
     stop_tasks: CancellationToken,
     metrics_addr: Option<SocketAddr>,
+    /// When the proxy started, for the totals line at shutdown.
+    started: Instant,
 }
 
 impl std::fmt::Debug for ProxyHandle {
@@ -226,7 +230,8 @@ impl ProxyHandle {
     }
 
     /// Stops polling (no new clients), lets active clients continue for
-    /// the configured drain time, then closes the rest and waits for them.
+    /// the configured drain time, then closes the rest and waits for them,
+    /// and logs the totals since the start.
     pub async fn shutdown(mut self) {
         self.shared.stop_polling.cancel();
         if let Some(poller) = self.poller.take() {
@@ -254,6 +259,10 @@ impl ProxyHandle {
             let _ = task.await;
         }
         tracing::info!("proxy stopped");
+        tracing::info!(
+            "{}",
+            totals_line(self.shared.stats.snapshot(), self.started.elapsed())
+        );
     }
 }
 

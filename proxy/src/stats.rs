@@ -202,6 +202,20 @@ impl Summary {
     }
 }
 
+/// The line logged when the proxy stops: everything it did since it
+/// started `uptime` ago, e.g. `Stopped after 2h0m5s: 12 completed
+/// successful connections in total. Traffic Relayed ↓ 4096 KB, ↑ 1024 KB.`
+pub fn totals_line(total: StatsSnapshot, uptime: Duration) -> String {
+    format!(
+        "Stopped after {}: {} completed successful connections in total. \
+         Traffic Relayed ↓ {} KB, ↑ {} KB.",
+        go_duration(uptime),
+        total.connections,
+        total.bytes_to_clients / 1024,
+        total.bytes_from_clients / 1024,
+    )
+}
+
 /// A duration as Go prints it, to whole seconds: `1h0m0s`, `5m30s`, `42s`.
 pub fn go_duration(d: Duration) -> String {
     let total = d.as_secs();
@@ -240,6 +254,23 @@ mod tests {
         assert!(
             line.starts_with("In the last 1m30s, there were 1 completed successful connections. Traffic Relayed ↓ 0 KB (0.00 KB/s), ↑ 0 KB"),
             "{line}"
+        );
+    }
+
+    #[test]
+    fn totals_count_from_the_start() {
+        let stats = ProxyStats::new();
+        let mut summary = Summary::new(stats.snapshot());
+        stats.connections.inc_by(2);
+        stats.bytes_to_clients.inc_by(3 * 1024 * 1024);
+        // A summary in between does not reset the totals.
+        let _ = summary.line(stats.snapshot(), Duration::from_secs(60));
+        stats.connections.inc();
+        stats.bytes_from_clients.inc_by(1536);
+        assert_eq!(
+            totals_line(stats.snapshot(), Duration::from_secs(7205)),
+            "Stopped after 2h0m5s: 3 completed successful connections in total. \
+             Traffic Relayed ↓ 3072 KB, ↑ 1 KB."
         );
     }
 

@@ -77,6 +77,18 @@ pub struct Args {
     /// Largest WebSocket message accepted, in bytes.
     #[arg(long, value_name = "BYTES", default_value_t = Limits::default().max_message_size)]
     pub max_message_size: usize,
+    /// Memory shared by all client sessions, in bytes: a fixed cost per
+    /// session plus their KCP receive and send buffers.
+    #[arg(long, value_name = "BYTES", default_value_t = Limits::default().memory_budget)]
+    pub memory_budget: usize,
+    /// Close a client session whose streams carried no data this long
+    /// after it started: seconds or a Go duration [default: 20s].
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration_or_seconds)]
+    pub new_session_timeout: Option<Duration>,
+    /// Close a WebSocket connection that keeps a message incomplete this
+    /// long: seconds or a Go duration [default: 20s].
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration_or_seconds)]
+    pub message_timeout: Option<Duration>,
     /// Close a WebSocket connection idle this long: seconds (`120`) or a
     /// Go duration (`2m`) [default: 120].
     #[arg(long, value_name = "DURATION", value_parser = parse_duration_or_seconds)]
@@ -133,10 +145,15 @@ impl Args {
                 max_connections: self.max_connections,
                 queue_packets: self.queue_size,
                 max_message_size: self.max_message_size,
+                memory_budget: self.memory_budget,
                 ..Limits::default()
             },
             timeouts: Timeouts {
                 idle: self.idle_timeout.unwrap_or(Timeouts::default().idle),
+                new_session: self
+                    .new_session_timeout
+                    .unwrap_or(Timeouts::default().new_session),
+                message: self.message_timeout.unwrap_or(Timeouts::default().message),
                 ..Timeouts::default()
             },
             metrics_address: self.metrics_address,

@@ -20,7 +20,7 @@
 use std::net::IpAddr;
 use std::sync::Arc;
 
-use snowflake_common::kcp::{KcpListener, ListenerConfig};
+use snowflake_common::kcp::{KcpListener, ListenerConfig, MemoryBudget};
 use snowflake_common::turbotunnel::{
     read_preamble, ClientId, OutgoingQueue, PreambleError, QueuePacketConn,
 };
@@ -54,9 +54,10 @@ pub(crate) struct ClientDemux {
 
 impl ClientDemux {
     /// Sets up `num_turbotunnel` shards (at least one), each with its KCP
-    /// listener, sharing the session cap between them. Must be called
-    /// within a tokio runtime (each shard runs its queue expiry task).
-    pub(crate) fn new(config: &ServerConfig) -> Self {
+    /// listener, sharing the session cap and `budget` between them. Must
+    /// be called within a tokio runtime (each shard runs its queue expiry
+    /// task).
+    pub(crate) fn new(config: &ServerConfig, budget: &MemoryBudget) -> Self {
         let limits = &config.limits;
         let num_shards = config.num_turbotunnel.max(1);
         let sessions_per_shard = limits.max_sessions.div_ceil(num_shards).max(1);
@@ -65,6 +66,8 @@ impl ClientDemux {
                 // Client send queues exist for every connected ClientId,
                 // even before it has a session; allow some slack over the
                 // session cap for proxies that connect and never speak.
+                // When full, a new client evicts the idlest entry past
+                // the eviction grace before it is refused.
                 let conn = Arc::new(QueuePacketConn::new(
                     limits.queue_packets,
                     sessions_per_shard.saturating_mul(2),
@@ -75,6 +78,7 @@ impl ClientDemux {
                     ListenerConfig {
                         max_sessions: sessions_per_shard,
                         session_queue: limits.session_queue_packets,
+                        budget: budget.clone(),
                         ..ListenerConfig::default()
                     },
                 ));
@@ -99,8 +103,10 @@ impl ClientDemux {
 
     /// Attaches a connection that carries `client_id` and came through a
     /// proxy that reported `client_ip`: records the address, and returns
-    /// the queues the connection's loops use. `None` (counted as a
-    /// rejection) when the shard's client table is full.
+    /// the queues the connection's loops use. A full client table first
+    /// evicts its idlest entry (counted in `client_table_evicted_total`);
+    /// `None` (counted as a rejection) when no entry has been idle long
+    /// enough.
     pub(crate) fn attach(
         &self,
         client_id: ClientId,

@@ -18,6 +18,28 @@ pub const OPTION_NUM_TURBOTUNNEL: &str = "num-turbotunnel";
 /// Transport option: source address range for ORPort connections (§7.6).
 pub const OPTION_ORPORT_SRCADDR: &str = "orport-srcaddr";
 
+/// Default of [`Limits::memory_budget`]: half of the machine's physical
+/// memory (so that a flood cannot push the bridge into swap or the OOM
+/// killer), or [`DEFAULT_MEMORY_BUDGET`](snowflake_common::kcp::DEFAULT_MEMORY_BUDGET)
+/// (1 GiB) where that is unknown. At about 48 KiB per idle session, 1 GiB
+/// holds some 20,000 sessions; a larger bridge sets `--memory-budget`.
+pub fn default_memory_budget() -> usize {
+    // SAFETY: sysconf only reads system configuration.
+    let (pages, page_size) = unsafe {
+        (
+            libc::sysconf(libc::_SC_PHYS_PAGES),
+            libc::sysconf(libc::_SC_PAGESIZE),
+        )
+    };
+    match (usize::try_from(pages), usize::try_from(page_size)) {
+        (Ok(pages), Ok(size)) if pages > 0 && size > 0 => pages.saturating_mul(size) / 2,
+        _ => snowflake_common::kcp::DEFAULT_MEMORY_BUDGET,
+    }
+}
+
+/// Default of [`Limits::max_message_size`].
+pub const DEFAULT_MAX_MESSAGE_SIZE: usize = 64 * 1024;
+
 /// Resource limits. Every queue and table is bounded by one of these.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Limits {
@@ -34,9 +56,18 @@ pub struct Limits {
     /// session.
     pub session_queue_packets: usize,
     /// Largest WebSocket message (and frame) accepted; bigger ones end the
-    /// connection. Proxies forward whatever their data channel delivers
-    /// (Go's proxy up to 32 KiB per message, others more), and a message is
-    /// buffered only as its bytes arrive, so the default is generous.
+    /// connection. The WebSocket library keeps a message whole until its
+    /// last byte, so this is what one connection may pin in a partial
+    /// message (for at most [`Timeouts::message`]).
+    ///
+    /// What real proxies send: each data channel message from the client
+    /// becomes one WebSocket message, and clients send one encapsulated
+    /// KCP packet per data channel message (at most about 1.4 KB, or a few
+    /// coalesced packets); Go's proxy copies through a 32 KiB buffer and
+    /// ours through 16 KiB, so no proxy we know sends a message above
+    /// 32 KiB. The default, 64 KiB, is twice that: 200 connections holding
+    /// a partial message pin 13 MB, where the former 1 MiB default let
+    /// them pin 214 MB.
     pub max_message_size: usize,
     /// ClientIds whose client address is remembered for `USERADDR`.
     pub useraddr_entries: usize,
@@ -45,6 +76,12 @@ pub struct Limits {
     /// session, so a client opening many is refused beyond this (the extra
     /// streams are closed at once).
     pub max_streams_per_session: usize,
+    /// Memory shared by every KCP session (over all shards): a fixed cost
+    /// per session plus what its receive and send buffers hold
+    /// (docs/server-budget.md). New data beyond it is dropped (KCP
+    /// retransmits), and a new client beyond it is refused after
+    /// unproductive and idle sessions have been evicted.
+    pub memory_budget: usize,
 }
 
 impl Default for Limits {
@@ -54,9 +91,10 @@ impl Default for Limits {
             max_connections: 65_536,
             queue_packets: snowflake_common::turbotunnel::QUEUE_SIZE,
             session_queue_packets: snowflake_common::kcp::SESSION_QUEUE,
-            max_message_size: 1024 * 1024,
+            max_message_size: DEFAULT_MAX_MESSAGE_SIZE,
             useraddr_entries: useraddr::DEFAULT_CAPACITY,
             max_streams_per_session: 16,
+            memory_budget: default_memory_budget(),
         }
     }
 }
@@ -76,6 +114,15 @@ pub struct Timeouts {
     /// After one direction of a stream has ended, how long the other may
     /// continue before both are closed.
     pub half_close_linger: Duration,
+    /// A KCP session whose streams have carried no data this long after
+    /// it started is closed. A Snowflake client opens its stream and sends
+    /// tor's first bytes within a round trip; sessions made by stray or
+    /// forged packets thus go in seconds instead of the smux keepalive's
+    /// minutes.
+    pub new_session: Duration,
+    /// A WebSocket message must arrive whole within this time of its first
+    /// byte; a connection that keeps one incomplete longer is closed.
+    pub message: Duration,
 }
 
 impl Default for Timeouts {
@@ -85,6 +132,8 @@ impl Default for Timeouts {
             idle: Duration::from_secs(120),
             tor_dial: Duration::from_secs(10),
             half_close_linger: Duration::from_secs(10),
+            new_session: Duration::from_secs(20),
+            message: Duration::from_secs(20),
         }
     }
 }
@@ -114,6 +163,8 @@ impl ServerConfig {
     /// Defaults for forwarding to `tor`: one Turbo Tunnel instance, no
     /// TLS, default limits and timeouts.
     pub fn new(tor: TorTarget) -> Self {
+        // tor's address is the operator's own: logged unscrubbed.
+        snowflake_common::safelog::keep_operator_addresses_in(&tor.to_string());
         Self {
             tor,
             transport_name: TRANSPORT_NAME.to_owned(),

@@ -17,6 +17,7 @@
 pub mod cli;
 mod client_demux;
 pub mod config;
+mod message_deadline;
 pub mod metrics;
 pub mod orport;
 pub mod pt;

@@ -2,8 +2,8 @@
 //!
 //! Counters the server updates as things happen live in [`Metrics`];
 //! figures owned by other components (the Turbo Tunnel queues' and KCP
-//! listeners' drop counters, the sessions' receive buffers) are read at
-//! scrape time by a collector the server registers with
+//! listeners' drop counters and evictions, the sessions' receive buffers)
+//! are read at scrape time by a collector the server registers with
 //! [`Metrics::register_collector`].
 
 use std::io;
@@ -31,11 +31,15 @@ pub enum RejectReason {
     BadToken,
     /// The stream ended or stalled inside the preamble.
     NoPreamble,
-    /// The client table of the ClientId's Turbo Tunnel shard is full.
+    /// The client table of the ClientId's Turbo Tunnel shard is full and
+    /// no entry in it has been idle long enough to be evicted.
     ClientTableFull,
     /// A session opened more streams than `max_streams_per_session` (the
     /// stream, not the connection, is refused).
     StreamLimit,
+    /// A WebSocket message stayed incomplete longer than the message
+    /// timeout.
+    MessageTimeout,
 }
 
 impl RejectReason {
@@ -47,6 +51,7 @@ impl RejectReason {
             Self::NoPreamble => "no_preamble",
             Self::ClientTableFull => "client_table_full",
             Self::StreamLimit => "stream_limit",
+            Self::MessageTimeout => "message_timeout",
         }
     }
 }
@@ -66,6 +71,12 @@ pub struct Metrics {
     pub sessions_total: IntCounter,
     /// KCP sessions alive now.
     pub sessions_active: IntGauge,
+    /// KCP sessions closed because no stream carried data within the
+    /// new-session timeout.
+    pub sessions_expired: IntCounter,
+    /// smux streams closed before any data arrived (no tor connection was
+    /// made for them).
+    pub streams_without_data: IntCounter,
     /// smux streams accepted.
     pub streams_total: IntCounter,
     /// smux streams relayed now.
@@ -128,6 +139,14 @@ impl Metrics {
             rejected,
             sessions_total: counter("sessions_total", "KCP sessions accepted")?,
             sessions_active: gauge("sessions_active", "KCP sessions alive")?,
+            sessions_expired: counter(
+                "sessions_expired_total",
+                "KCP sessions closed because no stream carried data within the new-session timeout",
+            )?,
+            streams_without_data: counter(
+                "streams_without_data_total",
+                "smux streams that ended before carrying data (tor was never dialled for them)",
+            )?,
             streams_total: counter("streams_total", "smux streams accepted")?,
             streams_active: gauge("streams_active", "smux streams being relayed")?,
             tor_dial_failures: counter(

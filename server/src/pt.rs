@@ -142,6 +142,10 @@ pub fn plan(mut vars: HashMap<String, String>, options: &PtOptions) -> Result<Pt
         .apply_transport_options(&transport_options)
         .err()
         .map(|e| e.to_string());
+    // The operator's own listen addresses stay readable in our logs.
+    for bindaddr in &env.bindaddrs {
+        snowflake_common::safelog::keep_operator_addresses_in(&bindaddr.addr.to_string());
+    }
     Ok(PtPlan {
         config,
         bindaddrs: env.bindaddrs,

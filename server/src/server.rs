@@ -28,6 +28,7 @@ use std::sync::{Arc, Mutex};
 
 #[cfg(doc)]
 use snowflake_common::kcp::KcpListener;
+use snowflake_common::kcp::MemoryBudget;
 use snowflake_common::turbotunnel::ClientId;
 use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
@@ -95,12 +96,14 @@ impl Server {
             }
             None => None,
         };
-        let demux = ClientDemux::new(&config);
+        let budget = MemoryBudget::new(config.limits.memory_budget);
+        let demux = ClientDemux::new(&config, &budget);
         let metrics = Metrics::new()?;
         let shared = Arc::new(Shared {
             connection_slots: Arc::new(Semaphore::new(config.limits.max_connections.max(1))),
             demux,
             metrics,
+            budget,
             sessions: Mutex::new(HashMap::new()),
             next_serial: AtomicU64::new(0),
             tls,
@@ -195,6 +198,23 @@ impl Server {
             .lock_sessions()
             .get(&client_id)
             .and_then(|entry| entry.monitor.receive_buffered_bytes())
+    }
+
+    /// Bytes of the memory budget the KCP sessions hold now (fixed cost
+    /// per session plus buffers; see docs/server-budget.md).
+    pub fn memory_used(&self) -> usize {
+        self.shared.budget.used()
+    }
+
+    /// KCP sessions alive now, over all shards (including ones not yet
+    /// handed to smux).
+    pub fn session_count(&self) -> usize {
+        self.shared
+            .demux
+            .shards()
+            .iter()
+            .map(|shard| shard.listener.session_count())
+            .sum()
     }
 
     /// The newest client address recorded for `client_id`.

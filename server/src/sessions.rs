@@ -1,15 +1,24 @@
 //! Sessions and streams (§7.4, §7.7): per shard, one task accepts KCP sessions;
 //! each session runs an smux server and each of its streams is relayed to
 //! tor's Extended ORPort or ORPort.
+//!
+//! A session must prove itself before it costs more than its KCP state
+//! (docs/server-budget.md): tor is dialled for a stream only once the
+//! stream has carried data (a bare SYN dials nothing), the session is then
+//! marked established (so the KCP listener no longer evicts it for a new
+//! client), and a session none of whose streams carried data within the
+//! new-session timeout is closed.
 
 use std::sync::atomic::Ordering;
 use std::sync::{Arc, Weak};
 
-use snowflake_common::kcp::Accepted;
+use snowflake_common::kcp::{Accepted, KcpMonitor};
 use snowflake_common::pt::extorport::useraddr_for_ip;
 use snowflake_common::smux;
 use snowflake_common::turbotunnel::ClientId;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::sync::Semaphore;
+use tokio::time::Instant;
 
 use crate::metrics::RejectReason;
 use crate::orport::dial_tor;
@@ -42,9 +51,13 @@ pub(crate) async fn accept_sessions(shared: Weak<Shared>, index: usize) {
     }
 }
 
+/// Bytes of a stream's first data read before tor is dialled.
+const FIRST_READ: usize = 2048;
+
 /// One KCP session: an smux server whose streams each get a task, within
 /// the per-session stream limit. The session is listed in
-/// [`Shared::sessions`] while it runs.
+/// [`Shared::sessions`] while it runs, and closed if no stream has carried
+/// data by the new-session timeout.
 async fn run_session(shared: Weak<Shared>, accepted: Accepted) {
     let Some(shared) = shared.upgrade() else {
         return;
@@ -55,12 +68,15 @@ async fn run_session(shared: Weak<Shared>, accepted: Accepted) {
         stream,
     } = accepted;
     let serial = shared.next_serial.fetch_add(1, Ordering::Relaxed);
+    let monitor = stream.monitor();
+    let new_session = shared.config.timeouts.new_session;
+    let deadline = Instant::now() + new_session;
     shared.lock_sessions().insert(
         client_id,
         SessionEntry {
             serial,
             conv,
-            monitor: stream.monitor(),
+            monitor: monitor.clone(),
         },
     );
     shared.metrics.sessions_total.inc();
@@ -69,12 +85,24 @@ async fn run_session(shared: Weak<Shared>, accepted: Accepted) {
     let stream_slots = Arc::new(Semaphore::new(shared.config.limits.max_streams_per_session));
     match smux::Session::server(stream, smux::Config::snowflake_server()) {
         Ok(session) => loop {
-            match session.accept_stream().await {
+            let accepted = tokio::select! {
+                accepted = session.accept_stream() => accepted,
+                () = tokio::time::sleep_until(deadline), if !monitor.is_established() => {
+                    if monitor.is_established() {
+                        continue;
+                    }
+                    shared.metrics.sessions_expired.inc();
+                    tracing::debug!(%client_id, "session closed: no stream carried data within {new_session:?}");
+                    break;
+                }
+            };
+            match accepted {
                 Ok(stream) => match Arc::clone(&stream_slots).try_acquire_owned() {
                     Ok(slot) => {
                         let weak = Arc::downgrade(&shared);
+                        let monitor = monitor.clone();
                         shared.spawn(async move {
-                            run_stream(weak, client_id, stream).await;
+                            run_stream(weak, client_id, stream, monitor).await;
                             drop(slot);
                         });
                     }
@@ -103,16 +131,42 @@ async fn run_session(shared: Weak<Shared>, accepted: Accepted) {
     shared.metrics.sessions_active.dec();
 }
 
-/// One smux stream: dials tor, reporting the client's newest address, and
-/// relays until both sides are done.
-async fn run_stream(shared: Weak<Shared>, client_id: ClientId, stream: smux::Stream) {
+/// One smux stream: waits for its first data (at most the new-session
+/// timeout), marks the session established, dials tor, reporting the
+/// client's newest address, and relays until both sides are done.
+async fn run_stream(
+    shared: Weak<Shared>,
+    client_id: ClientId,
+    mut stream: smux::Stream,
+    monitor: KcpMonitor,
+) {
     let Some(shared) = shared.upgrade() else {
         return;
     };
     shared.metrics.streams_total.inc();
     let config = &shared.config;
+    let mut first = [0u8; FIRST_READ];
+    let first_len =
+        match tokio::time::timeout(config.timeouts.new_session, stream.read(&mut first)).await {
+            Ok(Ok(n)) if n > 0 => n,
+            Ok(Ok(_)) | Err(_) => {
+                shared.metrics.streams_without_data.inc();
+                tracing::debug!(%client_id, "stream closed before carrying data; tor not dialled");
+                return;
+            }
+            Ok(Err(e)) => {
+                shared.metrics.streams_without_data.inc();
+                tracing::debug!(%client_id, "stream failed before carrying data: {e}");
+                return;
+            }
+        };
+    monitor.mark_established();
+    // The client table prefers to evict entries that never got this far.
+    if let Some(shard) = shared.demux.shard(client_id) {
+        shard.conn.mark_established(client_id);
+    }
     let user_addr = shared.demux.client_addr(client_id).map(useraddr_for_ip);
-    let tor = match dial_tor(
+    let mut tor = match dial_tor(
         &config.tor,
         user_addr.as_deref(),
         &config.transport_name,
@@ -128,6 +182,12 @@ async fn run_stream(shared: Weak<Shared>, client_id: ClientId, stream: smux::Str
             return;
         }
     };
+    let first = first.get(..first_len).unwrap_or_default();
+    if let Err(e) = tor.write_all(first).await {
+        tracing::debug!(%client_id, "stream ended: writing to tor: {e}");
+        return;
+    }
+    shared.metrics.bytes_to_tor.inc_by(first.len() as u64);
     shared.metrics.streams_active.inc();
     let end = relay(
         stream,

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use std::sync::atomic::AtomicU64;
 use std::sync::{Arc, Mutex, PoisonError};
 
-use snowflake_common::kcp::KcpMonitor;
+use snowflake_common::kcp::{KcpMonitor, MemoryBudget};
 use snowflake_common::turbotunnel::ClientId;
 use tokio::sync::Semaphore;
 use tokio_rustls::TlsAcceptor;
@@ -32,6 +32,8 @@ pub(crate) struct Shared {
     /// The shards and the ClientId bookkeeping.
     pub(crate) demux: ClientDemux,
     pub(crate) metrics: Metrics,
+    /// The memory every KCP session of every shard draws from.
+    pub(crate) budget: MemoryBudget,
     /// The live KCP sessions, by client.
     pub(crate) sessions: Mutex<HashMap<ClientId, SessionEntry>>,
     pub(crate) next_serial: AtomicU64,

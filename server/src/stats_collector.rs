@@ -1,5 +1,6 @@
 //! Metrics read at scrape time: the shards' drop counters, the client
-//! queue count and the KCP sessions' receive buffers, summed over shards.
+//! queue count and evictions from the client table, and the KCP sessions'
+//! receive buffers, summed over shards.
 
 use std::collections::HashMap;
 use std::sync::{Mutex, PoisonError, Weak};
@@ -18,6 +19,11 @@ pub(crate) struct StatsCollector {
     dropped: IntCounterVec,
     buffered: IntGauge,
     client_queues: IntGauge,
+    refused: IntCounterVec,
+    evicted: IntCounterVec,
+    table_evicted: IntCounterVec,
+    budget_used: IntGauge,
+    budget_limit: IntGauge,
     scrape: Mutex<()>,
 }
 
@@ -44,6 +50,41 @@ impl StatsCollector {
                 Opts::new("client_queues", "Clients with a send queue")
                     .namespace(metrics::NAMESPACE),
             )?,
+            refused: IntCounterVec::new(
+                Opts::new(
+                    "sessions_refused_total",
+                    "New clients whose first packet was dropped because no session could be made, by reason",
+                )
+                .namespace(metrics::NAMESPACE),
+                &["reason"],
+            )?,
+            evicted: IntCounterVec::new(
+                Opts::new(
+                    "sessions_evicted_total",
+                    "KCP sessions ended to make room for a new client, by reason",
+                )
+                .namespace(metrics::NAMESPACE),
+                &["reason"],
+            )?,
+            table_evicted: IntCounterVec::new(
+                Opts::new(
+                    "client_table_evicted_total",
+                    "Turbo Tunnel client table entries evicted to make room for a new client's connection, by whether the client's session was established",
+                )
+                .namespace(metrics::NAMESPACE),
+                &["state"],
+            )?,
+            budget_used: IntGauge::with_opts(
+                Opts::new(
+                    "memory_budget_used_bytes",
+                    "Bytes of the session memory budget in use (fixed cost per session plus KCP buffers)",
+                )
+                .namespace(metrics::NAMESPACE),
+            )?,
+            budget_limit: IntGauge::with_opts(
+                Opts::new("memory_budget_bytes", "The session memory budget")
+                    .namespace(metrics::NAMESPACE),
+            )?,
             scrape: Mutex::new(()),
         })
     }
@@ -58,6 +99,11 @@ impl Collector for StatsCollector {
         let mut descs = self.dropped.desc();
         descs.extend(self.buffered.desc());
         descs.extend(self.client_queues.desc());
+        descs.extend(self.refused.desc());
+        descs.extend(self.evicted.desc());
+        descs.extend(self.table_evicted.desc());
+        descs.extend(self.budget_used.desc());
+        descs.extend(self.budget_limit.desc());
         descs
     }
 
@@ -68,9 +114,18 @@ impl Collector for StatsCollector {
         };
         let mut totals: HashMap<&'static str, u64> = HashMap::new();
         let mut clients = 0usize;
+        let mut refused: [u64; 2] = [0; 2];
+        let mut evicted: [u64; 2] = [0; 2];
+        let mut table_evicted: [u64; 2] = [0; 2];
         for shard in shared.demux.shards() {
             let q = shard.conn.stats();
             let l = shard.listener.stats();
+            refused[0] += l.session_cap_dropped;
+            refused[1] += l.budget_refused;
+            evicted[0] += l.evicted_unestablished;
+            evicted[1] += l.evicted_idle;
+            table_evicted[0] += q.evicted_unestablished;
+            table_evicted[1] += q.evicted_established;
             for (reason, value) in [
                 ("incoming_queue_full", q.incoming_dropped),
                 ("client_queue_full", q.outgoing_dropped),
@@ -98,9 +153,31 @@ impl Collector for StatsCollector {
             .sum();
         self.buffered.set(clamp(buffered));
         self.client_queues.set(clamp(clients as u64));
+        self.refused.reset();
+        self.evicted.reset();
+        self.table_evicted.reset();
+        for (reason, value) in [("session_cap", refused[0]), ("memory_budget", refused[1])] {
+            self.refused.with_label_values(&[reason]).inc_by(value);
+        }
+        for (reason, value) in [("unestablished", evicted[0]), ("idle", evicted[1])] {
+            self.evicted.with_label_values(&[reason]).inc_by(value);
+        }
+        for (state, value) in [
+            ("unestablished", table_evicted[0]),
+            ("established", table_evicted[1]),
+        ] {
+            self.table_evicted.with_label_values(&[state]).inc_by(value);
+        }
+        self.budget_used.set(clamp(shared.budget.used() as u64));
+        self.budget_limit.set(clamp(shared.budget.limit() as u64));
         let mut families = self.dropped.collect();
         families.extend(self.buffered.collect());
         families.extend(self.client_queues.collect());
+        families.extend(self.refused.collect());
+        families.extend(self.evicted.collect());
+        families.extend(self.table_evicted.collect());
+        families.extend(self.budget_used.collect());
+        families.extend(self.budget_limit.collect());
         families
     }
 }

@@ -132,9 +132,14 @@ where
     }
 }
 
+/// Largest message [`WsByteStream`] writes: a longer write is split, as
+/// a proxy's 16 KiB copy buffer splits the stream it relays (and far below
+/// the server's message cap).
+pub const WRITE_MESSAGE: usize = 16 * 1024;
+
 /// A whole WebSocket connection as a byte stream: reads as [`WsReader`],
-/// each write is sent as one binary message, shutdown sends a close
-/// message.
+/// each write is sent as one binary message of at most [`WRITE_MESSAGE`]
+/// bytes (longer writes are taken in part), shutdown sends a close message.
 #[derive(Debug)]
 pub struct WsByteStream<S> {
     reader: WsReader<WebSocketStream<S>>,
@@ -180,6 +185,7 @@ where
     ) -> Poll<io::Result<usize>> {
         let this = self.get_mut();
         std::task::ready!(this.ws().poll_ready(cx)).map_err(ws_to_io)?;
+        let buf = buf.get(..WRITE_MESSAGE).unwrap_or(buf);
         this.ws()
             .start_send(Message::Binary(Bytes::copy_from_slice(buf)))
             .map_err(ws_to_io)?;

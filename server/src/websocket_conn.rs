@@ -22,6 +22,7 @@ use tokio_tungstenite::tungstenite::handshake::server::{Request, Response};
 use tokio_tungstenite::tungstenite::Message;
 
 use crate::client_demux::{read_client_id, Attached};
+use crate::message_deadline::{MessageClock, Watched};
 use crate::metrics::{Metrics, RejectReason};
 use crate::shared::Shared;
 use crate::websocket::{client_ip_from_query, server_config, WsReader};
@@ -136,6 +137,7 @@ enum ConnectionEnd {
     ClientClosed,
     QueueExpired,
     Idle,
+    MessageTimeout,
     Failed(String),
     Shutdown,
 }
@@ -146,6 +148,7 @@ impl std::fmt::Display for ConnectionEnd {
             Self::ClientClosed => f.write_str("closed by the proxy"),
             Self::QueueExpired => f.write_str("client queue expired"),
             Self::Idle => f.write_str("idle timeout"),
+            Self::MessageTimeout => f.write_str("a message stayed incomplete too long"),
             Self::Failed(e) => write!(f, "failed: {e}"),
             Self::Shutdown => f.write_str("server shutting down"),
         }
@@ -164,6 +167,8 @@ where
         query = request.uri().query().map(str::to_owned);
         Ok(response)
     };
+    let clock = MessageClock::new();
+    let io = Watched::new(io, Arc::clone(&clock));
     let upgrade = tokio_tungstenite::accept_hdr_async_with_config(io, callback, Some(ws_config));
     let ws = match tokio::time::timeout_at(deadline, upgrade).await {
         Ok(Ok(ws)) => ws,
@@ -179,8 +184,10 @@ where
         }
     };
     let client_ip = client_ip_from_query(query.as_deref());
+    // The upgrade request is complete; from here on every message counts.
+    clock.message_completed();
     let (mut sink, messages) = ws.split();
-    let mut reader = WsReader::new(messages);
+    let mut reader = WsReader::new(messages.inspect(|_| clock.message_completed()));
     let Some(client_id) = read_client_id(&mut reader, deadline, &shared.metrics).await else {
         return;
     };
@@ -197,6 +204,10 @@ where
         end = read_packets(&mut reader, client_id, &conn, &activity, &shared.metrics) => end,
         end = write_packets(&mut sink, &outgoing, &activity, idle, &shared.metrics) => end,
         () = activity.idle_for(idle) => ConnectionEnd::Idle,
+        () = clock.overdue(shared.config.timeouts.message) => {
+            shared.metrics.reject(RejectReason::MessageTimeout);
+            ConnectionEnd::MessageTimeout
+        }
         () = shared.cancel.cancelled() => ConnectionEnd::Shutdown,
     };
     shared.metrics.connections_active.dec();

@@ -511,8 +511,13 @@ async fn streams_beyond_the_per_session_cap_are_refused() {
     let client = client(addr, None).await;
     let mut kept = Vec::new();
     for _ in 0..2 {
-        kept.push(guard("stream", client.open_stream()).await.expect("stream"));
+        let mut stream = guard("stream", client.open_stream()).await.expect("stream");
+        // tor is dialled once a stream carries data.
+        guard("write", stream.write_all(b"hello"))
+            .await
+            .expect("write");
         tor.next_connection().await;
+        kept.push(stream);
     }
     // A third stream in the same session is closed at once, without a
     // connection to tor.

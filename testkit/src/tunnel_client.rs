@@ -285,3 +285,48 @@ impl TunnelClient {
         self.session.open_stream().await
     }
 }
+
+/// Connects to the server at `addr` as a proxy would for a client with
+/// ClientId `client_id`, sends the preamble and `packets` (each
+/// encapsulated) and closes the connection: what a flood of fresh
+/// ClientIds costs the attacker per ClientId.
+pub async fn send_packets_once(
+    addr: SocketAddr,
+    client_id: ClientId,
+    packets: &[&[u8]],
+) -> io::Result<()> {
+    use tokio::io::AsyncWriteExt;
+    let mut ws = websocket(addr, None).await?;
+    let mut out = bytes::BytesMut::new();
+    out.extend_from_slice(&snowflake_common::turbotunnel::preamble(client_id));
+    for packet in packets {
+        snowflake_common::encapsulation::encode_data(packet, &mut out)
+            .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, format!("{e:?}")))?;
+    }
+    ws.write_all(&out).await?;
+    ws.flush().await?;
+    ws.shutdown().await
+}
+
+/// A client's first KCP packet: a PUSH with `sn` 0 of conversation `conv`
+/// carrying `payload` (e.g. an smux SYN frame).
+pub fn first_kcp_packet(conv: u32, payload: &[u8]) -> Vec<u8> {
+    use snowflake_common::kcp::segment::{SegmentHeader, CMD_PUSH};
+    let mut packet = SegmentHeader {
+        conv,
+        cmd: CMD_PUSH,
+        wnd: kcp::WINDOW,
+        len: u32::try_from(payload.len()).unwrap_or(u32::MAX),
+        ..Default::default()
+    }
+    .to_bytes()
+    .to_vec();
+    packet.extend_from_slice(payload);
+    packet
+}
+
+/// An smux v2 SYN frame opening stream `sid`.
+pub fn smux_syn(sid: u32) -> [u8; 8] {
+    let id = sid.to_le_bytes();
+    [2, 0, 0, 0, id[0], id[1], id[2], id[3]]
+}

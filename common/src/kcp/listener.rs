@@ -9,20 +9,37 @@
 //! flushes every session every 10 ms. Busy sessions run on all runtime
 //! threads in parallel, which a single task driving every session from a
 //! timer wheel could not do.
+//!
+//! Sessions cost memory, and any well-formed packet from a new ClientId
+//! creates one, so the listener keeps the total bounded (see
+//! docs/server-budget.md): every session takes [`SESSION_COST`] from the
+//! shared [`MemoryBudget`] of [`ListenerConfig::budget`], and its buffers
+//! take the rest of what they hold from the same budget. When a new client
+//! arrives and the session cap or the budget is reached, the listener
+//! first evicts sessions that the application has not marked established
+//! ([`KcpMonitor::mark_established`](super::KcpMonitor::mark_established)),
+//! oldest first, then sessions that have received nothing for
+//! [`ListenerConfig::idle_eviction`], and only then refuses the client. A
+//! trickle of one-packet sessions therefore cannot keep real clients out:
+//! each new client pushes out the oldest unproven session, and a real
+//! client's session is established one round trip after it starts.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 use std::io;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError, Weak};
 use std::task::{Context, Poll};
+use std::time::Duration;
 
 use bytes::Bytes;
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
+use tokio::time::Instant;
 
+use super::budget::{Charge, MemoryBudget, SESSION_COST};
 use super::segment::{packet_conv, packet_sn, validate_packet};
-use super::session::{spawn_session, KcpError, KcpStream, SessionIo, Shared};
+use super::session::{spawn_session, KcpError, KcpStream, SessionIo, SessionTag, Shared};
 use crate::turbotunnel::{ClientId, QueuePacketConn};
 
 /// Sessions created but not yet accepted, beyond which packets from new
@@ -36,8 +53,17 @@ pub const DEFAULT_MAX_SESSIONS: usize = 16_384;
 /// demultiplexer and the session task (drops when full; KCP retransmits).
 pub const SESSION_QUEUE: usize = 256;
 
+/// Default time without any incoming packet after which an established
+/// session may be evicted for a new client. A live Snowflake client sends
+/// an smux keepalive every 10 s.
+pub const IDLE_EVICTION: Duration = Duration::from_secs(40);
+
+/// While no session is idle enough to evict, the table is not searched
+/// again for this long (the search visits every session).
+const IDLE_SEARCH_INTERVAL: Duration = Duration::from_millis(250);
+
 /// Limits of a [`KcpListener`].
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub struct ListenerConfig {
     /// Concurrent sessions (accepted or waiting to be); packets from new
     /// ClientIds beyond this are dropped.
@@ -47,6 +73,12 @@ pub struct ListenerConfig {
     pub accept_backlog: usize,
     /// Incoming packets queued per session.
     pub session_queue: usize,
+    /// Memory shared by the sessions (may be shared with other listeners):
+    /// [`SESSION_COST`] per session plus what its buffers hold.
+    pub budget: MemoryBudget,
+    /// An established session that has received nothing for this long may
+    /// be evicted to make room for a new client.
+    pub idle_eviction: Duration,
 }
 
 impl Default for ListenerConfig {
@@ -55,6 +87,8 @@ impl Default for ListenerConfig {
             max_sessions: DEFAULT_MAX_SESSIONS,
             accept_backlog: ACCEPT_BACKLOG,
             session_queue: SESSION_QUEUE,
+            budget: MemoryBudget::default(),
+            idle_eviction: IDLE_EVICTION,
         }
     }
 }
@@ -71,8 +105,18 @@ pub struct ListenerStats {
     pub conv_mismatch_dropped: u64,
     /// Packets that would have started a session but were malformed.
     pub invalid_dropped: u64,
-    /// Packets from new clients dropped because of the session cap.
+    /// Packets from new clients dropped because of the session cap (after
+    /// no session could be evicted).
     pub session_cap_dropped: u64,
+    /// Packets from new clients dropped because the memory budget had no
+    /// room for another session (after no session could be evicted).
+    pub budget_refused: u64,
+    /// Sessions evicted for a new client because they were not
+    /// established.
+    pub evicted_unestablished: u64,
+    /// Established sessions evicted for a new client because they had
+    /// received nothing for [`ListenerConfig::idle_eviction`].
+    pub evicted_idle: u64,
     /// Packets from new clients dropped because the accept backlog was full.
     pub backlog_dropped: u64,
     /// Packets dropped because a session's queue was full.
@@ -86,6 +130,9 @@ struct Counters {
     conv_mismatch_dropped: AtomicU64,
     invalid_dropped: AtomicU64,
     session_cap_dropped: AtomicU64,
+    budget_refused: AtomicU64,
+    evicted_unestablished: AtomicU64,
+    evicted_idle: AtomicU64,
     backlog_dropped: AtomicU64,
     queue_full_dropped: AtomicU64,
 }
@@ -95,23 +142,58 @@ fn bump(counter: &AtomicU64) {
 }
 
 struct SessionEntry {
-    /// Tells this session apart from a later one of the same client.
-    id: u64,
     conv: u32,
     tx: mpsc::Sender<Bytes>,
     stream: Weak<Shared>,
+    /// Its serial tells this session apart from a later one of the same
+    /// client.
+    tag: Arc<SessionTag>,
+    /// The session's fixed cost; given back when the entry goes.
+    _cost: Charge,
+}
+
+impl SessionEntry {
+    fn id(&self) -> u64 {
+        self.tag.serial
+    }
+}
+
+/// The sessions, and the ones not yet established in creation order.
+#[derive(Default)]
+struct Table {
+    sessions: HashMap<ClientId, SessionEntry>,
+    /// Candidates for eviction, oldest first. May hold sessions that have
+    /// since ended or been established; those are skipped when met.
+    unestablished: BTreeMap<u64, ClientId>,
+    /// No idle session was found at this time; do not search again before
+    /// [`IDLE_SEARCH_INTERVAL`].
+    idle_search_after: Option<Instant>,
+}
+
+impl Table {
+    fn remove(&mut self, client_id: &ClientId) -> Option<SessionEntry> {
+        let entry = self.sessions.remove(client_id)?;
+        self.unestablished.remove(&entry.id());
+        Some(entry)
+    }
 }
 
 struct ListenerShared {
-    sessions: Mutex<HashMap<ClientId, SessionEntry>>,
+    table: Mutex<Table>,
     counters: Counters,
     next_id: AtomicU64,
+    /// Time zero of the sessions' last-input clock.
+    epoch: Instant,
 }
 
 impl ListenerShared {
-    fn lock(&self) -> MutexGuard<'_, HashMap<ClientId, SessionEntry>> {
+    fn lock(&self) -> MutexGuard<'_, Table> {
         // Single inserts/removes only: never inconsistent after a panic.
-        self.sessions.lock().unwrap_or_else(PoisonError::into_inner)
+        self.table.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn now_ms(&self) -> u64 {
+        u64::try_from(self.epoch.elapsed().as_millis()).unwrap_or(u64::MAX)
     }
 }
 
@@ -155,9 +237,10 @@ impl KcpListener {
     /// within a tokio runtime.
     pub fn new(conn: Arc<QueuePacketConn>, config: ListenerConfig) -> Self {
         let shared = Arc::new(ListenerShared {
-            sessions: Mutex::new(HashMap::new()),
+            table: Mutex::new(Table::default()),
             counters: Counters::default(),
             next_id: AtomicU64::new(0),
+            epoch: Instant::now(),
         });
         let (accept_tx, accept_rx) = mpsc::channel(config.accept_backlog.max(1));
         let demux = tokio::spawn(demultiplex(conn, Arc::clone(&shared), accept_tx, config));
@@ -180,7 +263,7 @@ impl KcpListener {
 
     /// Sessions currently alive (including ones waiting to be accepted).
     pub fn session_count(&self) -> usize {
-        self.shared.lock().len()
+        self.shared.lock().sessions.len()
     }
 
     /// What happened to incoming packets so far.
@@ -193,6 +276,9 @@ impl KcpListener {
             conv_mismatch_dropped: load(&c.conv_mismatch_dropped),
             invalid_dropped: load(&c.invalid_dropped),
             session_cap_dropped: load(&c.session_cap_dropped),
+            budget_refused: load(&c.budget_refused),
+            evicted_unestablished: load(&c.evicted_unestablished),
+            evicted_idle: load(&c.evicted_idle),
             backlog_dropped: load(&c.backlog_dropped),
             queue_full_dropped: load(&c.queue_full_dropped),
         }
@@ -202,7 +288,7 @@ impl KcpListener {
 impl Drop for KcpListener {
     fn drop(&mut self) {
         self.demux.abort();
-        let sessions = std::mem::take(&mut *self.shared.lock());
+        let sessions = std::mem::take(&mut self.shared.lock().sessions);
         for entry in sessions.into_values() {
             if let Some(stream) = entry.stream.upgrade() {
                 stream.terminate(KcpError::ListenerClosed);
@@ -237,9 +323,10 @@ fn route(
         bump(&counters.invalid_dropped);
         return;
     };
-    let mut sessions = shared.lock();
-    if let Some(entry) = sessions.get(&client_id) {
+    let mut table = shared.lock();
+    if let Some(entry) = table.sessions.get(&client_id) {
         if entry.conv == conv {
+            entry.tag.touch(shared.now_ms());
             match entry.tx.try_send(packet) {
                 Ok(()) => {}
                 Err(mpsc::error::TrySendError::Full(_)) => bump(&counters.queue_full_dropped),
@@ -257,7 +344,7 @@ fn route(
             bump(&counters.invalid_dropped);
             return;
         }
-        if let Some(old) = sessions.remove(&client_id) {
+        if let Some(old) = table.remove(&client_id) {
             tracing::debug!(
                 %client_id,
                 old = format_args!("{:#010x}", old.conv),
@@ -274,12 +361,11 @@ fn route(
         bump(&counters.invalid_dropped);
         return;
     }
-    if sessions.len() >= config.max_sessions {
-        bump(&counters.session_cap_dropped);
-        return;
-    }
     let Ok(permit) = accept_tx.try_reserve() else {
         bump(&counters.backlog_dropped);
+        return;
+    };
+    let Some(cost) = make_room(shared, &mut table, config) else {
         return;
     };
     let (tx, rx) = mpsc::channel(config.session_queue.max(1));
@@ -287,12 +373,13 @@ fn route(
         return;
     }
     let id = shared.next_id.fetch_add(1, Ordering::Relaxed);
+    let tag = Arc::new(SessionTag::new(id, shared.now_ms()));
     let weak = Arc::downgrade(shared);
     let on_exit = Box::new(move || {
         if let Some(shared) = weak.upgrade() {
-            let mut sessions = shared.lock();
-            if sessions.get(&client_id).is_some_and(|e| e.id == id) {
-                sessions.remove(&client_id);
+            let mut table = shared.lock();
+            if table.sessions.get(&client_id).is_some_and(|e| e.id() == id) {
+                table.remove(&client_id);
             }
         }
     });
@@ -301,17 +388,24 @@ fn route(
         conn: Arc::clone(conn),
         client_id,
     };
-    let (stream, stream_shared) = spawn_session(conv, io, Some(on_exit));
-    sessions.insert(
+    let (stream, stream_shared) = spawn_session(
+        conv,
+        io,
+        Some(on_exit),
+        Some((&config.budget, Arc::clone(&tag))),
+    );
+    table.sessions.insert(
         client_id,
         SessionEntry {
-            id,
             conv,
             tx,
             stream: Arc::downgrade(&stream_shared),
+            tag,
+            _cost: cost,
         },
     );
-    drop(sessions);
+    table.unestablished.insert(id, client_id);
+    drop(table);
     bump(&counters.sessions_created);
     tracing::debug!(%client_id, conv = format_args!("{conv:#010x}"), "KCP session created");
     permit.send(Accepted {
@@ -319,6 +413,88 @@ fn route(
         conv,
         stream,
     });
+}
+
+/// Finds room for one more session: below the session cap, and
+/// [`SESSION_COST`] from the budget. Evicts unestablished sessions (oldest
+/// first), then idle ones, as long as that is needed (each eviction gives
+/// back its session's cost at once; its buffers follow when its task
+/// ends). `None` (counted) if there is no room.
+fn make_room(
+    shared: &ListenerShared,
+    table: &mut Table,
+    config: &ListenerConfig,
+) -> Option<Charge> {
+    let counters = &shared.counters;
+    loop {
+        let below_cap = table.sessions.len() < config.max_sessions;
+        if below_cap {
+            if let Some(cost) = config.budget.try_charge(SESSION_COST) {
+                return Some(cost);
+            }
+        }
+        if !evict_one(shared, table, config) {
+            if below_cap {
+                bump(&counters.budget_refused);
+            } else {
+                bump(&counters.session_cap_dropped);
+            }
+            return None;
+        }
+    }
+}
+
+/// Evicts the oldest unestablished session, or else the session idle the
+/// longest (if idle for at least [`ListenerConfig::idle_eviction`]).
+/// Returns whether a session was evicted.
+fn evict_one(shared: &ListenerShared, table: &mut Table, config: &ListenerConfig) -> bool {
+    let counters = &shared.counters;
+    while let Some((id, client_id)) = table.unestablished.pop_first() {
+        let current = table
+            .sessions
+            .get(&client_id)
+            .is_some_and(|e| e.id() == id && !e.tag.is_established());
+        if current {
+            bump(&counters.evicted_unestablished);
+            tracing::debug!(%client_id, "unestablished KCP session evicted for a new client");
+            end_evicted(table, client_id);
+            return true;
+        }
+    }
+    let now = Instant::now();
+    if table.idle_search_after.is_some_and(|t| now < t) {
+        return false;
+    }
+    let idle_ms = u64::try_from(config.idle_eviction.as_millis()).unwrap_or(u64::MAX);
+    let now_ms = shared.now_ms();
+    let idlest = table
+        .sessions
+        .iter()
+        .map(|(client_id, e)| (e.tag.last_input_ms(), *client_id))
+        .filter(|(last, _)| now_ms.saturating_sub(*last) >= idle_ms)
+        .min();
+    match idlest {
+        Some((_, client_id)) => {
+            bump(&counters.evicted_idle);
+            tracing::debug!(%client_id, "idle KCP session evicted for a new client");
+            end_evicted(table, client_id);
+            true
+        }
+        None => {
+            table.idle_search_after = Some(now + IDLE_SEARCH_INTERVAL);
+            false
+        }
+    }
+}
+
+/// Forgets the session (giving back its fixed cost) and ends it.
+fn end_evicted(table: &mut Table, client_id: ClientId) {
+    if let Some(stream) = table
+        .remove(&client_id)
+        .and_then(|entry| entry.stream.upgrade())
+    {
+        stream.terminate(KcpError::Evicted);
+    }
 }
 
 /// [`SessionIo`] of a server session: packets routed by the demultiplexer

@@ -1,7 +1,10 @@
 //! KCP as Snowflake uses it (docs/protocol.md §2): raw ikcp segments with
 //! no kcp-go crypto or FEC header, stream mode, windows 65535/65535,
 //! nodelay 0, interval 10 ms, fast resend off, no congestion window,
-//! MTU 1400.
+//! MTU 1400. Two departures, neither visible on the wire: a client that
+//! uses one proxy at a time turns fast resend on ([`connect_one_path`]),
+//! and retransmission timeouts back off linearly as kcp-go's do (our
+//! patched copy of the crate, `vendor/kcp`).
 //!
 //! Layers:
 //!
@@ -13,6 +16,8 @@
 //! * [`ReceiveLimiter`]: the per-session receive bounds the core applies
 //!   (out-of-order and unread data), without changing the advertised
 //!   window;
+//! * [`MemoryBudget`]: the memory all sessions of a server share, charged
+//!   per session and per buffered byte;
 //! * [`connect`] / [`KcpStream`]: a client conversation over any
 //!   [`PacketConn`](crate::turbotunnel::PacketConn), as a tokio byte stream
 //!   for smux;
@@ -26,22 +31,27 @@
 //! plain `+`/`-`. See `common/tests/kcp_input.rs` for the crafted segments
 //! that would otherwise panic it.
 
+mod budget;
 mod core;
 mod listener;
 mod receive_limit;
 pub mod segment;
 mod session;
 
+pub use self::budget::{Charge, MemoryBudget, DEFAULT_MEMORY_BUDGET, SESSION_COST};
 pub use self::core::{
-    InputError, KcpCore, INTERVAL_MS, MAX_UNFLUSHED_SEGMENTS, MSS, MTU, SEND_QUEUE_LIMIT, WINDOW,
+    InputError, KcpCore, FAST_RESEND_ONE_PATH, INTERVAL_MS, MAX_UNFLUSHED_SEGMENTS, MSS, MTU,
+    SEND_QUEUE_LIMIT, WINDOW,
 };
 pub use self::listener::{
     Accepted, KcpListener, ListenerConfig, ListenerStats, ACCEPT_BACKLOG, DEFAULT_MAX_SESSIONS,
-    SESSION_QUEUE,
+    IDLE_EVICTION, SESSION_QUEUE,
 };
 pub use self::receive_limit::{
     PushVerdict, ReceiveLimiter, RECV_AHEAD_BYTES, RECV_AHEAD_SEGMENTS, RECV_UNREAD_BYTES,
-    RECV_UNREAD_SEGMENTS,
+    RECV_UNREAD_SEGMENTS, SEGMENT_OVERHEAD,
 };
 pub use self::segment::{validate_packet, SegmentError, SegmentHeader};
-pub use self::session::{connect, connect_with_conv, KcpError, KcpMonitor, KcpStream};
+pub use self::session::{
+    connect, connect_one_path, connect_with_conv, KcpError, KcpMonitor, KcpStream,
+};

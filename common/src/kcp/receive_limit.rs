@@ -31,6 +31,8 @@
 
 use std::collections::VecDeque;
 
+use super::budget::{Charge, MemoryBudget};
+
 /// Farthest a PUSH segment's `sn` may lie ahead of the next expected one:
 /// a few thousand segments, well above what a Snowflake peer has in flight
 /// per 1 MiB smux stream window even with small (tor-cell sized) segments.
@@ -49,6 +51,11 @@ pub const RECV_UNREAD_BYTES: usize = 1024 * 1024;
 /// per-segment overhead of tiny or empty segments).
 pub const RECV_UNREAD_SEGMENTS: usize = 4096;
 
+/// Bytes charged to a [`MemoryBudget`] per stored segment on top of its
+/// payload: the crate's segment record and allocation overhead, so that
+/// empty segments cost something too.
+pub const SEGMENT_OVERHEAD: usize = 96;
+
 /// What to do with one incoming PUSH segment.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PushVerdict {
@@ -60,7 +67,7 @@ pub enum PushVerdict {
 
 /// Mirror of the crate's receive state, with the bounds above. See the
 /// module documentation.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct ReceiveLimiter {
     /// The crate's `rcv_nxt`: the next in-order sequence number.
     next: u32,
@@ -72,6 +79,9 @@ pub struct ReceiveLimiter {
     unread_bytes: usize,
     unread_segments: usize,
     dropped: u64,
+    /// Stored segments charged to a shared budget, if any.
+    charge: Option<Charge>,
+    budget_dropped: u64,
 }
 
 impl Default for ReceiveLimiter {
@@ -91,6 +101,18 @@ impl ReceiveLimiter {
             unread_bytes: 0,
             unread_segments: 0,
             dropped: 0,
+            charge: None,
+            budget_dropped: 0,
+        }
+    }
+
+    /// A fresh conversation whose stored segments are also charged to
+    /// `budget` (payload plus [`SEGMENT_OVERHEAD`] each); a segment the
+    /// budget has no room for is dropped like one beyond the bounds.
+    pub fn with_budget(budget: &MemoryBudget) -> Self {
+        Self {
+            charge: Some(budget.charge()),
+            ..Self::new()
         }
     }
 
@@ -119,6 +141,13 @@ impl ReceiveLimiter {
         {
             self.dropped += 1;
             return PushVerdict::Drop;
+        }
+        if let Some(charge) = self.charge.as_mut() {
+            if !charge.try_grow(len_bytes.saturating_add(SEGMENT_OVERHEAD)) {
+                self.dropped += 1;
+                self.budget_dropped += 1;
+                return PushVerdict::Drop;
+            }
         }
         if slot == 0 {
             self.deliver(len_bytes);
@@ -157,6 +186,9 @@ impl ReceiveLimiter {
     pub fn on_read(&mut self, len: usize) {
         self.unread_bytes = self.unread_bytes.saturating_sub(len);
         self.unread_segments = self.unread_segments.saturating_sub(1);
+        if let Some(charge) = self.charge.as_mut() {
+            charge.shrink(len.saturating_add(SEGMENT_OVERHEAD));
+        }
     }
 
     /// Payload bytes the crate holds for this conversation (out of order
@@ -185,9 +217,19 @@ impl ReceiveLimiter {
         self.next
     }
 
-    /// PUSH segments dropped so far.
+    /// PUSH segments dropped so far (for any reason).
     pub fn dropped(&self) -> u64 {
         self.dropped
+    }
+
+    /// PUSH segments dropped because the shared budget had no room.
+    pub fn budget_dropped(&self) -> u64 {
+        self.budget_dropped
+    }
+
+    /// Bytes charged to the shared budget now.
+    pub fn charged(&self) -> usize {
+        self.charge.as_ref().map_or(0, Charge::bytes)
     }
 }
 
@@ -279,6 +321,24 @@ mod tests {
             sn += 1;
         }
         assert_eq!(l.unread_segments(), RECV_UNREAD_SEGMENTS);
+    }
+
+    #[test]
+    fn stored_segments_are_charged_to_the_budget() {
+        let budget = MemoryBudget::new(3 * (100 + SEGMENT_OVERHEAD));
+        let mut l = ReceiveLimiter::with_budget(&budget);
+        assert_eq!(l.on_push(0, 100), PushVerdict::Accept);
+        assert_eq!(l.on_push(2, 100), PushVerdict::Accept);
+        assert_eq!(l.on_push(2, 100), PushVerdict::Accept, "duplicate");
+        assert_eq!(l.on_push(3, 100), PushVerdict::Accept);
+        assert_eq!(budget.available(), 0);
+        assert_eq!(l.on_push(1, 100), PushVerdict::Drop, "no room");
+        assert_eq!(l.budget_dropped(), 1);
+        l.on_read(100);
+        assert_eq!(l.on_push(1, 100), PushVerdict::Accept);
+        assert_eq!(l.charged(), budget.used());
+        drop(l);
+        assert_eq!(budget.used(), 0, "a dropped session gives everything back");
     }
 
     #[test]

@@ -8,6 +8,7 @@ use std::fmt;
 use std::future::Future;
 use std::io;
 use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, Weak};
 use std::task::{Context, Poll, Waker};
 use std::time::Duration;
@@ -16,6 +17,7 @@ use bytes::Bytes;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::time::Instant;
 
+use super::budget::MemoryBudget;
 use super::core::KcpCore;
 use crate::driver::{lock_unpoisoned, poll_steps, store_waker, wake, DeadlineTimer, Step};
 use crate::turbotunnel::PacketConn;
@@ -54,6 +56,11 @@ pub enum KcpError {
     /// The stream was closed locally.
     #[error("KCP session closed")]
     Closed,
+    /// The listener ended the session to make room for a new client: it
+    /// had not been marked established, or had received nothing for a long
+    /// time (server side).
+    #[error("KCP session evicted to make room for another client")]
+    Evicted,
 }
 
 impl KcpError {
@@ -72,6 +79,7 @@ impl From<KcpError> for io::Error {
             KcpError::Replaced => io::ErrorKind::ConnectionReset,
             KcpError::ListenerClosed => io::ErrorKind::ConnectionAborted,
             KcpError::Closed => io::ErrorKind::NotConnected,
+            KcpError::Evicted => io::ErrorKind::ConnectionAborted,
         };
         io::Error::new(kind, err)
     }
@@ -156,6 +164,46 @@ impl<P: PacketConn> SessionIo for PacketConnIo<P> {
     }
 }
 
+/// What a listener knows about how one of its sessions is used, shared with
+/// the session's [`KcpStream`] and [`KcpMonitor`].
+#[derive(Debug)]
+pub(crate) struct SessionTag {
+    /// Marked by the application once the session has proven useful; only
+    /// unestablished sessions are evicted first.
+    established: AtomicBool,
+    /// When the session last received a packet, in ms of the listener's
+    /// clock.
+    last_input_ms: AtomicU64,
+    /// Creation order, oldest first.
+    pub(crate) serial: u64,
+}
+
+impl SessionTag {
+    pub(crate) fn new(serial: u64, now_ms: u64) -> Self {
+        Self {
+            established: AtomicBool::new(false),
+            last_input_ms: AtomicU64::new(now_ms),
+            serial,
+        }
+    }
+
+    pub(crate) fn is_established(&self) -> bool {
+        self.established.load(Ordering::Relaxed)
+    }
+
+    fn establish(&self) {
+        self.established.store(true, Ordering::Relaxed);
+    }
+
+    pub(crate) fn touch(&self, now_ms: u64) {
+        self.last_input_ms.fetch_max(now_ms, Ordering::Relaxed);
+    }
+
+    pub(crate) fn last_input_ms(&self) -> u64 {
+        self.last_input_ms.load(Ordering::Relaxed)
+    }
+}
+
 /// State shared by a [`KcpStream`] and its driver task.
 struct Inner {
     core: KcpCore,
@@ -211,6 +259,7 @@ impl Shared {
 pub struct KcpStream {
     shared: Arc<Shared>,
     conv: u32,
+    tag: Option<Arc<SessionTag>>,
 }
 
 impl fmt::Debug for KcpStream {
@@ -249,6 +298,7 @@ impl KcpStream {
     pub fn monitor(&self) -> KcpMonitor {
         KcpMonitor {
             shared: Arc::downgrade(&self.shared),
+            tag: self.tag.clone(),
         }
     }
 }
@@ -257,6 +307,7 @@ impl KcpStream {
 #[derive(Clone)]
 pub struct KcpMonitor {
     shared: Weak<Shared>,
+    tag: Option<Arc<SessionTag>>,
 }
 
 impl fmt::Debug for KcpMonitor {
@@ -274,6 +325,38 @@ impl KcpMonitor {
         let shared = self.shared.upgrade()?;
         let bytes = shared.lock().core.receive_buffered_bytes();
         Some(bytes)
+    }
+
+    /// Bytes the session has charged to its listener's memory budget on
+    /// top of its fixed cost (receive buffers and send queue), or `None`
+    /// once the session is gone.
+    pub fn charged_bytes(&self) -> Option<usize> {
+        let shared = self.shared.upgrade()?;
+        let bytes = shared.lock().core.charged_bytes();
+        Some(bytes)
+    }
+
+    /// Incoming PUSH segments dropped because the memory budget was spent,
+    /// or `None` once the session is gone.
+    pub fn budget_dropped_segments(&self) -> Option<u64> {
+        let shared = self.shared.upgrade()?;
+        let dropped = shared.lock().core.budget_dropped_segments();
+        Some(dropped)
+    }
+
+    /// Marks a listener's session as established: it carries a stream the
+    /// application is using, so the listener no longer evicts it to make
+    /// room for a new client unless it goes idle. Does nothing for client
+    /// sessions.
+    pub fn mark_established(&self) {
+        if let Some(tag) = &self.tag {
+            tag.establish();
+        }
+    }
+
+    /// Whether [`mark_established`](Self::mark_established) was called.
+    pub fn is_established(&self) -> bool {
+        self.tag.as_ref().is_some_and(|tag| tag.is_established())
     }
 
     /// Incoming PUSH segments dropped by the receive bounds, or `None` once
@@ -375,11 +458,16 @@ pub(crate) fn spawn_session<Io: SessionIo>(
     conv: u32,
     io: Io,
     on_exit: Option<ExitHook>,
+    listener_side: Option<(&MemoryBudget, Arc<SessionTag>)>,
 ) -> (KcpStream, Arc<Shared>) {
     let start = Instant::now();
+    let (core, tag) = match listener_side {
+        Some((budget, tag)) => (KcpCore::with_budget(conv, 0, budget), Some(tag)),
+        None => (KcpCore::new(conv, 0), None),
+    };
     let shared = Arc::new(Shared {
         inner: Mutex::new(Inner {
-            core: KcpCore::new(conv, 0),
+            core,
             ended: None,
             handle_dropped: false,
             write_shutdown: false,
@@ -403,6 +491,7 @@ pub(crate) fn spawn_session<Io: SessionIo>(
         KcpStream {
             shared: Arc::clone(&shared),
             conv,
+            tag,
         },
         shared,
     )
@@ -423,7 +512,23 @@ pub fn connect_with_conv<P: PacketConn>(conn: P, conv: u32) -> KcpStream {
         conv = format_args!("{conv:#010x}"),
         "KCP client session started"
     );
-    spawn_session(conv, PacketConnIo::new(conn), None).0
+    spawn_session(conv, PacketConnIo::new(conn), None, None).0
+}
+
+/// [`connect`] for a client whose packets travel over one proxy at a time
+/// (redial): fast resend on ([`super::core::FAST_RESEND_ONE_PATH`]).
+pub fn connect_one_path<P: PacketConn>(conn: P) -> KcpStream {
+    let conv = rand::random();
+    tracing::debug!(
+        conv = format_args!("{conv:#010x}"),
+        "KCP client session started (one path)"
+    );
+    let (stream, shared) = spawn_session(conv, PacketConnIo::new(conn), None, None);
+    shared
+        .lock()
+        .core
+        .set_fast_resend(super::core::FAST_RESEND_ONE_PATH);
+    stream
 }
 
 /// The per-conversation task.

@@ -289,6 +289,11 @@ impl FakeTor {
             .expect("fake tor running")
     }
 
+    /// An event that has already happened, if any (never waits).
+    pub fn try_next_event(&mut self) -> Option<TorEvent> {
+        self.events.try_recv().ok()
+    }
+
     /// The next `Connected` event's ExtORPort report and peer.
     pub async fn next_connection(&mut self) -> (Option<ExtOrClientInfo>, Option<SocketAddr>) {
         match self.next_event().await {

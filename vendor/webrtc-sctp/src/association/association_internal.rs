@@ -59,6 +59,11 @@ pub struct AssociationInternal {
     partial_bytes_acked: u32,
     pub(crate) in_fast_recovery: bool,
     fast_recover_exit_point: u32,
+    // Snowflake patch: per-round loss accounting of abandoned (never
+    // retransmitted) chunks; see `end_datagram_round`.
+    dg_round_end: u32,
+    dg_round_chunks: u32,
+    dg_round_lost: u32,
 
     // RTX & Ack timer
     pub(crate) rto_mgr: RtoManager,
@@ -174,6 +179,9 @@ impl AssociationInternal {
             partial_bytes_acked: 0,
             in_fast_recovery: false,
             fast_recover_exit_point: 0,
+            dg_round_end: 0,
+            dg_round_chunks: 0,
+            dg_round_lost: 0,
 
             rto_mgr: RtoManager::new(),
             t1init: None,
@@ -1129,6 +1137,9 @@ impl AssociationInternal {
         //log::debug!("[{}] i={} d={}", self.name, i, d.cumulative_tsn_ack);
         while sna32lte(i, d.cumulative_tsn_ack) {
             if let Some(c) = self.inflight_queue.pop(i) {
+                if c.abandoned() {
+                    self.dg_round_chunks += 1;
+                }
                 if !c.acked {
                     // RFC 4096 sec 6.3.2.  Retransmission Timer Rules
                     //   R3)  Whenever a SACK is received that acknowledges the DATA chunk
@@ -1336,6 +1347,42 @@ impl AssociationInternal {
         }
     }
 
+    /// Snowflake patch: the congestion response of abandoned chunks, applied
+    /// once per round (every chunk sent before the round began acknowledged
+    /// or forwarded); see [`datagram_round_window`].
+    fn end_datagram_round(&mut self) {
+        if self.dg_round_chunks >= DG_MIN_ROUND_CHUNKS {
+            let before = (self.cwnd, self.ssthresh);
+            if let Some((cwnd, ssthresh)) = datagram_round_window(
+                self.cwnd,
+                self.ssthresh,
+                self.mtu,
+                self.dg_round_chunks,
+                self.dg_round_lost,
+                self.in_fast_recovery,
+                !self.pending_queue.is_empty(),
+            ) {
+                self.cwnd = cwnd;
+                self.ssthresh = ssthresh;
+                if cwnd < before.0 {
+                    self.partial_bytes_acked = 0;
+                }
+                log::debug!(
+                    "[{}] datagram round lost {} of {}: cwnd {} -> {} ssthresh={}",
+                    self.name,
+                    self.dg_round_lost,
+                    self.dg_round_chunks,
+                    before.0,
+                    self.cwnd,
+                    self.ssthresh
+                );
+            }
+            self.dg_round_chunks = 0;
+            self.dg_round_lost = 0;
+        }
+        self.dg_round_end = self.my_next_tsn.wrapping_sub(1);
+    }
+
     fn process_fast_retransmission(
         &mut self,
         cum_tsn_ack_point: u32,
@@ -1363,7 +1410,13 @@ impl AssociationInternal {
             let mut tsn = cum_tsn_ack_point + 1;
             while sna32lt(tsn, max_tsn) {
                 if let Some(c) = self.inflight_queue.get_mut(tsn) {
-                    if !c.acked && !c.abandoned() && c.miss_indicator < 3 {
+                    if !c.acked && c.abandoned() && c.miss_indicator == 0 {
+                        // Snowflake patch: an abandoned chunk reported
+                        // missing below the highest newly acknowledged TSN
+                        // is lost for good; counted once per chunk.
+                        c.miss_indicator = 1;
+                        self.dg_round_lost += 1;
+                    } else if !c.acked && !c.abandoned() && c.miss_indicator < 3 {
                         c.miss_indicator += 1;
                         if c.miss_indicator == 3 && !self.in_fast_recovery {
                             // 2)  If not in Fast Recovery, adjust the ssthresh and cwnd of the
@@ -1482,6 +1535,10 @@ impl AssociationInternal {
         }
 
         self.process_fast_retransmission(d.cumulative_tsn_ack, htna, cum_tsn_ack_point_advanced)?;
+
+        if sna32gte(self.cumulative_tsn_ack_point, self.dg_round_end) {
+            self.end_datagram_round();
+        }
 
         if self.use_forward_tsn {
             // RFC 3758 Sec 3.5 C1
@@ -2460,4 +2517,49 @@ impl RtxTimerObserver for AssociationInternal {
             _ => {}
         }
     }
+}
+
+/// Snowflake patch: fewest abandoned chunks a round must carry before its
+/// loss share is judged (smaller rounds are merged into the next one).
+pub(crate) const DG_MIN_ROUND_CHUNKS: u32 = 16;
+
+/// Snowflake patch: the window after a round of abandoned chunks, or `None`
+/// to leave it.
+///
+/// Abandoned chunks (a channel with `maxRetransmits` 0, Snowflake's datagram
+/// channel) never enter fast recovery, so RFC 4960 gives their losses no
+/// response short of the T3-rtx timer, and the window grows by one MTU per
+/// round trip in congestion avoidance. KCP above the datagram channel
+/// recovers its own losses, so a few percent of random loss is not
+/// congestion there, while a round that loses more than 1/8 of its chunks
+/// is:
+/// * more than 1/8 lost: halve the window, once (not while in fast recovery,
+///   which has already halved it), with the usual floor of 4 MTU;
+/// * otherwise, in congestion avoidance and with data waiting to be sent:
+///   grow it by 1/8 (at least one MTU), so that after a timeout the window
+///   regains its size in a few dozen rounds rather than hundreds.
+pub(crate) fn datagram_round_window(
+    cwnd: u32,
+    ssthresh: u32,
+    mtu: u32,
+    chunks: u32,
+    lost: u32,
+    in_fast_recovery: bool,
+    data_waiting: bool,
+) -> Option<(u32, u32)> {
+    if chunks < DG_MIN_ROUND_CHUNKS {
+        return None;
+    }
+    if u64::from(lost) * 8 > u64::from(chunks) {
+        if in_fast_recovery {
+            return None;
+        }
+        let ssthresh = std::cmp::max(cwnd / 2, 4 * mtu);
+        return Some((ssthresh, ssthresh));
+    }
+    if cwnd > ssthresh && data_waiting {
+        let grown = cwnd.saturating_add(std::cmp::max(cwnd / 8, mtu));
+        return Some((grown, ssthresh));
+    }
+    None
 }

@@ -103,7 +103,7 @@ fn test_abort_chunk_many_error_causes() -> Result<()> {
 //chunk_error_test
 ///////////////////////////////////////////////////////////////////
 use bytes::BufMut;
-use lazy_static::lazy_static;
+use std::sync::LazyLock;
 
 use super::chunk_error::*;
 
@@ -111,16 +111,14 @@ const CHUNK_FLAGS: u8 = 0x00;
 static ORG_UNRECOGNIZED_CHUNK: Bytes =
     Bytes::from_static(&[0xc0, 0x0, 0x0, 0x8, 0x0, 0x0, 0x0, 0x3]);
 
-lazy_static! {
-    static ref RAW_IN: Bytes = {
+static RAW_IN: LazyLock<Bytes> = LazyLock::new(|| {
         let mut raw = BytesMut::new();
         raw.put_u8(CT_ERROR.0);
         raw.put_u8(CHUNK_FLAGS);
         raw.extend(vec![0x00, 0x10, 0x00, 0x06, 0x00, 0x0c]);
         raw.extend(ORG_UNRECOGNIZED_CHUNK.clone());
         raw.freeze()
-    };
-}
+    });
 
 #[test]
 fn test_chunk_error_unrecognized_chunk_type_unmarshal() -> Result<()> {
@@ -246,8 +244,7 @@ static TEST_CHUNK_RECONFIG_PARAM_B: Bytes = Bytes::from_static(&[
 static TEST_CHUNK_RECONFIG_RESPONSE: Bytes =
     Bytes::from_static(&[0x0, 0x10, 0x0, 0xc, 0x0, 0x0, 0x0, 0x1, 0x0, 0x0, 0x0, 0x1]);
 
-lazy_static! {
-    static ref TEST_CHUNK_RECONFIG_BYTES: Vec<Bytes> = {
+static TEST_CHUNK_RECONFIG_BYTES: LazyLock<Vec<Bytes>> = LazyLock::new(|| {
         let mut tests = vec![];
         {
             let mut test = BytesMut::new();
@@ -284,8 +281,7 @@ lazy_static! {
         }
 
         tests
-    };
-}
+    });
 
 #[test]
 fn test_chunk_reconfig_success() -> Result<()> {

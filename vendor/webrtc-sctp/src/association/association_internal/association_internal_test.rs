@@ -632,3 +632,55 @@ async fn test_assoc_max_message_size_explicit() -> Result<()> {
 
     Ok(())
 }
+
+// Snowflake patch: the congestion response of abandoned chunks.
+mod datagram_round {
+    use super::super::{datagram_round_window, DG_MIN_ROUND_CHUNKS};
+
+    const MTU: u32 = 1200;
+
+    #[test]
+    fn a_small_round_is_not_judged() {
+        assert_eq!(
+            datagram_round_window(100 * MTU, 10 * MTU, MTU, DG_MIN_ROUND_CHUNKS - 1, 15, false, true),
+            None
+        );
+    }
+
+    #[test]
+    fn random_loss_of_a_few_percent_grows_the_window_by_an_eighth() {
+        // 3 of 100 lost (3 %), congestion avoidance, data waiting.
+        let (cwnd, ssthresh) =
+            datagram_round_window(80 * MTU, 10 * MTU, MTU, 100, 3, false, true).unwrap();
+        assert_eq!(cwnd, 90 * MTU);
+        assert_eq!(ssthresh, 10 * MTU);
+        // A small window still grows by at least one MTU.
+        let (cwnd, _) = datagram_round_window(5 * MTU, 4 * MTU, MTU, 16, 0, false, true).unwrap();
+        assert_eq!(cwnd, 6 * MTU);
+    }
+
+    #[test]
+    fn more_than_an_eighth_lost_halves_the_window() {
+        let (cwnd, ssthresh) =
+            datagram_round_window(80 * MTU, 10 * MTU, MTU, 100, 13, false, true).unwrap();
+        assert_eq!((cwnd, ssthresh), (40 * MTU, 40 * MTU));
+        // Exactly an eighth is tolerated.
+        assert_eq!(
+            datagram_round_window(80 * MTU, 10 * MTU, MTU, 96, 12, false, true),
+            Some((90 * MTU, 10 * MTU))
+        );
+        // The floor of four MTU.
+        assert_eq!(
+            datagram_round_window(6 * MTU, 2 * MTU, MTU, 32, 32, false, true),
+            Some((4 * MTU, 4 * MTU))
+        );
+    }
+
+    #[test]
+    fn no_second_cut_in_fast_recovery_and_no_growth_without_data_or_in_slow_start() {
+        assert_eq!(datagram_round_window(80 * MTU, 40 * MTU, MTU, 100, 50, true, true), None);
+        assert_eq!(datagram_round_window(80 * MTU, 10 * MTU, MTU, 100, 0, false, false), None);
+        // Slow start (cwnd <= ssthresh) already doubles per round.
+        assert_eq!(datagram_round_window(8 * MTU, 64 * MTU, MTU, 100, 0, false, true), None);
+    }
+}
