@@ -21,6 +21,7 @@
 //! "no proxies" and "timed out" replies are distinct errors so the caller's
 //! retry loop can back off ([`RendezvousError::is_retryable`], [`backoff`]).
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -165,13 +166,19 @@ enum Method {
 }
 
 /// A configured way to the broker; [`BrokerChannel::exchange`] makes one
-/// rendezvous. Cheap to share: exchanges do not touch shared state.
+/// rendezvous. Cheap to share: clones share one piece of state, whether the
+/// broker refused the three-kind NAT spelling.
 #[derive(Debug, Clone)]
 pub struct BrokerChannel {
     method: Method,
     fronts: Vec<String>,
     fingerprint: BridgeFingerprint,
     tls_config: Option<Arc<rustls::ClientConfig>>,
+    /// Set once the broker answered HTTP 400 to a three-kind NAT value
+    /// (`open`/`moderate`/`strict`): a broker of 2.14 or earlier, which
+    /// knows only `unknown`/`restricted`/`unrestricted`. Later exchanges
+    /// send the two-kind spelling ([`NatType::legacy`]).
+    legacy_nat: Arc<AtomicBool>,
 }
 
 impl BrokerChannel {
@@ -215,6 +222,7 @@ impl BrokerChannel {
             fronts: config.fronts,
             fingerprint: config.fingerprint,
             tls_config: None,
+            legacy_nat: Arc::new(AtomicBool::new(false)),
         })
     }
 
@@ -232,7 +240,41 @@ impl BrokerChannel {
 
     /// Sends `offer` (with our NAT type and bridge fingerprint) to the
     /// broker and returns the proxy's answer.
+    ///
+    /// A broker that answers HTTP 400 to a three-kind NAT value is asked
+    /// again at once with the two-kind spelling, and so is every later
+    /// exchange through this channel (or its clones).
     pub async fn exchange(
+        &self,
+        offer: &SessionDescription,
+        nat: NatType,
+    ) -> Result<SessionDescription, RendezvousError> {
+        let nat = if self.uses_legacy_nat() {
+            nat.legacy()
+        } else {
+            nat
+        };
+        match self.exchange_once(offer, nat).await {
+            Err(RendezvousError::Status(400)) if nat.is_three_kind() => {
+                tracing::info!(
+                    %nat,
+                    legacy = %nat.legacy(),
+                    "the broker refuses three-kind NAT types; asking with the older spelling"
+                );
+                self.legacy_nat.store(true, Ordering::Relaxed);
+                self.exchange_once(offer, nat.legacy()).await
+            }
+            other => other,
+        }
+    }
+
+    /// Whether exchanges send the two-kind NAT spelling (the broker refused
+    /// a three-kind one).
+    pub fn uses_legacy_nat(&self) -> bool {
+        self.legacy_nat.load(Ordering::Relaxed)
+    }
+
+    async fn exchange_once(
         &self,
         offer: &SessionDescription,
         nat: NatType,

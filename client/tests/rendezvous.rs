@@ -728,3 +728,69 @@ async fn connection_refused_is_an_error() {
         other => panic!("{other:?}"),
     }
 }
+
+/// A broker of 2.14 or earlier answers HTTP 400 to `open`, `moderate` or
+/// `strict`: the client asks again at once with the two-kind spelling and
+/// keeps that spelling for later exchanges; a broker that takes the new
+/// spelling is asked only once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_broker_that_refuses_three_kind_nat_values_gets_the_older_spelling() {
+    init_logs();
+    let answer_json = Bytes::from(ClientPollResponse::from_answer(&answer()).encode());
+    let old_broker = FakeServer::start(
+        None,
+        Arc::new(move |request: Recorded| {
+            let answer_json = answer_json.clone();
+            Box::pin(async move {
+                let poll = ClientPollRequest::decode(&request.body).expect("client poll");
+                if poll.nat.is_three_kind() {
+                    Canned {
+                        status: 400,
+                        headers: Vec::new(),
+                        body: Bytes::new(),
+                    }
+                } else {
+                    Canned::ok(answer_json)
+                }
+            })
+        }),
+    )
+    .await;
+    let channel = BrokerChannel::new(config(format!("http://{}/", old_broker.front()))).unwrap();
+    let got = guard("exchange", channel.exchange(&offer(), NatType::Open))
+        .await
+        .expect("answer after the fallback");
+    assert_eq!(got, answer());
+    assert!(channel.uses_legacy_nat());
+    let sent: Vec<NatType> = old_broker
+        .requests()
+        .iter()
+        .map(|r| ClientPollRequest::decode(&r.body).expect("poll").nat)
+        .collect();
+    assert_eq!(sent, vec![NatType::Open, NatType::Unrestricted]);
+
+    // Later exchanges (through a clone too) go straight to the old spelling.
+    let clone = channel.clone();
+    guard("exchange", clone.exchange(&offer(), NatType::Strict))
+        .await
+        .expect("answer");
+    let last = old_broker.requests().last().cloned().expect("request");
+    assert_eq!(
+        ClientPollRequest::decode(&last.body).expect("poll").nat,
+        NatType::Restricted
+    );
+    assert_eq!(old_broker.requests().len(), 3);
+
+    // Our broker takes the new spelling: no fallback.
+    let broker = start_broker().await;
+    let proxy = fake_proxy(broker.local_addr(), answer());
+    wait_for_proxy_poll(&broker).await;
+    let channel = BrokerChannel::new(config(format!("http://{}/", broker.local_addr()))).unwrap();
+    guard("exchange", channel.exchange(&offer(), NatType::Moderate))
+        .await
+        .expect("answer");
+    assert!(!channel.uses_legacy_nat());
+    let matched = guard("proxy", proxy).await.unwrap();
+    assert_eq!(matched.client_nat, NatType::Moderate);
+    broker.shutdown().await;
+}
