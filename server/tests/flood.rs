@@ -1,6 +1,6 @@
 //! A client that floods cannot grow the server's memory without bound: its
-//! KCP session holds at most RECV_AHEAD_BYTES + RECV_UNREAD_BYTES + one
-//! segment on the receive side, measured through the server's accessor,
+//! KCP session holds at most RECV_AHEAD_BYTES + RECV_UNREAD_BYTES + two
+//! segments on the receive side, measured through the server's accessor,
 //! and the server keeps serving other clients.
 
 mod common;
@@ -18,8 +18,12 @@ use snowflake_server::Server;
 use snowflake_testkit::tunnel_client::{websocket, MultiPathConn};
 use tokio::io::AsyncWriteExt;
 
-/// The most one session may hold on its receive side.
-const CAP: usize = RECV_AHEAD_BYTES + RECV_UNREAD_BYTES + MSS;
+/// The most one session may hold on its receive side: the out-of-order
+/// bound, the unread bound plus the one segment that may cross it, and
+/// one segment taken out of KCP for a short read and not yet handed out
+/// (the core's staged segment: no longer counted by the receive limiter,
+/// still in memory). A run once saw more than the first three alone.
+const CAP: usize = RECV_AHEAD_BYTES + RECV_UNREAD_BYTES + 2 * MSS;
 
 fn push(conv: u32, sn: u32, payload: &[u8]) -> Bytes {
     let mut p = SegmentHeader {

@@ -421,8 +421,9 @@ impl KcpCore {
     /// waiting for an earlier one, segments not yet read, and the part of a
     /// segment staged for a short read. Bounded by
     /// [`RECV_AHEAD_BYTES`](super::RECV_AHEAD_BYTES) +
-    /// [`RECV_UNREAD_BYTES`](super::RECV_UNREAD_BYTES) + [`MSS`] whatever
-    /// the peer sends.
+    /// [`RECV_UNREAD_BYTES`](super::RECV_UNREAD_BYTES) + 2 × [`MSS`]
+    /// whatever the peer sends (one segment may cross the unread bound, and
+    /// the staged one is no longer counted as unread).
     pub fn receive_buffered_bytes(&self) -> usize {
         self.receive
             .buffered_bytes()
