@@ -1,10 +1,12 @@
 //! The command line: upstream's flag names (`-url`, `-front`, `-ice`,
 //! `-max`, `-ampcache`, `-keep-local-addresses`, `-log`,
 //! `-log-to-state-dir`, `-unsafe-logging`, `-covertdtls-config`,
-//! `-covertdtls-fingerprint`, and our `-datagrams`), read as Go reads them
+//! `-covertdtls-fingerprint`, the deprecated `-keepLocalAddresses` and
+//! `-logToStateDir`, and our `-datagrams`), read as Go reads them
 //! ([`snowflake_common::cli`]), turned into the base [`ClientConfig`]
 //! that bridge-line arguments override per connection.
 
+use std::ffi::OsString;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
@@ -79,12 +81,44 @@ pub struct Args {
     /// channel.
     #[arg(long, default_value_t = crate::config::DEFAULT_DATAGRAMS)]
     pub datagrams: bool,
-    /// Print the version and exit.
+    /// Print the version to stderr and exit.
     #[arg(long)]
     pub version: bool,
+    /// Deprecated: use -log-to-state-dir instead.
+    #[arg(long = "logToStateDir", id = "logToStateDir")]
+    pub old_log_to_state_dir: bool,
+    /// Deprecated: use -keep-local-addresses instead.
+    #[arg(long = "keepLocalAddresses", id = "keepLocalAddresses")]
+    pub old_keep_local_addresses: bool,
+}
+
+/// The line `-version` prints (to stderr, as upstream does).
+pub fn version_line() -> String {
+    format!("snowflake-client {}\n", env!("CARGO_PKG_VERSION"))
 }
 
 impl Args {
+    /// `-log-to-state-dir` or its old spelling `-logToStateDir`.
+    pub fn logs_to_state_dir(&self) -> bool {
+        self.log_to_state_dir || self.old_log_to_state_dir
+    }
+
+    /// The log file: `-log`, inside tor's state directory `state_dir`
+    /// (`TOR_PT_STATE_LOCATION`) when `-log-to-state-dir` or the old
+    /// `-logToStateDir` is set. Without `-log` there is no log file.
+    pub fn log_path(&self, state_dir: Option<OsString>) -> Result<Option<PathBuf>, String> {
+        let Some(file) = &self.log else {
+            return Ok(None);
+        };
+        if !self.logs_to_state_dir() {
+            return Ok(Some(file.clone()));
+        }
+        let dir = state_dir
+            .filter(|dir| !dir.is_empty())
+            .ok_or("-log-to-state-dir needs TOR_PT_STATE_LOCATION")?;
+        Ok(Some(PathBuf::from(dir).join(file)))
+    }
+
     /// The base configuration the flags give.
     pub fn client_config(&self) -> Result<ClientConfig, String> {
         if !(1..=MAX_PROXIES_LIMIT).contains(&self.max) {
@@ -118,7 +152,7 @@ impl Args {
             max_proxies: self.max,
             striping: self.striping,
             fingerprint,
-            keep_local_addresses: self.keep_local_addresses,
+            keep_local_addresses: self.keep_local_addresses || self.old_keep_local_addresses,
             loopback_only: self.loopback_only,
             unsafe_logging: self.unsafe_logging,
             covert_dtls,

@@ -3,7 +3,6 @@
 //! upstream's, read as Go reads them (see [`snowflake_client::cli`]);
 //! bridge-line arguments override them per connection.
 
-use std::path::PathBuf;
 use std::process::ExitCode;
 
 use snowflake_client::cli::Args;
@@ -13,14 +12,11 @@ use snowflake_common::pt::lifecycle::ShutdownSignal;
 use snowflake_common::safelog::{init_logging as init_logging_to, LogFallback};
 
 fn init_logging(args: &Args) -> Result<(), String> {
-    let mut path = args.log.clone();
-    if args.log_to_state_dir {
-        if let Some(file) = &path {
-            let dir = std::env::var_os("TOR_PT_STATE_LOCATION")
-                .ok_or("-log-to-state-dir needs TOR_PT_STATE_LOCATION")?;
-            std::fs::create_dir_all(&dir).map_err(|e| format!("state directory: {e}"))?;
-            path = Some(PathBuf::from(dir).join(file));
-        }
+    let state_dir = std::env::var_os("TOR_PT_STATE_LOCATION");
+    let path = args.log_path(state_dir.clone())?;
+    // As goptlib's MakeStateDir: the state directory is created if need be.
+    if let (Some(_), Some(dir)) = (&path, state_dir.filter(|_| args.logs_to_state_dir())) {
+        std::fs::create_dir_all(&dir).map_err(|e| format!("state directory: {e}"))?;
     }
     // stdout belongs to tor in managed mode: no log unless asked.
     let fallback = if args.socks.is_some() {
@@ -37,7 +33,7 @@ fn main() -> ExitCode {
         Err(error) => error.exit(),
     };
     if args.version {
-        println!("snowflake-client {}", env!("CARGO_PKG_VERSION"));
+        eprint!("{}", snowflake_client::cli::version_line());
         return ExitCode::SUCCESS;
     }
     let config = match args.client_config() {
@@ -51,6 +47,7 @@ fn main() -> ExitCode {
         eprintln!("snowflake-client: {e}");
         return ExitCode::from(2);
     }
+    tracing::info!("snowflake-client {}", env!("CARGO_PKG_VERSION"));
     // Like a Go program: use every file descriptor the hard limit allows.
     snowflake_common::fd_limit::raise_nofile_limit_and_log();
     let runtime = match tokio::runtime::Builder::new_multi_thread()

@@ -13,6 +13,15 @@ use crate::{Client, ClientConfig, ClientHandle, Reporter};
 /// The transport name this client serves.
 pub const TRANSPORT: &str = "snowflake";
 
+/// The `STATUS TYPE=version IMPLEMENTATION="snowflake-client"
+/// VERSION="<version>"` line sent to tor before the methods.
+pub fn version_status() -> PtLine {
+    PtLine::StatusVersion {
+        implementation: "snowflake-client".to_string(),
+        version: env!("CARGO_PKG_VERSION").to_string(),
+    }
+}
+
 /// What the PT handshake with tor decided.
 #[derive(Debug)]
 pub enum Setup {
@@ -43,7 +52,8 @@ pub enum ManagedError {
 }
 
 /// Runs the PT handshake on `out` with the environment `vars`: `VERSION`,
-/// `PROXY-ERROR` when a proxy is asked for, `CMETHOD` for snowflake
+/// `PROXY-ERROR` when a proxy is asked for, `STATUS TYPE=version` (as
+/// upstream 2.10+ reports its version), `CMETHOD` for snowflake
 /// (`CMETHOD-ERROR` for anything else), `CMETHODS DONE`.
 pub async fn setup<W>(
     vars: &std::collections::HashMap<String, String>,
@@ -67,6 +77,7 @@ where
         out.emit(&PtLine::ProxyError("proxy is not supported".to_string()))?;
         return Err(ManagedError::ProxyUnsupported);
     }
+    out.emit(&version_status())?;
     let mut handle = None;
     for name in &env.transports {
         if name != TRANSPORT || handle.is_some() {

@@ -27,7 +27,63 @@ fn every_boolean_flag_takes_go_s_spellings() {
             "log-to-state-dir",
             "unsafe-logging",
             "version",
+            "datagrams",
+            "logToStateDir",
+            "keepLocalAddresses",
         ],
+    );
+}
+
+/// Upstream's deprecated camel-case spellings still work, each as its
+/// new flag does.
+#[test]
+fn deprecated_camel_case_flags() {
+    let keep = |args: &[&str]| {
+        let mut all = vec!["-url", "https://broker.example/"];
+        all.extend_from_slice(args);
+        parse(&all).client_config().unwrap().keep_local_addresses
+    };
+    assert!(!keep(&[]));
+    assert!(keep(&["-keepLocalAddresses"]));
+    assert!(keep(&["--keepLocalAddresses=true"]));
+    assert!(!keep(&["-keepLocalAddresses=false"]));
+    assert!(keep(&[
+        "-keepLocalAddresses=false",
+        "-keep-local-addresses"
+    ]));
+    assert_eq!(
+        parse(&["-keepLocalAddresses"])
+            .client_config()
+            .unwrap()
+            .rtc_config(),
+        parse(&["-keep-local-addresses"])
+            .client_config()
+            .unwrap()
+            .rtc_config()
+    );
+
+    let state = Some(std::ffi::OsString::from("/var/lib/tor/pt_state"));
+    let log_path = |args: &[&str], state: Option<std::ffi::OsString>| parse(args).log_path(state);
+    let in_state = Some(std::path::PathBuf::from("/var/lib/tor/pt_state/client.log"));
+    for flag in [
+        "-logToStateDir",
+        "-log-to-state-dir",
+        "--logToStateDir=true",
+    ] {
+        assert_eq!(
+            log_path(&["-log", "client.log", flag], state.clone()),
+            Ok(in_state.clone()),
+            "{flag}"
+        );
+        // Without -log there is no file, state directory or not.
+        assert_eq!(log_path(&[flag], None), Ok(None), "{flag}");
+        // Asked for, but tor gave no state directory.
+        let error = log_path(&["-log", "client.log", flag], None).unwrap_err();
+        assert!(error.contains("TOR_PT_STATE_LOCATION"), "{error}");
+    }
+    assert_eq!(
+        log_path(&["-log", "client.log", "-logToStateDir=false"], state),
+        Ok(Some(std::path::PathBuf::from("client.log")))
     );
 }
 

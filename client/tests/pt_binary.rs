@@ -107,6 +107,14 @@ fn managed_mode_announces_the_socks_listener_and_exits_when_stdin_closes() {
     );
     let lines = until_done(&mut out);
     assert_eq!(lines[0], "VERSION 1");
+    // Upstream 2.10+ reports its version to tor before the methods.
+    assert_eq!(
+        lines[1],
+        format!(
+            "STATUS TYPE=version IMPLEMENTATION=\"snowflake-client\" VERSION=\"{}\"",
+            env!("CARGO_PKG_VERSION")
+        )
+    );
     assert!(
         lines.contains(&"CMETHOD-ERROR obfs4 no such method".to_string()),
         "{lines:?}"
@@ -198,6 +206,14 @@ fn standalone_socks_mode_listens_where_told() {
         .expect("start");
     let mut guard = Guard(child);
     let mut stderr = BufReader::new(guard.0.stderr.take().unwrap());
+    // The log (stderr in this mode) starts with the version line, as
+    // upstream's does; then the listener is announced.
+    let mut first = String::new();
+    stderr.read_line(&mut first).unwrap();
+    assert!(
+        first.contains(&format!("snowflake-client {}", env!("CARGO_PKG_VERSION"))),
+        "{first}"
+    );
     let mut line = String::new();
     stderr.read_line(&mut line).unwrap();
     assert!(line.contains(&listen), "{line}");
@@ -228,5 +244,70 @@ fn bad_flags_are_refused_with_a_message() {
             String::from_utf8_lossy(&output.stderr).contains(flag),
             "{flag}"
         );
+    }
+}
+
+/// `-version` (in any boolean spelling) prints `snowflake-client <version>`
+/// and a newline to stderr, nothing to stdout (tor's channel), and exits
+/// with 0, as upstream does; `-version=false` runs normally.
+#[test]
+fn version_flag_prints_to_stderr_like_upstream() {
+    for flag in ["-version", "--version", "-version=true"] {
+        let output = Command::new(BIN)
+            .arg(flag)
+            .env_clear()
+            .output()
+            .expect("run");
+        assert_eq!(output.status.code(), Some(0), "{flag}");
+        assert!(output.stdout.is_empty(), "{flag}");
+        assert_eq!(
+            String::from_utf8_lossy(&output.stderr),
+            format!("snowflake-client {}\n", env!("CARGO_PKG_VERSION")),
+            "{flag}"
+        );
+    }
+    // -version=false: a normal run, which here fails for its bad -max.
+    let output = Command::new(BIN)
+        .args(["-version=false", "-max", "0"])
+        .env_clear()
+        .output()
+        .expect("run");
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("-max"));
+}
+
+/// The deprecated `-logToStateDir` puts the `-log` file in tor's state
+/// directory, creating it, as `-log-to-state-dir` does.
+#[test]
+fn deprecated_log_to_state_dir_logs_into_the_state_directory() {
+    for flag in ["-logToStateDir", "-log-to-state-dir"] {
+        let state = state_dir().join("not-yet-there");
+        let state_text = state.to_str().expect("utf-8 temp dir").to_owned();
+        let (mut guard, mut out) = managed(
+            &[
+                ("TOR_PT_CLIENT_TRANSPORTS", "snowflake"),
+                ("TOR_PT_EXIT_ON_STDIN_CLOSE", "1"),
+                ("TOR_PT_STATE_LOCATION", &state_text),
+            ],
+            &[
+                "-url",
+                "http://127.0.0.1:9/",
+                "-loopback-only",
+                "-log",
+                "client.log",
+                flag,
+            ],
+        );
+        let lines = until_done(&mut out);
+        cmethod_addr(&lines);
+        drop(guard.0.stdin.take());
+        assert!(wait_exit(&mut guard.0).success(), "{flag}");
+        let log = std::fs::read_to_string(state.join("client.log"))
+            .unwrap_or_else(|e| panic!("{flag}: no log in the state directory: {e}"));
+        assert!(
+            log.contains(&format!("snowflake-client {}", env!("CARGO_PKG_VERSION"))),
+            "{flag}: {log}"
+        );
+        let _ = std::fs::remove_dir_all(state.parent().expect("parent"));
     }
 }

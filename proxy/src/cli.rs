@@ -1,6 +1,7 @@
 //! The command line: upstream's flag names, read as Go reads them
 //! ([`snowflake_common::cli`]), turned into a [`ProxyConfig`].
 
+use std::net::IpAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -63,9 +64,20 @@ pub struct Args {
     /// Keep IP addresses in the logs.
     #[arg(long)]
     pub unsafe_logging: bool,
-    /// Log file (default: stderr).
+    /// Log file (default: stderr). The operator's lines (start, NAT
+    /// type, summaries) also go to stderr, as upstream writes them.
     #[arg(long)]
     pub log: Option<PathBuf>,
+    /// Use local time for logging (default: UTC).
+    #[arg(long)]
+    pub log_local_time: bool,
+    /// Do not log the periodic summary lines.
+    #[arg(long)]
+    pub disable_stats_logger: bool,
+    /// The address to advertise as the host candidate to clients (a 1:1
+    /// NAT address, e.g. a bridge's second address).
+    #[arg(long)]
+    pub outbound_address: Option<String>,
     /// More detailed logs.
     #[arg(long)]
     pub verbose: bool,
@@ -104,6 +116,11 @@ pub struct Args {
     pub version: bool,
 }
 
+/// The line `-version` prints (to stderr, as upstream does).
+pub fn version_line() -> String {
+    format!("snowflake-proxy {}\n", env!("CARGO_PKG_VERSION"))
+}
+
 /// A flag value that makes no sense.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum CliError {
@@ -119,6 +136,19 @@ pub enum CliError {
     /// The metrics address does not resolve.
     #[error("bad metrics address {0:?}")]
     MetricsAddress(String),
+    /// `-outbound-address` is not an IP address.
+    #[error("bad -outbound-address {0:?}: want an IP address")]
+    OutboundAddress(String),
+    /// `-outbound-address` with `-keep-local-addresses` (upstream refuses
+    /// the pair too).
+    #[error("cannot keep local address candidates when -outbound-address is specified")]
+    OutboundWithLocalAddresses,
+    /// `-outbound-address` needs the WebRTC layer to replace host
+    /// candidates, which it cannot do yet; refused rather than ignored, so
+    /// that the proxy never advertises an address the operator wanted
+    /// hidden.
+    #[error("-outbound-address {0} is not supported yet: the WebRTC layer cannot replace host candidates")]
+    OutboundAddressUnsupported(IpAddr),
     /// No STUN server (and not loopback-only).
     #[error("-stun lists no STUN server")]
     NoStun,
@@ -153,6 +183,8 @@ pub struct Settings {
     pub log_file: Option<PathBuf>,
     /// Debug-level logs.
     pub verbose: bool,
+    /// Timestamps in local time instead of UTC (`-log-local-time`).
+    pub log_local_time: bool,
     /// Print the version and exit.
     pub version: bool,
 }
@@ -178,6 +210,22 @@ impl Args {
             .filter(|s| !s.is_empty())
             .map(str::to_string)
             .collect();
+        let outbound_address = self
+            .outbound_address
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(|text| {
+                text.parse::<IpAddr>()
+                    .map_err(|_| CliError::OutboundAddress(text.to_string()))
+            })
+            .transpose()?;
+        if let Some(address) = outbound_address {
+            if self.keep_local_addresses {
+                return Err(CliError::OutboundWithLocalAddresses);
+            }
+            return Err(CliError::OutboundAddressUnsupported(address));
+        }
         if stun_urls.is_empty() && !self.loopback_only {
             return Err(CliError::NoStun);
         }
@@ -221,7 +269,12 @@ impl Args {
             allow_proxying_to_private_addresses: self.allow_proxying_to_private_addresses,
             nat_probe_url: Some(self.nat_probe_server).filter(|s| !s.is_empty()),
             nat_retest_interval: self.nat_retest_interval,
-            summary_interval: self.summary_interval,
+            // Upstream's -disable-stats-logger drops just these lines.
+            summary_interval: if self.disable_stats_logger {
+                Duration::ZERO
+            } else {
+                self.summary_interval
+            },
             unsafe_logging: self.unsafe_logging,
             metrics_addr,
             poll_interval: self.poll_interval,
@@ -234,6 +287,7 @@ impl Args {
             config,
             log_file: self.log,
             verbose: self.verbose,
+            log_local_time: self.log_local_time,
             version: self.version,
         })
     }

@@ -34,6 +34,7 @@ pub mod broker;
 pub mod cli;
 pub mod config;
 pub mod datagram_relay;
+pub mod logging;
 pub mod metrics_http;
 pub mod nat_probe;
 mod proxy;

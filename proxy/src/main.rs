@@ -1,59 +1,28 @@
 //! `snowflake-proxy`: parses upstream's flags (single- or double-dash),
 //! sets up logging (scrubbed unless `-unsafe-logging`), runs the proxy and
 //! on SIGINT/SIGTERM stops polling and lets active clients drain.
+//!
+//! Logging: see `logging.rs` (as upstream: everything to `-log` or stderr;
+//! with `-log`, the operator lines also to stderr; UTC unless
+//! `-log-local-time`).
 
 use std::process::ExitCode;
 
 use snowflake_common::cli::GoFlags;
-use snowflake_proxy::cli::{Args, Settings};
+use snowflake_proxy::cli::{version_line, Args};
+use snowflake_proxy::logging::{init_logging, local_time_known};
 use snowflake_proxy::Proxy;
-
-fn init_logging(settings: &Settings) -> Result<(), String> {
-    use snowflake_common::safelog;
-    // Third-party crates log at warn and above; the WebRTC crates' own
-    // warnings (several per client served) only with -verbose or RUST_LOG.
-    let filter = if settings.verbose {
-        format!(
-            "warn,snowflake_proxy=debug,snowflake_rtc=debug,{}",
-            safelog::webrtc_directives("warn")
-        )
-    } else {
-        "warn,snowflake_proxy=info,snowflake_rtc=info".to_owned()
-    };
-    safelog::init_logging(
-        settings.log_file.as_deref(),
-        safelog::LogFallback::Stderr,
-        &filter,
-        settings.config.unsafe_logging,
-    )?;
-    // The operator's own addresses are not scrubbed from the log (a
-    // broker or relay given by address, the metrics listener).
-    let config = &settings.config;
-    for text in [&config.broker_url, &config.default_relay_url]
-        .into_iter()
-        .chain(&config.nat_probe_url)
-        .chain(&config.stun_urls)
-    {
-        safelog::keep_operator_addresses_in(text);
-        // Errors name the host without the URL's port.
-        if let Some(host) = url::Url::parse(text)
-            .ok()
-            .and_then(|u| u.host_str().map(str::to_owned))
-        {
-            safelog::keep_operator_addresses_in(&host);
-        }
-    }
-    if let Some(addr) = config.metrics_addr {
-        safelog::keep_operator_addresses_in(&addr.to_string());
-    }
-    Ok(())
-}
 
 fn main() -> ExitCode {
     let args = match Args::parse_go_style(std::env::args_os()) {
         Ok(args) => args,
         Err(error) => error.exit(),
     };
+    // As upstream: -version wins over every other flag.
+    if args.version {
+        eprint!("{}", version_line());
+        return ExitCode::SUCCESS;
+    }
     let settings = match args.into_settings() {
         Ok(settings) => settings,
         Err(error) => {
@@ -61,13 +30,19 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    if settings.version {
-        eprintln!("snowflake-proxy {}", env!("CARGO_PKG_VERSION"));
-        return ExitCode::SUCCESS;
-    }
     if let Err(error) = init_logging(&settings) {
         eprintln!("snowflake-proxy: {error}");
         return ExitCode::FAILURE;
+    }
+    if settings.log_local_time {
+        if local_time_known() {
+            tracing::info!(
+                "logging in local time: the timestamps tell your time zone; \
+                 edit them before sharing this log"
+            );
+        } else {
+            tracing::warn!("local time is not known on this system: logging in UTC");
+        }
     }
     // Like a Go program: use every file descriptor the hard limit allows.
     snowflake_common::fd_limit::raise_nofile_limit_and_log();

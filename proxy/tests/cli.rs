@@ -159,8 +159,76 @@ fn go_style_boolean_values() {
 fn every_boolean_flag_takes_go_s_spellings() {
     snowflake_testkit::cli::assert_go_boolean_flags::<Args>(
         "snowflake-proxy",
-        &["unsafe-logging", "version"],
+        &[
+            "unsafe-logging",
+            "version",
+            "log-local-time",
+            "disable-stats-logger",
+            "keep-local-addresses",
+            "verbose",
+            "metrics",
+            "datagrams",
+        ],
     );
+}
+
+#[test]
+fn log_local_time_and_disable_stats_logger() {
+    let s = settings(&[]).unwrap();
+    assert!(!s.log_local_time);
+    assert_eq!(s.config.summary_interval, Duration::from_secs(3600));
+    for (args, local) in [
+        (&["-log-local-time"][..], true),
+        (&["--log-local-time=true"][..], true),
+        (&["-log-local-time=false"][..], false),
+    ] {
+        assert_eq!(settings(args).unwrap().log_local_time, local, "{args:?}");
+    }
+    // Upstream's -disable-stats-logger drops the periodic summary lines,
+    // whatever -summary-interval says.
+    for args in [
+        &["-disable-stats-logger"][..],
+        &["-summary-interval", "1m", "--disable-stats-logger=true"][..],
+    ] {
+        assert_eq!(
+            settings(args).unwrap().config.summary_interval,
+            Duration::ZERO,
+            "{args:?}"
+        );
+    }
+    assert_eq!(
+        settings(&["-summary-interval", "1m", "-disable-stats-logger=false"])
+            .unwrap()
+            .config
+            .summary_interval,
+        Duration::from_secs(60)
+    );
+}
+
+/// `-outbound-address` is read and checked as upstream does (an address;
+/// not with `-keep-local-addresses`), then refused with a clear message
+/// rather than ignored: the WebRTC layer cannot yet put it in place of
+/// the host candidates.
+#[test]
+fn outbound_address() {
+    assert!(settings(&["-outbound-address", ""]).is_ok());
+    assert!(settings(&["-outbound-address="]).is_ok());
+    assert_eq!(
+        settings(&["-outbound-address", "bridge.example"]).unwrap_err(),
+        CliError::OutboundAddress("bridge.example".into())
+    );
+    assert_eq!(
+        settings(&["-outbound-address", "192.0.2.7", "-keep-local-addresses"]).unwrap_err(),
+        CliError::OutboundWithLocalAddresses
+    );
+    for address in ["192.0.2.7", "2001:db8::7"] {
+        let error = settings(&["--outbound-address", address]).unwrap_err();
+        assert_eq!(
+            error,
+            CliError::OutboundAddressUnsupported(address.parse().unwrap())
+        );
+        assert!(error.to_string().contains("-outbound-address"), "{error}");
+    }
 }
 
 #[test]
@@ -261,12 +329,24 @@ fn bad_values_are_refused() {
 
 const BINARY: &str = env!("CARGO_BIN_EXE_snowflake-proxy");
 
+/// `-version` prints `snowflake-proxy <version>` and a newline to stderr
+/// and exits with 0, whatever else is on the line, as upstream does.
 #[test]
 fn version_flag() {
-    let output = Command::new(BINARY).arg("-version").output().unwrap();
-    assert!(output.status.success());
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(stderr.starts_with("snowflake-proxy "), "{stderr}");
+    for args in [
+        &["-version"][..],
+        &["--version=true"][..],
+        &["-version", "-poll-interval", "1ms"][..],
+    ] {
+        let output = Command::new(BINARY).args(args).output().unwrap();
+        assert!(output.status.success(), "{args:?}");
+        assert!(output.stdout.is_empty(), "{args:?}");
+        assert_eq!(
+            String::from_utf8_lossy(&output.stderr),
+            format!("snowflake-proxy {}\n", env!("CARGO_PKG_VERSION")),
+            "{args:?}"
+        );
+    }
 }
 
 #[test]
@@ -288,6 +368,16 @@ fn bad_flag_value_exits_with_an_error() {
 /// Runs the binary against a broker address where nothing listens, waits
 /// for it to start, sends SIGTERM, and returns its exit status and stderr.
 fn run_and_terminate(extra: &[&str]) -> (std::process::ExitStatus, String) {
+    run_until(extra, &[], "Proxy starting")
+}
+
+/// As [`run_and_terminate`], with `env` added to the environment and
+/// SIGTERM sent once a stderr line contains `ready`.
+fn run_until(
+    extra: &[&str],
+    env: &[(&str, &str)],
+    ready: &str,
+) -> (std::process::ExitStatus, String) {
     // A port that was free a moment ago: polls fail, which is fine here.
     let port = TcpListener::bind("127.0.0.1:0")
         .unwrap()
@@ -306,6 +396,7 @@ fn run_and_terminate(extra: &[&str]) -> (std::process::ExitStatus, String) {
             "0s",
         ])
         .args(extra)
+        .envs(env.iter().copied())
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
@@ -313,12 +404,14 @@ fn run_and_terminate(extra: &[&str]) -> (std::process::ExitStatus, String) {
         .unwrap();
     let stderr = child.stderr.take().unwrap();
     let (started_tx, started_rx) = std::sync::mpsc::channel();
+    let ready = ready.to_owned();
     let reader = std::thread::spawn(move || {
         let mut text = String::new();
         for line in std::io::BufReader::new(stderr).lines() {
             let Ok(line) = line else { break };
-            // Logged after the signal handlers are installed.
-            if line.contains("Proxy starting") {
+            // "Proxy starting" is logged after the signal handlers are
+            // installed.
+            if line.contains(&ready) {
                 let _ = started_tx.send(());
             }
             text.push_str(&line);
@@ -374,4 +467,65 @@ fn sigterm_stops_the_binary_and_prints_totals() {
     let (status, stderr) = run_and_terminate(&["-unsafe-logging"]);
     assert!(status.success(), "{status}\n{stderr}");
     assert!(stderr.contains("127.0.0.1"), "{stderr}");
+}
+
+/// The timestamp that starts a log line.
+fn timestamp(line: &str) -> &str {
+    line.split_whitespace().next().unwrap_or_default()
+}
+
+/// With `-log`, everything goes to the file and the operator's lines
+/// (start, summaries, totals) to stderr as well, as upstream writes them.
+#[test]
+fn log_file_gets_everything_and_stderr_the_operator_lines() {
+    let dir = std::env::temp_dir().join(format!(
+        "snowflake-proxy-log-{}-{:x}",
+        std::process::id(),
+        rand::random::<u32>()
+    ));
+    std::fs::create_dir_all(&dir).unwrap();
+    let log = dir.join("proxy.log");
+    let log_text = log.to_str().unwrap().to_owned();
+    // A summary every second; SIGTERM once one has reached stderr.
+    let (status, stderr) = run_until(
+        &["-log", &log_text, "-summary-interval", "1s"],
+        &[],
+        "In the last ",
+    );
+    assert!(status.success(), "{status}\n{stderr}");
+    let file = std::fs::read_to_string(&log).unwrap();
+    let _ = std::fs::remove_dir_all(&dir);
+    for line in ["Proxy starting", "In the last ", "Stopped after "] {
+        assert!(stderr.contains(line), "{line:?} not on stderr:\n{stderr}");
+        assert!(file.contains(line), "{line:?} not in the file:\n{file}");
+    }
+    // The rest only in the file.
+    for line in ["shutting down", "proxy stopped"] {
+        assert!(file.contains(line), "{line:?} not in the file:\n{file}");
+        assert!(!stderr.contains(line), "{line:?} on stderr:\n{stderr}");
+    }
+}
+
+/// Timestamps are UTC (`…Z`) unless `-log-local-time`, which writes
+/// local time with its offset and says so at start.
+#[test]
+fn log_local_time_writes_local_timestamps() {
+    // POSIX TZ: five hours east of UTC, no daylight saving.
+    let tz = [("TZ", "XYZ-5")];
+    let (status, stderr) = run_until(&[], &tz, "Proxy starting");
+    assert!(status.success(), "{status}\n{stderr}");
+    for line in stderr.lines() {
+        let stamp = timestamp(line);
+        assert!(stamp.ends_with('Z') && stamp.len() == 27, "{line}");
+    }
+    assert!(!stderr.contains("local time"), "{stderr}");
+
+    let (status, stderr) = run_until(&["-log-local-time"], &tz, "Proxy starting");
+    assert!(status.success(), "{status}\n{stderr}");
+    assert!(stderr.contains("logging in local time"), "{stderr}");
+    for line in stderr.lines() {
+        let stamp = timestamp(line);
+        assert!(stamp.ends_with("+05:00") && stamp.len() == 32, "{line}");
+        assert_eq!(&stamp[10..11], "T", "{line}");
+    }
 }
