@@ -6,6 +6,7 @@
 //! of the protocol reference (`docs/protocol.md`) it implements.
 
 pub mod amp;
+pub mod civil_time;
 pub mod cli;
 mod driver;
 pub mod encapsulation;

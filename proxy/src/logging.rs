@@ -118,27 +118,16 @@ struct Civil {
     offset: i64,
 }
 
-/// UTC from seconds since the epoch (days to date: Howard Hinnant's
-/// civil-from-days algorithm).
+/// UTC from seconds since the epoch.
 fn utc_civil(secs: i64) -> Civil {
-    let days = secs.div_euclid(86_400);
-    let rest = secs.rem_euclid(86_400);
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
+    let t = snowflake_common::civil_time::CivilTime::from_unix(secs);
     Civil {
-        year,
-        month: month as u32,
-        day: day as u32,
-        hour: (rest / 3600) as u32,
-        minute: (rest / 60 % 60) as u32,
-        second: (rest % 60) as u32,
+        year: t.year,
+        month: t.month,
+        day: t.day,
+        hour: t.hour,
+        minute: t.minute,
+        second: t.second,
         offset: 0,
     }
 }

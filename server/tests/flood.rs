@@ -11,8 +11,7 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use common::*;
-use snowflake_common::kcp::segment::{SegmentHeader, CMD_PUSH};
-use snowflake_common::kcp::{self, MSS, RECV_AHEAD_BYTES, RECV_UNREAD_BYTES, WINDOW};
+use snowflake_common::kcp::{self, MSS, RECV_AHEAD_BYTES, RECV_UNREAD_BYTES};
 use snowflake_common::turbotunnel::{encapsulated_packet_conn, ClientId, PacketConn};
 use snowflake_server::Server;
 use snowflake_testkit::tunnel_client::{websocket, MultiPathConn};
@@ -26,18 +25,9 @@ use tokio::io::AsyncWriteExt;
 const CAP: usize = RECV_AHEAD_BYTES + RECV_UNREAD_BYTES + 2 * MSS;
 
 fn push(conv: u32, sn: u32, payload: &[u8]) -> Bytes {
-    let mut p = SegmentHeader {
-        conv,
-        cmd: CMD_PUSH,
-        wnd: WINDOW,
-        sn,
-        len: payload.len() as u32,
-        ..Default::default()
-    }
-    .to_bytes()
-    .to_vec();
-    p.extend_from_slice(payload);
-    Bytes::from(p)
+    Bytes::from(snowflake_testkit::tunnel_client::kcp_push_packet(
+        conv, sn, payload,
+    ))
 }
 
 /// Samples the session's receive buffer until `reached` says the flood hit

@@ -17,8 +17,7 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use common::*;
-use snowflake_common::kcp::segment::{SegmentHeader, CMD_PUSH};
-use snowflake_common::kcp::{MSS, SESSION_COST, WINDOW};
+use snowflake_common::kcp::{MSS, SESSION_COST};
 use snowflake_common::turbotunnel::{
     encapsulated_packet_conn, preamble, ClientId, PacketConn, QueuePacketConn,
 };
@@ -219,18 +218,9 @@ async fn a_real_client_gets_in_while_an_attacker_keeps_the_client_table_full() {
 }
 
 fn push(conv: u32, sn: u32, payload: &[u8]) -> Bytes {
-    let mut p = SegmentHeader {
-        conv,
-        cmd: CMD_PUSH,
-        wnd: WINDOW,
-        sn,
-        len: payload.len() as u32,
-        ..Default::default()
-    }
-    .to_bytes()
-    .to_vec();
-    p.extend_from_slice(payload);
-    Bytes::from(p)
+    Bytes::from(snowflake_testkit::tunnel_client::kcp_push_packet(
+        conv, sn, payload,
+    ))
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

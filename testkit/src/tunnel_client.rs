@@ -311,11 +311,18 @@ pub async fn send_packets_once(
 /// A client's first KCP packet: a PUSH with `sn` 0 of conversation `conv`
 /// carrying `payload` (e.g. an smux SYN frame).
 pub fn first_kcp_packet(conv: u32, payload: &[u8]) -> Vec<u8> {
+    kcp_push_packet(conv, 0, payload)
+}
+
+/// A KCP packet holding one PUSH segment `sn` of conversation `conv` with
+/// `payload`, advertising Snowflake's window.
+pub fn kcp_push_packet(conv: u32, sn: u32, payload: &[u8]) -> Vec<u8> {
     use snowflake_common::kcp::segment::{SegmentHeader, CMD_PUSH};
     let mut packet = SegmentHeader {
         conv,
         cmd: CMD_PUSH,
         wnd: kcp::WINDOW,
+        sn,
         len: u32::try_from(payload.len()).unwrap_or(u32::MAX),
         ..Default::default()
     }
