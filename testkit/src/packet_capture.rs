@@ -10,10 +10,15 @@
 //! interfaces.
 //!
 //! tcpdump runs as
-//! `tcpdump -i IF -U --immediate-mode -n -s 0 -w OUT [-Z root] FILTER`
+//! `tcpdump -i IF -U --immediate-mode -B 65536 -n -s 0 -w OUT [-Z root] FILTER`
 //! (`-U` and `--immediate-mode` write every packet as it arrives, `-Z root`
 //! keeps root when running as root so tcpdump can write `OUT` wherever the
-//! test put it).
+//! test put it). In immediate mode libpcap's ring holds whole frames of
+//! the interface's MTU, 64 KiB on `lo`, so its default 2 MiB ring holds
+//! only about 30 packets: a burst while tcpdump waits for a busy CPU was
+//! dropped (a capture test once saw one DTLS handshake of two). `-B`
+//! makes it 64 MiB, about a thousand packets, and `stop` fails, saying
+//! so, when the kernel still dropped any.
 //! `start` returns once tcpdump reports "listening on"; `stop` waits until
 //! the file has stopped growing (tcpdump drops packets still queued for it
 //! when interrupted), sends it SIGINT, waits for it to exit and returns the
@@ -90,6 +95,8 @@ impl PacketCapture {
                 interface,
                 "-U",
                 "--immediate-mode",
+                "-B",
+                "65536",
                 "-n",
                 "-s",
                 "0",
@@ -227,6 +234,13 @@ impl PacketCapture {
     pub fn stop(mut self) -> io::Result<Vec<UdpDatagram>> {
         self.settle();
         let said = self.end(true);
+        let dropped = kernel_drops(&said);
+        if dropped > 0 {
+            return Err(io::Error::other(format!(
+                "the capture is incomplete: the kernel dropped {dropped} packets \
+                 before tcpdump read them (tcpdump: {said})"
+            )));
+        }
         pcap::read_udp_datagrams(&self.out).map_err(|e| {
             io::Error::new(
                 io::ErrorKind::InvalidData,
@@ -236,11 +250,39 @@ impl PacketCapture {
     }
 }
 
+/// The count in tcpdump's closing "N packets dropped by kernel" line
+/// (0 when there is none).
+fn kernel_drops(stderr: &str) -> u64 {
+    stderr
+        .lines()
+        .filter_map(|line| line.trim().strip_suffix("packets dropped by kernel"))
+        .filter_map(|count| count.trim().parse::<u64>().ok())
+        .sum()
+}
+
 impl Drop for PacketCapture {
     fn drop(&mut self) {
         if let Some(mut child) = self.child.take() {
             let _ = child.kill();
             let _ = child.wait();
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::kernel_drops;
+
+    #[test]
+    fn kernel_drops_reads_tcpdumps_closing_counts() {
+        let said = "exit status: 0; stderr: tcpdump: listening on lo, link-type EN10MB\n\
+                    812 packets captured\n812 packets received by filter\n\
+                    7 packets dropped by kernel\n";
+        assert_eq!(kernel_drops(said), 7);
+        assert_eq!(
+            kernel_drops("3 packets captured\n0 packets dropped by kernel\n"),
+            0
+        );
+        assert_eq!(kernel_drops("tcpdump: listening on lo"), 0);
     }
 }
