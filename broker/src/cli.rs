@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::Parser;
+use snowflake_common::acme::{parse_hostnames, AcmeConfig};
 use snowflake_common::cli::{parse_go_duration, parse_listen_addr};
 
 use crate::bridges::BridgeList;
@@ -32,15 +33,26 @@ pub struct Args {
     /// Serve plain HTTP (behind a TLS-terminating reverse proxy).
     #[arg(long)]
     pub disable_tls: bool,
-    /// Not supported: ACME (Let's Encrypt) certificates; use -cert/-key.
-    #[arg(long)]
-    pub acme_hostnames: Option<String>,
-    /// Not supported (see -acme-hostnames).
-    #[arg(long)]
-    pub acme_email: Option<String>,
-    /// Not supported (see -acme-hostnames).
-    #[arg(long)]
-    pub acme_cert_cache: Option<String>,
+    /// Comma-separated hostnames for TLS certificate (ACME, from Let's
+    /// Encrypt; used without -cert/-key and -disable-tls).
+    #[arg(long, default_value = "")]
+    pub acme_hostnames: String,
+    /// Optional contact email for Let's Encrypt notifications.
+    #[arg(long, default_value = "")]
+    pub acme_email: String,
+    /// Directory in which certificates should be cached.
+    #[arg(long, default_value = "acme-cert-cache")]
+    pub acme_cert_cache: String,
+    /// Testing: the ACME directory URL.
+    #[arg(long, hide = true, default_value = snowflake_common::acme::LETS_ENCRYPT)]
+    pub acme_directory: String,
+    /// Testing: PEM file of the roots to trust for the ACME server's
+    /// HTTPS (default: the usual web roots).
+    #[arg(long, hide = true)]
+    pub acme_ca_roots: Option<PathBuf>,
+    /// Testing: where the ACME HTTP-01 listener listens (empty: none).
+    #[arg(long, hide = true, default_value = ":80")]
+    pub acme_http_addr: String,
     /// Bridge list file: JSON lines of displayName, webSocketAddress, fingerprint.
     #[arg(long)]
     pub bridge_list_path: Option<PathBuf>,
@@ -102,17 +114,18 @@ pub struct Args {
 /// Flags that cannot be used together, or files that do not load.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum CliError {
-    /// One of the ACME flags.
-    #[error(
-        "ACME (-acme-hostnames, -acme-email, -acme-cert-cache) is not supported; \
-         use -cert and -key, or -disable-tls behind a reverse proxy"
-    )]
-    Acme,
+    /// A bad ACME setting (a hostname, the directory URL, the HTTP-01
+    /// address).
+    #[error("{0}")]
+    Acme(String),
+    /// ACME flags with `-cert`/`-key`.
+    #[error("can't use -acme-email and -acme-hostnames with -cert and -key")]
+    AcmeWithCert,
     /// `-cert` without `-key` or the reverse.
     #[error("-cert and -key must be given together")]
     CertWithoutKey,
     /// Neither TLS files nor `-disable-tls`.
-    #[error("the --cert and --key, or --disable-tls option is required")]
+    #[error("the --cert and --key, --acme-hostnames, or --disable-tls option is required")]
     NoTls,
     /// The bridge list does not load.
     #[error("{0}")]
@@ -135,17 +148,33 @@ pub struct Settings {
 impl Args {
     /// Checks the flags and loads the files they name.
     pub fn into_settings(self) -> Result<Settings, CliError> {
-        if self.acme_hostnames.is_some()
-            || self.acme_email.is_some()
-            || self.acme_cert_cache.is_some()
-        {
-            return Err(CliError::Acme);
-        }
+        let acme_flags = !self.acme_hostnames.is_empty() || !self.acme_email.is_empty();
+        let mut acme = None;
         let tls = match (self.cert, self.key, self.disable_tls) {
+            (Some(_), Some(_), false) if acme_flags => return Err(CliError::AcmeWithCert),
             (Some(cert), Some(key), _) => Some(TlsFiles { cert, key }),
             (None, None, true) => None,
             (Some(_), None, _) | (None, Some(_), _) => return Err(CliError::CertWithoutKey),
-            (None, None, false) => return Err(CliError::NoTls),
+            (None, None, false) if self.acme_hostnames.is_empty() => return Err(CliError::NoTls),
+            (None, None, false) => {
+                acme = Some(AcmeConfig {
+                    hostnames: parse_hostnames(&self.acme_hostnames)
+                        .map_err(|e| CliError::Acme(format!("-acme-hostnames: {e}")))?,
+                    email: Some(self.acme_email).filter(|email| !email.is_empty()),
+                    cache_dir: Some(PathBuf::from(self.acme_cert_cache))
+                        .filter(|dir| !dir.as_os_str().is_empty()),
+                    directory_url: self.acme_directory,
+                    ca_roots: self.acme_ca_roots,
+                    http01_addr: match self.acme_http_addr.as_str() {
+                        "" => None,
+                        addr => Some(
+                            parse_listen_addr(addr)
+                                .map_err(|e| CliError::Acme(format!("-acme-http-addr: {e}")))?,
+                        ),
+                    },
+                });
+                None
+            }
         };
         let bridges = match &self.bridge_list_path {
             Some(path) => {
@@ -164,6 +193,7 @@ impl Args {
         let config = BrokerConfig {
             listen_addr: self.addr,
             tls,
+            acme,
             bridges,
             allowed_relay_pattern: self.allowed_relay_pattern,
             default_relay_pattern: Some(self.default_relay_pattern)
@@ -229,14 +259,13 @@ mod tests {
     }
 
     #[test]
-    fn tls_flags_are_required_and_acme_is_refused() {
+    fn tls_flags_are_required() {
         assert_eq!(config(&["-disable-geoip"]).unwrap_err(), CliError::NoTls);
+        assert!(CliError::NoTls.to_string().contains("--acme-hostnames"));
         assert_eq!(
             config(&["-cert", "c.pem", "-disable-geoip"]).unwrap_err(),
             CliError::CertWithoutKey
         );
-        let err = config(&["-acme-hostnames", "x", "-disable-tls"]).unwrap_err();
-        assert!(err.to_string().contains("not supported"));
         let config = config(&["-cert", "c.pem", "-key", "k.pem", "-disable-geoip"]).unwrap();
         assert_eq!(
             config.tls,
@@ -244,6 +273,79 @@ mod tests {
                 cert: "c.pem".into(),
                 key: "k.pem".into()
             })
+        );
+    }
+
+    #[test]
+    fn acme_flags_as_upstream() {
+        let acme = config(&[
+            "-acme-hostnames",
+            "Broker.Example.com,b2.example.com",
+            "-acme-email=op@example.com",
+            "-disable-geoip",
+        ])
+        .unwrap()
+        .acme
+        .expect("ACME");
+        assert_eq!(acme.hostnames, vec!["broker.example.com", "b2.example.com"]);
+        assert_eq!(acme.email.as_deref(), Some("op@example.com"));
+        assert_eq!(acme.cache_dir, Some(PathBuf::from("acme-cert-cache")));
+        assert_eq!(acme.directory_url, snowflake_common::acme::LETS_ENCRYPT);
+        assert_eq!(acme.ca_roots, None);
+        assert_eq!(acme.http01_addr, Some("[::]:80".parse().unwrap()));
+        // The testing flags.
+        let acme = config(&[
+            "-acme-hostnames=b.test",
+            "-acme-cert-cache=/var/cache/acme",
+            "-acme-directory=https://127.0.0.1:14000/dir",
+            "-acme-ca-roots=/roots.pem",
+            "-acme-http-addr=",
+            "-disable-geoip",
+        ])
+        .unwrap()
+        .acme
+        .expect("ACME");
+        assert_eq!(acme.cache_dir, Some(PathBuf::from("/var/cache/acme")));
+        assert_eq!(acme.directory_url, "https://127.0.0.1:14000/dir");
+        assert_eq!(acme.ca_roots, Some(PathBuf::from("/roots.pem")));
+        assert_eq!(acme.http01_addr, None);
+        // -disable-tls wins; -cert/-key with ACME flags are refused, as
+        // upstream does.
+        let plain = config(&[
+            "-acme-hostnames",
+            "b.test",
+            "-disable-tls",
+            "-disable-geoip",
+        ])
+        .unwrap();
+        assert!(plain.acme.is_none() && plain.tls.is_none());
+        assert_eq!(
+            config(&[
+                "-acme-hostnames=b.test",
+                "-cert=c",
+                "-key=k",
+                "-disable-geoip"
+            ])
+            .unwrap_err(),
+            CliError::AcmeWithCert
+        );
+        assert!(matches!(
+            config(&["-acme-hostnames", "1.2.3.4", "-disable-geoip"]).unwrap_err(),
+            CliError::Acme(_)
+        ));
+        assert!(matches!(
+            config(&[
+                "-acme-hostnames=b.test",
+                "-acme-http-addr=nonsense",
+                "-disable-geoip"
+            ])
+            .unwrap_err(),
+            CliError::Acme(_)
+        ));
+        // An email alone does not ask for ACME.
+        assert_eq!(
+            config(&["-acme-email", "op@example.com", "-disable-geoip"]).unwrap_err(),
+            CliError::NoTls
         );
     }
 

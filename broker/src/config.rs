@@ -34,8 +34,13 @@ pub struct BrokerConfig {
     /// Where to listen; port 0 picks a free port.
     pub listen_addr: SocketAddr,
     /// HTTPS certificate and key; `None` serves plain HTTP (`-disable-tls`,
-    /// for running behind a TLS-terminating reverse proxy).
+    /// for running behind a TLS-terminating reverse proxy) unless `acme`
+    /// is set.
     pub tls: Option<TlsFiles>,
+    /// HTTPS with certificates obtained and renewed by ACME
+    /// (`-acme-hostnames`, `-acme-email`, `-acme-cert-cache`;
+    /// docs/acme.md); used when `tls` is `None`.
+    pub acme: Option<snowflake_common::acme::AcmeConfig>,
     /// Bridges by fingerprint (`-bridge-list-path`).
     pub bridges: BridgeList,
     /// The relay hostname pattern this broker's relays fall under
@@ -115,6 +120,7 @@ impl Default for BrokerConfig {
         BrokerConfig {
             listen_addr: SocketAddr::from(([127, 0, 0, 1], 0)),
             tls: None,
+            acme: None,
             bridges: BridgeList::default(),
             allowed_relay_pattern: String::new(),
             default_relay_pattern: None,

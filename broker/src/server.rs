@@ -12,6 +12,7 @@ use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto;
 use rustls_pki_types::pem::PemObject;
 use rustls_pki_types::{CertificateDer, PrivateKeyDer};
+use snowflake_common::acme::{AcmeConfig, AcmeManager, ACME_TLS_ALPN};
 use snowflake_common::fd_limit::AcceptBackoff;
 use snowflake_common::namematcher::NameMatcher;
 use tokio::io::AsyncWriteExt;
@@ -42,6 +43,9 @@ pub enum BrokerError {
     /// The certificate or key could not be loaded.
     #[error("TLS setup: {0}")]
     Tls(String),
+    /// The ACME settings cannot work.
+    #[error("ACME: {0}")]
+    Acme(String),
     /// The metrics log file cannot be opened for appending.
     #[error("cannot open metrics log {path}: {source}")]
     MetricsLog {
@@ -108,6 +112,16 @@ impl Broker {
             addr: config.listen_addr,
             source,
         })?;
+        // After binding: the CA may validate on this listener
+        // (TLS-ALPN-01) as soon as the manager orders a certificate.
+        let (tls, acme) = match (tls, &config.acme) {
+            (Some(tls), _) => (Some(tls), None),
+            (None, Some(settings)) => {
+                let (acceptor, manager) = acme_acceptor(settings.clone())?;
+                (Some(acceptor), Some(manager))
+            }
+            (None, None) => (None, None),
+        };
 
         let rendezvous = Arc::new(Rendezvous::new(MatcherConfig {
             proxy_timeout: config.proxy_timeout,
@@ -146,6 +160,7 @@ impl Broker {
         Ok(BrokerHandle {
             local_addr,
             app,
+            acme,
             shutdown: shutdown_sender,
             task: Some(task),
         })
@@ -157,6 +172,8 @@ impl Broker {
 pub struct BrokerHandle {
     local_addr: SocketAddr,
     app: Arc<App>,
+    /// Obtains and renews the certificate, with `-acme-hostnames`.
+    acme: Option<AcmeManager>,
     shutdown: watch::Sender<bool>,
     task: Option<tokio::task::JoinHandle<()>>,
 }
@@ -171,6 +188,12 @@ impl BrokerHandle {
     /// The bound address.
     pub fn local_addr(&self) -> SocketAddr {
         self.local_addr
+    }
+
+    /// Where the ACME HTTP-01 listener listens, if ACME is in use and the
+    /// listener could be opened.
+    pub fn acme_http01_addr(&self) -> Option<SocketAddr> {
+        self.acme.as_ref().and_then(AcmeManager::http01_addr)
     }
 
     /// What the matcher holds right now.
@@ -252,6 +275,17 @@ fn tls_acceptor(files: &TlsFiles) -> Result<TlsAcceptor, BrokerError> {
         .map_err(|e| BrokerError::Tls(e.to_string()))?;
     server_config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
     Ok(TlsAcceptor::from(Arc::new(server_config)))
+}
+
+/// A TLS acceptor serving the certificates an ACME manager obtains (and
+/// answering TLS-ALPN-01 validation), and the manager.
+fn acme_acceptor(settings: AcmeConfig) -> Result<(TlsAcceptor, AcmeManager), BrokerError> {
+    tracing::info!("ACME hostnames: {:?}", settings.hostnames);
+    let manager = AcmeManager::start(settings).map_err(|e| BrokerError::Acme(e.to_string()))?;
+    let server_config =
+        snowflake_common::acme::resolver::server_config(manager.resolver(), &[b"h2", b"http/1.1"])
+            .map_err(|e| BrokerError::Tls(e.to_string()))?;
+    Ok((TlsAcceptor::from(Arc::new(server_config)), manager))
 }
 
 async fn wait_for_shutdown(mut shutdown: watch::Receiver<bool>) {
@@ -375,6 +409,10 @@ async fn serve_connection(
                     return;
                 }
             };
+            // A TLS-ALPN-01 validation connection ends with the handshake.
+            if tls_stream.get_ref().1.alpn_protocol() == Some(ACME_TLS_ALPN) {
+                return;
+            }
             builder
                 .serve_connection(TokioIo::new(tls_stream), service)
                 .await

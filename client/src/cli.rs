@@ -2,7 +2,8 @@
 //! `-max`, `-ampcache`, `-keep-local-addresses`, `-log`,
 //! `-log-to-state-dir`, `-unsafe-logging`, `-covertdtls-config`,
 //! `-covertdtls-fingerprint`, the deprecated `-keepLocalAddresses` and
-//! `-logToStateDir`, and our `-datagrams`), read as Go reads them
+//! `-logToStateDir`, and our `-datagrams` and `-proxy-rendezvous-only`),
+//! read as Go reads them
 //! ([`snowflake_common::cli`]), turned into the base [`ClientConfig`]
 //! that bridge-line arguments override per connection.
 
@@ -81,6 +82,12 @@ pub struct Args {
     /// channel.
     #[arg(long, default_value_t = crate::config::DEFAULT_DATAGRAMS)]
     pub datagrams: bool,
+    /// With tor's TOR_PT_PROXY: send only the broker rendezvous through
+    /// that proxy and WebRTC's UDP directly, not through it. Needed for
+    /// proxies that carry only TCP (http, socks4a, SOCKS5 without UDP
+    /// ASSOCIATE), which are refused otherwise, as upstream does.
+    #[arg(long)]
+    pub proxy_rendezvous_only: bool,
     /// Print the version to stderr and exit.
     #[arg(long)]
     pub version: bool,
@@ -157,6 +164,7 @@ impl Args {
             unsafe_logging: self.unsafe_logging,
             covert_dtls,
             datagrams: self.datagrams,
+            proxy_rendezvous_only: self.proxy_rendezvous_only,
             ..ClientConfig::default()
         })
     }

@@ -10,6 +10,8 @@ use snowflake_rtc::config::stun_urls_only;
 use snowflake_rtc::covert::{CovertDtlsConfig, CovertDtlsError, CovertDtlsMode};
 use snowflake_rtc::RtcConfig;
 
+use crate::upstream_proxy::{UdpAssociationFactory, UpstreamProxy};
+
 /// Upstream's default number of proxies (`DefaultSnowflakeCapacity`).
 pub const DEFAULT_MAX_PROXIES: usize = 1;
 /// Upper bound on `max`: each proxy is a WebRTC peer connection.
@@ -61,6 +63,14 @@ pub struct ClientConfig {
     /// Use the datagram channel when the proxy offers it (`-datagrams`,
     /// `datagrams=`; docs/datagram-channel.md). Only our proxy offers it.
     pub datagrams: bool,
+    /// The upstream proxy tor asked for (`TOR_PT_PROXY`): the broker
+    /// rendezvous goes through it and, with a SOCKS5 proxy, WebRTC's
+    /// datagrams and the NAT check too (docs/upstream-proxy.md).
+    pub upstream_proxy: Option<UpstreamProxy>,
+    /// Send only the rendezvous through the upstream proxy; WebRTC's UDP
+    /// and the NAT check go directly (`-proxy-rendezvous-only`, for
+    /// proxies that carry only TCP).
+    pub proxy_rendezvous_only: bool,
 }
 
 impl Default for ClientConfig {
@@ -80,6 +90,8 @@ impl Default for ClientConfig {
             max_sessions: DEFAULT_MAX_SESSIONS,
             covert_dtls: CovertDtlsConfig::client_default(),
             datagrams: DEFAULT_DATAGRAMS,
+            upstream_proxy: None,
+            proxy_rendezvous_only: false,
         }
     }
 }
@@ -237,6 +249,17 @@ impl ClientConfig {
         {
             snowflake_common::safelog::keep_operator_addresses_in(text);
         }
+        if let Some(proxy) = &self.upstream_proxy {
+            snowflake_common::safelog::keep_operator_addresses_in(&proxy.server().to_string());
+        }
+    }
+
+    /// The upstream proxy WebRTC's datagrams go through: a SOCKS5
+    /// `TOR_PT_PROXY`, unless only the rendezvous is to use it.
+    pub fn udp_proxy(&self) -> Option<&UpstreamProxy> {
+        self.upstream_proxy
+            .as_ref()
+            .filter(|proxy| proxy.carries_udp() && !self.proxy_rendezvous_only)
     }
 
     /// The WebRTC settings for this configuration.
@@ -246,9 +269,16 @@ impl ClientConfig {
         } else {
             RtcConfig::default().with_keep_local_addresses(self.keep_local_addresses)
         };
-        base.with_ice_servers(self.ice_servers.iter())
+        let config = base
+            .with_ice_servers(self.ice_servers.iter())
             .with_covert_dtls(self.covert_dtls.clone())
-            .with_datagrams(self.datagrams)
+            .with_datagrams(self.datagrams);
+        match self.udp_proxy() {
+            Some(proxy) => config.with_packet_sockets(std::sync::Arc::new(
+                UdpAssociationFactory::new(proxy.clone()),
+            )),
+            None => config,
+        }
     }
 
     /// The ICE servers actually used: upstream shuffles the list and, when
@@ -434,6 +464,33 @@ mod tests {
                 "{bad}: {error:?}"
             );
         }
+    }
+
+    #[test]
+    fn webrtc_udp_goes_through_a_socks5_upstream_proxy_only() {
+        use crate::upstream_proxy::UpstreamProxy;
+        let with = |url: &str, rendezvous_only: bool| ClientConfig {
+            upstream_proxy: Some(UpstreamProxy::parse(url).unwrap()),
+            proxy_rendezvous_only: rendezvous_only,
+            ..base()
+        };
+        assert!(base().rtc_config().packet_sockets().is_none());
+        let socks5 = with("socks5://u:p@127.0.0.1:1080", false);
+        assert!(socks5.udp_proxy().is_some());
+        assert!(socks5.rtc_config().packet_sockets().is_some());
+        for config in [
+            with("socks5://127.0.0.1:1080", true),
+            with("http://127.0.0.1:3128", false),
+            with("socks4a://127.0.0.1:1080", true),
+        ] {
+            assert!(config.udp_proxy().is_none(), "{config:?}");
+            assert!(config.rtc_config().packet_sockets().is_none(), "{config:?}");
+        }
+        // Bridge-line arguments leave the proxy alone.
+        let (config, _) = socks5
+            .with_args(&parse_client_args(b"max=2").unwrap())
+            .unwrap();
+        assert_eq!(config.upstream_proxy, socks5.upstream_proxy);
     }
 
     #[test]

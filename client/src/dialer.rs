@@ -12,7 +12,7 @@ use snowflake_rtc::{DatagramLink, LinkEvents, RtcBackend, RtcChannel, RtcError};
 use tokio::io::{AsyncRead, AsyncWrite};
 
 use crate::config::ClientConfig;
-use crate::nat::detect_nat_type;
+use crate::nat::{detect_nat_type_via, NatCheckRoute};
 use crate::rendezvous::{BrokerChannel, RendezvousConfig, RendezvousError};
 
 /// How long each STUN round trip of the NAT check may take (upstream: 10 s).
@@ -150,12 +150,21 @@ impl SnowflakeDialer {
             .broker_url
             .clone()
             .ok_or(DialerSetupError::NoBroker)?;
-        let broker = BrokerChannel::new(RendezvousConfig {
+        let mut broker = BrokerChannel::new(RendezvousConfig {
             broker_url,
             fronts: config.fronts.clone(),
             amp_cache: config.amp_cache.clone(),
             fingerprint: config.fingerprint.clone(),
         })?;
+        if let Some(proxy) = &config.upstream_proxy {
+            broker = broker.with_connector(Arc::new(proxy.clone()));
+        }
+        // WebRTC's datagrams (through `rtc_config`) and the NAT check go
+        // the same way: through a SOCKS5 upstream proxy's relay, or out.
+        let nat_route = match config.udp_proxy() {
+            Some(proxy) => NatCheckRoute::Proxy(proxy.clone()),
+            None => NatCheckRoute::Direct,
+        };
         let ice = config.pick_ice_servers();
         let rtc = config.rtc_config().with_ice_servers(ice.iter());
         let backend = snowflake_rtc::default_backend(rtc)?;
@@ -163,7 +172,7 @@ impl SnowflakeDialer {
         if !ice.is_empty() && !config.loopback_only {
             let nat = Arc::clone(&nat);
             tokio::spawn(async move {
-                let detected = detect_nat_type(&ice, NAT_CHECK_TIMEOUT).await;
+                let detected = detect_nat_type_via(&nat_route, &ice, NAT_CHECK_TIMEOUT).await;
                 tracing::info!(?detected, "NAT type");
                 nat.set_detected(detected);
             });

@@ -34,6 +34,7 @@ pub mod pt;
 pub mod rendezvous;
 pub mod scheduler;
 pub mod tunnel;
+pub mod upstream_proxy;
 
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};

@@ -35,6 +35,8 @@ use snowflake_common::messages::NatType;
 use tokio::net::UdpSocket;
 use tokio::time::Instant;
 
+use crate::upstream_proxy::{TargetAddr, UdpAssociation, UpstreamProxy};
+
 /// The STUN magic cookie (RFC 5389).
 pub const MAGIC_COOKIE: u32 = 0x2112_A442;
 
@@ -557,12 +559,39 @@ enum NatCheckError {
 ///
 /// The caller shuffles the list if it wants Go's behaviour (§8.4).
 pub async fn detect_nat_type(stun_urls: &[String], per_try_timeout: Duration) -> NatType {
+    detect_nat_type_via(&NatCheckRoute::Direct, stun_urls, per_try_timeout).await
+}
+
+/// How the NAT check's datagrams leave the machine.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum NatCheckRoute {
+    /// From a UDP socket of our own.
+    #[default]
+    Direct,
+    /// Through an upstream SOCKS5 proxy's UDP relay, as WebRTC's datagrams
+    /// then go: the check measures the relay's NAT, as upstream's does.
+    /// STUN host names are resolved by the proxy, not here.
+    Proxy(UpstreamProxy),
+}
+
+/// [`detect_nat_type`] with the datagrams sent along `route`.
+pub async fn detect_nat_type_via(
+    route: &NatCheckRoute,
+    stun_urls: &[String],
+    per_try_timeout: Duration,
+) -> NatType {
     for url in stun_urls {
         let Some((host, port)) = parse_stun_url(url) else {
             tracing::debug!(url = %url, "NAT check: not a stun: URL, skipped");
             continue;
         };
-        match check_server(&host, port, per_try_timeout).await {
+        let checked = match route {
+            NatCheckRoute::Direct => check_server(&host, port, per_try_timeout).await,
+            NatCheckRoute::Proxy(proxy) => {
+                check_server_via_proxy(proxy, &host, port, per_try_timeout).await
+            }
+        };
+        match checked {
             Ok(nat) => {
                 tracing::info!(server = %url, nat = %nat, "NAT type detected");
                 return nat;
@@ -599,10 +628,123 @@ async fn check_server(
         (false, IpAddr::V4(_)) => IpAddr::V4(Ipv4Addr::UNSPECIFIED),
         (false, IpAddr::V6(_)) => IpAddr::V6(Ipv6Addr::UNSPECIFIED),
     };
-    let socket = UdpSocket::bind(SocketAddr::new(local_ip, 0)).await?;
+    let socket = StunSocket::Direct(UdpSocket::bind(SocketAddr::new(local_ip, 0)).await?);
+    run_mapping_test(&socket, server, per_try_timeout).await
+}
+
+/// The tests against one server through `proxy`'s UDP relay. A server
+/// given by name is found by a first Binding request sent to the name
+/// (the proxy resolves it): the relay reports the address it answered
+/// from.
+async fn check_server_via_proxy(
+    proxy: &UpstreamProxy,
+    host: &str,
+    port: u16,
+    per_try_timeout: Duration,
+) -> Result<NatType, NatCheckError> {
+    let socket = StunSocket::Relayed(UdpAssociation::open(proxy).await?);
+    let server = match TargetAddr::from_host_port(host, port) {
+        TargetAddr::Ip(server) => server,
+        named => locate_server(&socket, &named, per_try_timeout).await?,
+    };
+    run_mapping_test(&socket, server, per_try_timeout).await
+}
+
+/// The datagram socket of a check: ours, or a relay's.
+enum StunSocket {
+    Direct(UdpSocket),
+    Relayed(UdpAssociation),
+}
+
+impl StunSocket {
+    async fn send_to(&self, datagram: &[u8], destination: &TargetAddr) -> std::io::Result<()> {
+        match (self, destination) {
+            (StunSocket::Direct(socket), TargetAddr::Ip(addr)) => {
+                socket.send_to(datagram, addr).await?;
+            }
+            (StunSocket::Direct(_), TargetAddr::Domain(..)) => {
+                return Err(std::io::Error::new(
+                    std::io::ErrorKind::InvalidInput,
+                    "a direct NAT check sends to addresses only",
+                ))
+            }
+            (StunSocket::Relayed(association), destination) => {
+                association.send_to(datagram, destination).await?;
+            }
+        }
+        Ok(())
+    }
+
+    /// A datagram and its source (if the relay named it by address).
+    async fn recv_from(&self, buffer: &mut [u8]) -> std::io::Result<(usize, Option<SocketAddr>)> {
+        match self {
+            StunSocket::Direct(socket) => {
+                let (len, from) = socket.recv_from(buffer).await?;
+                Ok((len, Some(from)))
+            }
+            StunSocket::Relayed(association) => {
+                let (len, from) = association.recv_from(buffer).await?;
+                Ok((
+                    len,
+                    match from {
+                        TargetAddr::Ip(addr) => Some(addr),
+                        TargetAddr::Domain(..) => None,
+                    },
+                ))
+            }
+        }
+    }
+}
+
+/// Sends a Binding request to the server named `server` until a response
+/// comes (retransmitting as [`round_trip`] does); the address it came
+/// from.
+async fn locate_server(
+    socket: &StunSocket,
+    server: &TargetAddr,
+    timeout: Duration,
+) -> Result<SocketAddr, NatCheckError> {
+    let transaction_id = new_transaction_id();
+    let request = encode_binding_request(&transaction_id);
+    let deadline = Instant::now() + timeout;
+    let mut rto = INITIAL_RTO;
+    let mut buffer = vec![0u8; RECEIVE_BUFFER_LEN];
+    loop {
+        socket.send_to(&request, server).await?;
+        let resend_at = (Instant::now() + rto).min(deadline);
+        loop {
+            match tokio::time::timeout_at(resend_at, socket.recv_from(&mut buffer)).await {
+                Err(_) => break,
+                Ok(Err(error)) => return Err(error.into()),
+                Ok(Ok((len, from))) => {
+                    let datagram = buffer.get(..len).unwrap_or_default();
+                    match (decode_binding_response(datagram), from) {
+                        (Ok(response), Some(from))
+                            if *response.transaction_id() == transaction_id =>
+                        {
+                            return Ok(from)
+                        }
+                        _ => {}
+                    }
+                }
+            }
+        }
+        if Instant::now() >= deadline {
+            return Err(NatCheckError::Timeout(timeout));
+        }
+        rto = rto.saturating_mul(2);
+    }
+}
+
+/// The mapping and filtering tests against `server` on `socket`.
+async fn run_mapping_test(
+    socket: &StunSocket,
+    server: SocketAddr,
+    per_try_timeout: Duration,
+) -> Result<NatType, NatCheckError> {
     let mut test = MappingTest::new(server);
     loop {
-        match round_trip(&socket, &mut test, per_try_timeout).await {
+        match round_trip(socket, &mut test, per_try_timeout).await {
             Ok(MappingProgress::Done(nat)) => return Ok(nat),
             Ok(MappingProgress::NextRequest | MappingProgress::Ignored) => {}
             Err(NatCheckError::Timeout(timeout)) => {
@@ -616,7 +758,7 @@ async fn check_server(
 /// Sends the test's current request (retransmitting at 0.5, 1.5, 3.5 … s)
 /// until a datagram advances the test or `timeout` passes.
 async fn round_trip(
-    socket: &UdpSocket,
+    socket: &StunSocket,
     test: &mut MappingTest,
     timeout: Duration,
 ) -> Result<MappingProgress, NatCheckError> {
@@ -625,7 +767,9 @@ async fn round_trip(
     let mut rto = INITIAL_RTO;
     let mut buffer = vec![0u8; RECEIVE_BUFFER_LEN];
     loop {
-        socket.send_to(&request, destination).await?;
+        socket
+            .send_to(&request, &TargetAddr::Ip(destination))
+            .await?;
         let resend_at = (Instant::now() + rto).min(deadline);
         loop {
             match tokio::time::timeout_at(resend_at, socket.recv_from(&mut buffer)).await {

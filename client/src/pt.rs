@@ -1,13 +1,17 @@
 //! tor's managed client-transport mode (§8.1): read tor's environment,
-//! open the SOCKS listener, tell tor where it is, run until tor says stop.
+//! decide about its upstream proxy (`TOR_PT_PROXY`, docs/upstream-proxy.md),
+//! open the SOCKS listener, tell tor where it is, run until tor says stop
+//! (a signal, or stdin closing when `TOR_PT_EXIT_ON_STDIN_CLOSE=1`, as
+//! arti launches transports).
 
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-use snowflake_common::pt::env::{parse_client_env, ClientEnv, EnvError};
+use snowflake_common::pt::env::{parse_client_env, ClientEnv, EnvError, ProxyUrl};
 use snowflake_common::pt::lifecycle::ShutdownSignal;
 use snowflake_common::pt::stdout::{LogSeverity, PtLine, PtWriter};
 
+use crate::upstream_proxy::{UdpAssociation, UpstreamProxy};
 use crate::{Client, ClientConfig, ClientHandle, Reporter};
 
 /// The transport name this client serves.
@@ -42,22 +46,24 @@ pub enum ManagedError {
     /// tor's environment was unusable.
     #[error("PT environment: {0}")]
     Env(#[from] EnvError),
-    /// tor asked for an upstream proxy (`TOR_PT_PROXY`), which this client
-    /// cannot use for WebRTC.
-    #[error("an upstream proxy (TOR_PT_PROXY) is not supported")]
-    ProxyUnsupported,
+    /// tor asked for an upstream proxy (`TOR_PT_PROXY`) this client cannot
+    /// use (reported to tor as `PROXY-ERROR`).
+    #[error("upstream proxy (TOR_PT_PROXY): {0}")]
+    Proxy(String),
     /// Writing to tor failed.
     #[error("writing to tor: {0}")]
     Io(#[from] std::io::Error),
 }
 
-/// Runs the PT handshake on `out` with the environment `vars`: `VERSION`,
-/// `PROXY-ERROR` when a proxy is asked for, `STATUS TYPE=version` (as
-/// upstream 2.10+ reports its version), `CMETHOD` for snowflake
-/// (`CMETHOD-ERROR` for anything else), `CMETHODS DONE`.
+/// Runs the PT handshake on `out` with the environment `vars`: `VERSION`;
+/// with `TOR_PT_PROXY`, `PROXY DONE` or `PROXY-ERROR` (see
+/// [`accept_upstream_proxy`]) before any transport starts, as pt-spec
+/// §3.3.2 asks; `STATUS TYPE=version` (as upstream 2.10+ reports its
+/// version), `CMETHOD` for snowflake (`CMETHOD-ERROR` for anything else),
+/// `CMETHODS DONE`.
 pub async fn setup<W>(
     vars: &std::collections::HashMap<String, String>,
-    config: ClientConfig,
+    mut config: ClientConfig,
     out: Arc<PtWriter<W>>,
 ) -> Result<Setup, ManagedError>
 where
@@ -73,9 +79,22 @@ where
         }
     };
     out.emit(&PtLine::Version)?;
-    if env.proxy.is_some() {
-        out.emit(&PtLine::ProxyError("proxy is not supported".to_string()))?;
-        return Err(ManagedError::ProxyUnsupported);
+    if let Some(url) = &env.proxy {
+        match accept_upstream_proxy(url, &config).await {
+            Ok(accepted) => {
+                config.upstream_proxy = Some(accepted.proxy);
+                out.emit(&PtLine::ProxyDone)?;
+                if let Some(warning) = &accepted.warning {
+                    tracing::warn!("{warning}");
+                    out.log(LogSeverity::Warning, warning.clone());
+                }
+            }
+            Err(message) => {
+                tracing::error!("TOR_PT_PROXY refused: {message}");
+                out.emit(&PtLine::ProxyError(message.clone()))?;
+                return Err(ManagedError::Proxy(message));
+            }
+        }
     }
     out.emit(&version_status())?;
     let mut handle = None;
@@ -113,6 +132,60 @@ where
             exit_on_stdin_close: env.common.exit_on_stdin_close,
         },
         None => Setup::NothingToDo,
+    })
+}
+
+/// An upstream proxy the client will use.
+#[derive(Debug)]
+pub struct AcceptedProxy {
+    /// The proxy.
+    pub proxy: UpstreamProxy,
+    /// What to tell the operator plainly: WebRTC's UDP does not go through
+    /// the proxy (`-proxy-rendezvous-only`).
+    pub warning: Option<String>,
+}
+
+/// Decides about tor's `TOR_PT_PROXY`, as upstream's client does: only a
+/// SOCKS5 proxy can carry WebRTC's UDP (by UDP ASSOCIATE), so only SOCKS5
+/// is accepted, and only once a UDP association with it has been made.
+/// An HTTP or SOCKS4a proxy carries TCP only: refused, unless
+/// `-proxy-rendezvous-only` asks for the broker rendezvous alone to go
+/// through the proxy (and WebRTC's UDP directly, which the warning says).
+/// The error is the `PROXY-ERROR` text; it never contains the password.
+pub async fn accept_upstream_proxy(
+    url: &ProxyUrl,
+    config: &ClientConfig,
+) -> Result<AcceptedProxy, String> {
+    let proxy = UpstreamProxy::from_url(url).map_err(|e| format!("proxy is not supported: {e}"))?;
+    if config.proxy_rendezvous_only {
+        let warning = format!(
+            "upstream proxy {proxy}: only the broker rendezvous goes through it \
+             (-proxy-rendezvous-only); WebRTC's UDP goes directly to the Snowflake proxies, \
+             not through the upstream proxy"
+        );
+        return Ok(AcceptedProxy {
+            proxy,
+            warning: Some(warning),
+        });
+    }
+    if !proxy.carries_udp() {
+        return Err(format!(
+            "proxy is not supported: a {} proxy carries only TCP and WebRTC's UDP cannot go \
+             through it; use a socks5 proxy (UDP ASSOCIATE), or -proxy-rendezvous-only to send \
+             only the broker rendezvous through it",
+            proxy.kind().scheme()
+        ));
+    }
+    // As upstream does before PROXY DONE: the relay must work. Bounded by
+    // the handshake timeout, well within the 30 s arti allows for startup.
+    let association = UdpAssociation::open(&proxy)
+        .await
+        .map_err(|e| format!("proxy test failure: {e}"))?;
+    association.close();
+    tracing::info!(%proxy, "upstream proxy: the broker rendezvous and WebRTC's UDP go through it");
+    Ok(AcceptedProxy {
+        proxy,
+        warning: None,
     })
 }
 

@@ -14,6 +14,8 @@
 //! Either may be domain-fronted: one of the configured fronts, picked at
 //! random per request, is what TCP and TLS connect to, while the `Host:`
 //! header names the real host (see [`snowflake_common::http_client`]).
+//! With an upstream proxy (`TOR_PT_PROXY`) every connection goes through
+//! it ([`BrokerChannel::with_connector`], [`crate::upstream_proxy`]).
 //!
 //! Each exchange is bounded: 15 s for the whole request (Go's transport has
 //! a 15 s response-header timeout; the broker itself answers within its
@@ -27,7 +29,7 @@ use std::time::Duration;
 
 use rand::seq::IndexedRandom;
 use snowflake_common::amp::{self, ArmorDecodeError, CacheUrlError};
-use snowflake_common::http_client::{self, HttpError, HttpRequest, HttpResponse};
+use snowflake_common::http_client::{self, HttpError, HttpRequest, HttpResponse, TcpConnector};
 use snowflake_common::messages::client::{STR_NO_PROXIES, STR_TIMED_OUT, STR_UNKNOWN_BRIDGE};
 use snowflake_common::messages::{
     BridgeFingerprint, ClientPollRequest, ClientPollResponse, ClientPollResponseError, NatType,
@@ -174,6 +176,9 @@ pub struct BrokerChannel {
     fronts: Vec<String>,
     fingerprint: BridgeFingerprint,
     tls_config: Option<Arc<rustls::ClientConfig>>,
+    /// How connections are opened: through the upstream proxy
+    /// (`TOR_PT_PROXY`), or directly when `None`.
+    connector: Option<Arc<dyn TcpConnector>>,
     /// Set once the broker answered HTTP 400 to a three-kind NAT value
     /// (`open`/`moderate`/`strict`): a broker of 2.14 or earlier, which
     /// knows only `unknown`/`restricted`/`unrestricted`. Later exchanges
@@ -222,6 +227,7 @@ impl BrokerChannel {
             fronts: config.fronts,
             fingerprint: config.fingerprint,
             tls_config: None,
+            connector: None,
             legacy_nat: Arc::new(AtomicBool::new(false)),
         })
     }
@@ -230,6 +236,13 @@ impl BrokerChannel {
     /// their own certificate authority). It must not offer `h2` by ALPN.
     pub fn with_tls_config(mut self, config: Arc<rustls::ClientConfig>) -> Self {
         self.tls_config = Some(config);
+        self
+    }
+
+    /// Opens every connection (to the broker, the front or the AMP cache)
+    /// with `connector`: the upstream proxy, which also resolves the names.
+    pub fn with_connector(mut self, connector: Arc<dyn TcpConnector>) -> Self {
+        self.connector = Some(connector);
         self
     }
 
@@ -294,6 +307,7 @@ impl BrokerChannel {
         };
         request.front = self.fronts.choose(&mut rand::rng()).cloned();
         request.tls_config = self.tls_config.clone();
+        request.connector = self.connector.clone();
         tracing::debug!(
             amp = self.uses_amp_cache(),
             front = request.front.as_deref().unwrap_or(""),

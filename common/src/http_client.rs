@@ -75,6 +75,18 @@ pub enum HttpMethod {
     Post,
 }
 
+/// Opens the TCP connection of a request in place of a direct connect:
+/// an upstream proxy (the client's `TOR_PT_PROXY`). `host` is a name or
+/// an IP literal without brackets; a proxy resolves names itself.
+pub trait TcpConnector: std::fmt::Debug + Send + Sync {
+    /// A TCP stream to `host:port`, ready for TLS or HTTP.
+    fn connect<'a>(
+        &'a self,
+        host: &'a str,
+        port: u16,
+    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = std::io::Result<TcpStream>> + Send + 'a>>;
+}
+
 /// One request to make with [`send`].
 #[derive(Debug, Clone)]
 pub struct HttpRequest {
@@ -96,6 +108,8 @@ pub struct HttpRequest {
     pub timeout: Duration,
     /// TLS configuration for `https`; `None` uses [`tls_client_config`].
     pub tls_config: Option<Arc<rustls::ClientConfig>>,
+    /// How to open the TCP connection; `None` connects directly.
+    pub connector: Option<Arc<dyn TcpConnector>>,
 }
 
 impl HttpRequest {
@@ -110,6 +124,7 @@ impl HttpRequest {
             response_limit,
             timeout,
             tls_config: None,
+            connector: None,
         }
     }
 
@@ -309,9 +324,11 @@ async fn send_inner(request: HttpRequest, require_ok: bool) -> Result<HttpRespon
         host: target.host.clone(),
         source,
     };
-    let tcp = TcpStream::connect((target.host.as_str(), target.port))
-        .await
-        .map_err(connect_error)?;
+    let tcp = match &request.connector {
+        Some(connector) => connector.connect(&target.host, target.port).await,
+        None => TcpStream::connect((target.host.as_str(), target.port)).await,
+    }
+    .map_err(connect_error)?;
     let _ = tcp.set_nodelay(true);
     tracing::trace!(
         host = %target.host,

@@ -5,6 +5,8 @@
 //! the Go Snowflake implementation byte for byte; each module says which part
 //! of the protocol reference (`docs/protocol.md`) it implements.
 
+#[cfg(feature = "acme")]
+pub mod acme;
 pub mod amp;
 pub mod civil_time;
 pub mod cli;

@@ -193,3 +193,38 @@ proptest! {
         prop_assert_eq!(core.receive_buffered_bytes(), 0);
     }
 }
+
+#[test]
+fn a_session_on_probation_holds_little_out_of_order_data_even_in_empty_segments() {
+    use snowflake_common::kcp::{RECV_AHEAD_BYTES_UNPROVEN, SEGMENT_OVERHEAD};
+    let mut core = KcpCore::new(CONV, 0);
+    core.set_probation(true);
+    // Full segments, all ahead of the missing sn 0.
+    let payload = vec![0x55u8; MSS];
+    for sn in 1..200u32 {
+        core.input(&push(sn, &payload), 0).expect("well-formed");
+    }
+    let full = core.receive_buffered_bytes();
+    assert!(full <= RECV_AHEAD_BYTES_UNPROVEN, "{full}");
+    assert!(full > RECV_AHEAD_BYTES_UNPROVEN / 2, "{full}");
+
+    // Empty segments cost their overhead, so they are bounded too.
+    let mut empty = KcpCore::new(CONV, 0);
+    empty.set_probation(true);
+    for sn in 1..RECV_AHEAD_SEGMENTS {
+        empty.input(&push(sn, b""), 0).expect("well-formed");
+    }
+    let held = empty.receive_buffered_segments();
+    assert!(
+        held <= RECV_AHEAD_BYTES_UNPROVEN / SEGMENT_OVERHEAD,
+        "{held} empty segments held"
+    );
+
+    // Off probation, the normal bound applies again.
+    core.set_probation(false);
+    for sn in 200..1000u32 {
+        core.input(&push(sn, &payload), 0).expect("well-formed");
+    }
+    assert!(core.receive_buffered_bytes() > RECV_AHEAD_BYTES_UNPROVEN * 4);
+    assert!(core.receive_buffered_bytes() <= RECV_AHEAD_BYTES);
+}

@@ -540,3 +540,70 @@ async fn dropping_the_listener_ends_its_sessions() {
     assert_eq!(err.kind(), std::io::ErrorKind::ConnectionAborted);
     assert_eq!(accepted.stream.error(), Some(KcpError::ListenerClosed));
 }
+
+#[tokio::test(start_paused = true)]
+async fn unproven_sessions_take_at_most_half_the_budget_so_established_ones_keep_receiving() {
+    use snowflake_common::kcp::{unproven_cap, UNPROVEN_SESSION_COST};
+    let budget = MemoryBudget::new(40 * UNPROVEN_SESSION_COST);
+    let config = ListenerConfig {
+        budget: budget.clone(),
+        ..ListenerConfig::default()
+    };
+    let cap = unproven_cap(&config);
+    assert_eq!(cap, 20);
+    let (queue, listener) = listener(config);
+    // A real client, established.
+    let real = ClientId([0xee; 8]);
+    queue.queue_incoming(real, segment(7, CMD_PUSH, 0, 0, 0, b"syn"));
+    let mut accepted = accept(&listener).await;
+    accepted.stream.monitor().mark_established();
+    let mut buf = [0u8; 3];
+    accepted.stream.read_exact(&mut buf).await.expect("first");
+    // 200 attackers, each a session that sends segment 0 and then as much
+    // out-of-order data as it may (never segment 1).
+    let payload = vec![0x5a; MSS];
+    for i in 0..200u16 {
+        let mut id = [0u8; 8];
+        id[..2].copy_from_slice(&i.to_be_bytes());
+        let id = ClientId(id);
+        queue.queue_incoming(id, segment(9, CMD_PUSH, 0, 0, 0, b""));
+        // As the server's smux session would: read until the session
+        // ends (here: evicted), then let go of it.
+        let mut attacker = accept(&listener).await.stream;
+        tokio::spawn(async move {
+            let mut sink = [0u8; 1024];
+            while matches!(attacker.read(&mut sink).await, Ok(n) if n > 0) {}
+        });
+        for sn in 2..80u32 {
+            queue.queue_incoming(id, segment(9, CMD_PUSH, 0, sn, 0, &payload));
+        }
+        tokio::time::sleep(Duration::from_millis(1)).await;
+        assert!(listener.unproven_sessions() <= cap);
+    }
+    assert!(listener.stats().evicted_unestablished >= 180);
+    assert!(budget.used() <= budget.limit(), "{budget:?}");
+    // The established session still has room: 400 kB more, in order.
+    let mut sent = Vec::new();
+    for sn in 1..=300u32 {
+        let chunk = pattern(MSS, u64::from(sn));
+        queue.queue_incoming(real, segment(7, CMD_PUSH, 0, sn, 0, &chunk));
+        sent.extend_from_slice(&chunk);
+        if sn % 50 == 0 {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+    let mut got = vec![0u8; sent.len()];
+    timeout(
+        Duration::from_secs(30),
+        accepted.stream.read_exact(&mut got),
+    )
+    .await
+    .expect("the established session is not starved")
+    .expect("read");
+    assert!(got == sent, "data intact");
+    assert_eq!(
+        accepted.stream.monitor().budget_dropped_segments(),
+        Some(0),
+        "none of the real client's segments was refused for lack of budget"
+    );
+}

@@ -1864,6 +1864,7 @@ mod tests {
             ExtraArgs {
                 client: vec!["-some-mode".to_string()],
                 proxy: vec!["-other".to_string(), "x".to_string()],
+                ..ExtraArgs::default()
             },
         )
         .expect("options");

@@ -12,6 +12,7 @@
 pub mod browser_bench;
 pub mod impaired_bench;
 pub mod processes;
+pub mod soak;
 pub mod stack;
 pub mod standin;
 pub mod transfer;

@@ -288,34 +288,40 @@ impl ServerProcess {
         tor: &StandInTor,
         dir: &Path,
     ) -> Result<ServerProcess, ProcessError> {
+        Self::start_with_args(binary, tor, dir, &[]).await
+    }
+
+    /// [`ServerProcess::start`] with `extra` flags after `-disable-tls`.
+    pub async fn start_with_args(
+        binary: &Path,
+        tor: &StandInTor,
+        dir: &Path,
+        extra: &[String],
+    ) -> Result<ServerProcess, ProcessError> {
+        let mut args = vec!["-disable-tls".to_string()];
+        args.extend(extra.iter().cloned());
         let port = free_port().map_err(io_error("free port for the server"))?;
         let state = dir.join("server-state");
         std::fs::create_dir_all(&state).map_err(io_error("server state directory"))?;
         let log = dir.join("server.log");
-        let mut child = spawn(
-            "server",
-            binary,
-            &["-disable-tls".to_string()],
-            &log,
-            |command| {
-                command
-                    .env_clear()
-                    .env("PATH", std::env::var("PATH").unwrap_or_default())
-                    .env("RUST_LOG", log_level())
-                    .env("TOR_PT_MANAGED_TRANSPORT_VER", "1")
-                    .env("TOR_PT_SERVER_TRANSPORTS", "snowflake")
-                    .env(
-                        "TOR_PT_SERVER_BINDADDR",
-                        format!("snowflake-127.0.0.1:{port}"),
-                    )
-                    .env("TOR_PT_EXTENDED_SERVER_PORT", tor.addr().to_string())
-                    .env("TOR_PT_AUTH_COOKIE_FILE", tor.cookie_file())
-                    .env("TOR_PT_STATE_LOCATION", &state)
-                    .env("TOR_PT_EXIT_ON_STDIN_CLOSE", "1")
-                    .stdin(Stdio::piped())
-                    .stdout(Stdio::piped());
-            },
-        )?;
+        let mut child = spawn("server", binary, &args, &log, |command| {
+            command
+                .env_clear()
+                .env("PATH", std::env::var("PATH").unwrap_or_default())
+                .env("RUST_LOG", log_level())
+                .env("TOR_PT_MANAGED_TRANSPORT_VER", "1")
+                .env("TOR_PT_SERVER_TRANSPORTS", "snowflake")
+                .env(
+                    "TOR_PT_SERVER_BINDADDR",
+                    format!("snowflake-127.0.0.1:{port}"),
+                )
+                .env("TOR_PT_EXTENDED_SERVER_PORT", tor.addr().to_string())
+                .env("TOR_PT_AUTH_COOKIE_FILE", tor.cookie_file())
+                .env("TOR_PT_STATE_LOCATION", &state)
+                .env("TOR_PT_EXIT_ON_STDIN_CLOSE", "1")
+                .stdin(Stdio::piped())
+                .stdout(Stdio::piped());
+        })?;
         let stdin = child.stdin.take();
         let stdout = child.stdout.take().ok_or_else(|| ProcessError::Startup {
             what: "server".to_string(),
@@ -382,14 +388,18 @@ pub struct ProcessOptions {
     pub striping: bool,
 }
 
-/// Extra command-line flags for our client and for each of our proxies,
-/// after the ones [`ProcessStack`] sets (e.g. a mode being measured).
+/// Extra command-line flags for each program, after the ones
+/// [`ProcessStack`] sets (e.g. a mode being measured, or lowered limits).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ExtraArgs {
     /// For `snowflake-client`.
     pub client: Vec<String>,
     /// For every `snowflake-proxy`.
     pub proxy: Vec<String>,
+    /// For `snowflake-server`.
+    pub server: Vec<String>,
+    /// For `snowflake-broker`.
+    pub broker: Vec<String>,
 }
 
 /// Broker, server, proxies and client as child processes.
@@ -431,7 +441,9 @@ impl ProcessStack {
         let tor = StandInTor::start()
             .await
             .map_err(io_error("stand-in tor"))?;
-        let server = ServerProcess::start(&binaries.server, &tor, dir.path()).await?;
+        let server =
+            ServerProcess::start_with_args(&binaries.server, &tor, dir.path(), &extra.server)
+                .await?;
 
         let bridge_list = dir.path().join("bridge-list.json");
         std::fs::write(
@@ -467,6 +479,7 @@ impl ProcessStack {
         ]
         .iter()
         .map(|s| s.to_string())
+        .chain(extra.broker.iter().cloned())
         .collect();
         let mut broker = spawn(
             "broker",

@@ -1,6 +1,7 @@
 //! The deployment kit in `deploy/`: every file is checked by the tool that
-//! will read it. The systemd units pass `systemd-analyze verify`, and the
-//! flags on their `ExecStart` lines (with the example environment files
+//! will read it. The systemd units (the server's with the drop-in the setup
+//! script writes) pass `systemd-analyze verify`, and the flags on their
+//! `ExecStart` lines (with the example environment files and the drop-in
 //! filled in) are accepted by our own programs' parsers; the tor
 //! configurations (each instance rendered by the setup script, the
 //! single-tor bridge and the client) pass `tor --verify-config`; the setup
@@ -16,7 +17,7 @@ use std::process::{Command, Output};
 
 use snowflake_common::cli::GoFlags;
 use snowflake_common::pt::args::parse_client_args;
-use snowflake_server::TorTarget;
+use snowflake_server::{TorInstance, TorTarget};
 use snowflake_testkit::tor::TempDir;
 
 /// The repository's `deploy/` directory.
@@ -74,7 +75,8 @@ fn unit_value(unit: &str, key: &str) -> String {
 
 /// A unit's `ExecStart=` as the argument vector systemd would run:
 /// words split at spaces (our lines use no quotes), `${NAME}` replaced by
-/// the environment file's value as one word, `$$` by `$`.
+/// the environment file's value as one word, `$NAME` by its words (none
+/// if unset), `$$` by `$`.
 fn exec_start(unit: &str, env: &HashMap<String, String>) -> Vec<String> {
     let line = unit_value(unit, "ExecStart");
     assert!(
@@ -82,18 +84,46 @@ fn exec_start(unit: &str, env: &HashMap<String, String>) -> Vec<String> {
         "quotes are not handled here: {line}"
     );
     line.split_whitespace()
-        .map(|word| {
+        .flat_map(|word| {
             if let Some(name) = word.strip_prefix("${").and_then(|w| w.strip_suffix('}')) {
-                env.get(name)
+                vec![env
+                    .get(name)
                     .unwrap_or_else(|| panic!("${{{name}}} is not in the environment file"))
-                    .clone()
+                    .clone()]
+            } else if let Some(name) = word.strip_prefix('$').filter(|n| !n.starts_with('$')) {
+                env.get(name)
+                    .map(|value| value.split_whitespace().map(str::to_owned).collect())
+                    .unwrap_or_default()
             } else {
                 assert!(
                     !word.replace("$$", "").contains('$'),
                     "unexpanded variable in {word}"
                 );
-                word.replace("$$", "$")
+                vec![word.replace("$$", "$")]
             }
+        })
+        .collect()
+}
+
+/// `deploy/setup-tor-instances render-dropin N`: the server's drop-in.
+fn render_dropin(count: u32) -> String {
+    let output = Command::new("bash")
+        .arg(deploy().join("setup-tor-instances"))
+        .args(["render-dropin", &count.to_string()])
+        .output()
+        .expect("bash");
+    assert!(output.status.success(), "{}", text(&output));
+    String::from_utf8(output.stdout).expect("UTF-8")
+}
+
+/// The `Environment="NAME=VALUE"` settings of a unit or drop-in.
+fn unit_environment(unit: &str) -> HashMap<String, String> {
+    unit.lines()
+        .filter_map(|line| line.strip_prefix("Environment="))
+        .map(|setting| {
+            let setting = setting.trim_matches('"');
+            let (key, value) = setting.split_once('=').expect("NAME=VALUE");
+            (key.to_owned(), value.to_owned())
         })
         .collect()
 }
@@ -119,6 +149,13 @@ fn units_pass_systemd_analyze_verify() {
         std::fs::write(&path, unit.replace(&binary, &program.display().to_string()))
             .expect("write unit");
         paths.push(path.into_os_string());
+        if name == "snowflake-server.service" {
+            // The drop-in setup-tor-instances writes beside it.
+            let dropins = dir.path().join(format!("{name}.d"));
+            std::fs::create_dir(&dropins).expect("mkdir drop-in dir");
+            std::fs::write(dropins.join("tor-instances.conf"), render_dropin(3))
+                .expect("write drop-in");
+        }
     }
     let args: Vec<&std::ffi::OsStr> = paths.iter().map(OsString::as_os_str).collect();
     let output = run("systemd-analyze", &args, "systemd");
@@ -151,38 +188,45 @@ fn units_harden_and_raise_the_descriptor_limit() {
 
 #[test]
 fn unit_flags_are_accepted_by_our_programs() {
-    // snowflake-server: flags, then the TOR_PT_* environment it is given.
+    // snowflake-server: standalone (no TOR_PT_* at all), its flags from
+    // the environment file and the instance list from the setup script's
+    // drop-in (four instances, the script's default).
     let unit = read("systemd/snowflake-server.service");
     assert_eq!(
         unit_value(&unit, "EnvironmentFile"),
         "/etc/snowflake/server.env"
     );
-    let env = env_file("snowflake-server.env");
+    let mut env = env_file("snowflake-server.env");
+    assert!(env.keys().all(|key| !key.starts_with("TOR_PT_")), "{env:?}");
+    env.extend(unit_environment(&render_dropin(4)));
     let argv = exec_start(&unit, &env);
     let args = snowflake_server::cli::Args::parse_go_style(&argv).expect("server flags");
     let options = args.pt_options().expect("server options");
-    let plan = snowflake_server::pt::plan(env.clone(), &options).expect("server environment");
-    assert_eq!(
-        plan.config.tor,
-        TorTarget::ExtOrTcp {
-            addr: "127.0.0.1:10001".parse().expect("literal"),
-            cookie_file: "/run/tor-instances/snowflake1/extended_orport_auth_cookie".into(),
-        }
-    );
-    assert_eq!(plan.bindaddrs.len(), 1);
-    assert_eq!(plan.bindaddrs[0].addr.port(), 443);
-    assert!(plan.config.orport_srcaddr.is_some());
-    assert!(plan.options_error.is_none(), "{:?}", plan.options_error);
-    // ... and the instance template agrees on where instance 1 is.
-    let first = render_instance(1);
-    assert!(first.contains("ExtORPort 127.0.0.1:10001\n"), "{first}");
-    assert!(
-        first.contains(&format!(
-            "ExtORPortCookieAuthFile {}\n",
-            env["TOR_PT_AUTH_COOKIE_FILE"]
-        )),
-        "{first}"
-    );
+    assert_eq!(options.listen.map(|a| a.port()), Some(443));
+    assert_eq!(options.num_turbotunnel, Some(2));
+    let config = snowflake_server::standalone::config(&options).expect("standalone config");
+    let instances = config.instances();
+    assert_eq!(instances.len(), 4);
+    // ... and each instance's torrc agrees on where it is.
+    for (index, instance) in (1..).zip(&instances) {
+        let TorInstance {
+            target: TorTarget::ExtOrTcp { addr, cookie_file },
+            srcaddr,
+        } = instance
+        else {
+            panic!("not a TCP Extended ORPort: {instance}");
+        };
+        assert!(srcaddr.is_some(), "-orport-srcaddr applies: {instance}");
+        let torrc = render_instance(index);
+        assert!(torrc.contains(&format!("ExtORPort {addr}\n")), "{torrc}");
+        assert!(
+            torrc.contains(&format!(
+                "ExtORPortCookieAuthFile {}\n",
+                cookie_file.display()
+            )),
+            "{torrc}"
+        );
+    }
 
     // snowflake-proxy.
     let unit = read("systemd/snowflake-proxy.service");
@@ -364,7 +408,12 @@ fn instance_torrcs_pass_tor_verify_config() {
     assert_eq!(ext_orports.len(), 3, "{ext_orports:?}");
 
     // Bad input to the script is refused before anything happens.
-    for args in [&["render", "0"][..], &["render", "1", "a-b"], &["-n", "x"]] {
+    for args in [
+        &["render", "0"][..],
+        &["render", "1", "a-b"],
+        &["-n", "x"],
+        &["render-dropin", "0"],
+    ] {
         let output = Command::new("bash")
             .arg(deploy().join("setup-tor-instances"))
             .args(args)

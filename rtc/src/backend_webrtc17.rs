@@ -153,6 +153,17 @@ fn setting_engine(config: &RtcConfig) -> Result<SettingEngine, RtcError> {
     let mut s = SettingEngine::default();
     s.detach_data_channels();
     s.set_ice_multicast_dns_mode(MulticastDnsMode::Disabled);
+    if let Some(factory) = config.packet_sockets() {
+        // ICE through the caller's sockets (`crate::packet_socket`): one
+        // host candidate, 127.0.0.1 with the socket's port; no reflexive
+        // gathering and no socket of our own.
+        let mux = crate::packet_socket_webrtc17::PacketSocketMux::new(Arc::clone(factory));
+        s.set_udp_network(UDPNetwork::Muxed(Arc::new(mux)));
+        s.set_include_loopback_candidate(true);
+        s.set_network_types(vec![NetworkType::Udp4]);
+        s.set_ip_filter(Box::new(|ip| ip == IpAddr::V4(Ipv4Addr::LOCALHOST)));
+        return Ok(s);
+    }
     if config.loopback_only() {
         s.set_include_loopback_candidate(true);
         s.set_network_types(vec![NetworkType::Udp4]);

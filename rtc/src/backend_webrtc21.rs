@@ -67,6 +67,15 @@ impl Webrtc21Backend {
                 return Err(RtcError::BadPortRange(min, max));
             }
         }
+        if config.packet_sockets().is_some() {
+            // Sending ICE through a proxy's relay is built on 0.17's UDP
+            // mux; without it the datagrams would bypass the proxy.
+            return Err(RtcError::Backend(
+                "caller-provided sockets (UDP through an upstream proxy) are not available \
+                 on the webrtc-0.21 backend"
+                    .into(),
+            ));
+        }
         if config.datagrams() {
             tracing::warn!(
                 "the datagram channel is not available on the webrtc-0.21 backend: \

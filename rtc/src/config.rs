@@ -1,8 +1,10 @@
 //! Peer configuration shared by every backend.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use crate::covert::CovertDtlsConfig;
+use crate::packet_socket::{PacketSocketFactory, PacketSockets};
 
 /// How a peer gathers ICE candidates, which ones it shows, and how its DTLS
 /// handshake is shaped. The default is production use: no ICE servers,
@@ -34,6 +36,9 @@ pub struct RtcConfig {
     /// Add the datagram channel ([`crate::datagram`]): the proxy opens it,
     /// the client accepts it. Off unless the program turns it on.
     datagrams: bool,
+    /// Send ICE through these sockets instead of the system's UDP
+    /// ([`crate::packet_socket`]); `None` uses the system's.
+    packet_sockets: Option<PacketSockets>,
 }
 
 impl RtcConfig {
@@ -86,6 +91,18 @@ impl RtcConfig {
     pub fn with_datagrams(mut self, datagrams: bool) -> Self {
         self.datagrams = datagrams;
         self
+    }
+
+    /// Sends every peer connection's datagrams through a socket from
+    /// `factory` ([`crate::packet_socket`]).
+    pub fn with_packet_sockets(mut self, factory: Arc<dyn PacketSocketFactory>) -> Self {
+        self.packet_sockets = Some(PacketSockets(factory));
+        self
+    }
+
+    /// The caller's socket factory, if ICE goes through one.
+    pub fn packet_sockets(&self) -> Option<&Arc<dyn PacketSocketFactory>> {
+        self.packet_sockets.as_ref().map(|sockets| &sockets.0)
     }
 
     /// Whether the datagram channel is on.

@@ -29,6 +29,9 @@ pub mod datagram;
 pub mod error;
 #[cfg(any(feature = "webrtc17", feature = "webrtc21"))]
 mod negotiation;
+pub mod packet_socket;
+#[cfg(feature = "webrtc17")]
+mod packet_socket_webrtc17;
 pub mod sdp;
 
 use std::sync::Arc;
@@ -39,6 +42,7 @@ pub use config::RtcConfig;
 pub use covert::{BrowserFamily, CovertDtlsConfig, CovertDtlsMode};
 pub use datagram::{DatagramChannel, DatagramLink, DatagramSent, DATAGRAM_LABEL};
 pub use error::RtcError;
+pub use packet_socket::{PacketSocket, PacketSocketFactory};
 pub use sdp::{client_ip_from_sdp, new_channel_label, strip_local_addresses};
 
 /// The backend the client and proxy use: webrtc-rs 0.17 when its feature is

@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use snowflake_common::pt::args::PtArgs;
 
-use crate::orport::TorTarget;
+use crate::orport::{TorInstance, TorInstanceError, TorTarget};
 use crate::srcaddr::{SourceRange, SourceRangeError};
 use crate::tls::TlsFiles;
 use crate::useraddr;
@@ -17,6 +17,10 @@ pub const OPTION_NUM_TURBOTUNNEL: &str = "num-turbotunnel";
 
 /// Transport option: source address range for ORPort connections (§7.6).
 pub const OPTION_ORPORT_SRCADDR: &str = "orport-srcaddr";
+
+/// Transport option, repeatable: one more tor instance to spread sessions
+/// over, `ADDR,cookie=FILE[,srcaddr=RANGE]` (docs/tor-instances.md).
+pub const OPTION_EXTORPORT_INSTANCE: &str = "extorport-instance";
 
 /// Default of [`Limits::memory_budget`]: half of the machine's physical
 /// memory (so that a flood cannot push the bridge into swap or the OOM
@@ -141,8 +145,12 @@ impl Default for Timeouts {
 /// Everything a [`Server`](crate::Server) needs.
 #[derive(Debug, Clone)]
 pub struct ServerConfig {
-    /// Where client streams go.
+    /// Where client streams go (unless `tor_instances` lists several).
     pub tor: TorTarget,
+    /// Several tor instances to spread client sessions over
+    /// (docs/tor-instances.md). When not empty, these replace `tor`;
+    /// `orport_srcaddr` then applies to those without a range of their own.
+    pub tor_instances: Vec<TorInstance>,
     /// Sent as `TRANSPORT` on the Extended ORPort.
     pub transport_name: String,
     /// Independent Turbo Tunnel instances (QueuePacketConn + KCP listener),
@@ -151,8 +159,11 @@ pub struct ServerConfig {
     /// Source addresses for TCP connections to tor.
     pub orport_srcaddr: Option<SourceRange>,
     /// TLS certificate and key; `None` serves plain WebSocket
-    /// (`--disable-tls`).
+    /// (`--disable-tls`) unless `acme` is set.
     pub tls: Option<TlsFiles>,
+    /// TLS with certificates obtained and renewed by ACME
+    /// (`--acme-hostnames`; [`crate::tls`]), when `tls` is `None`.
+    pub acme: Option<snowflake_common::acme::AcmeConfig>,
     /// Resource limits.
     pub limits: Limits,
     /// Timeouts.
@@ -167,18 +178,39 @@ impl ServerConfig {
         snowflake_common::safelog::keep_operator_addresses_in(&tor.to_string());
         Self {
             tor,
+            tor_instances: Vec::new(),
             transport_name: TRANSPORT_NAME.to_owned(),
             num_turbotunnel: 1,
             orport_srcaddr: None,
             tls: None,
+            acme: None,
             limits: Limits::default(),
             timeouts: Timeouts::default(),
         }
     }
 
+    /// The tor instances client sessions are spread over, each with its
+    /// source range resolved: `tor_instances`, or `tor` alone.
+    pub fn instances(&self) -> Vec<TorInstance> {
+        if self.tor_instances.is_empty() {
+            return vec![TorInstance {
+                target: self.tor.clone(),
+                srcaddr: self.orport_srcaddr,
+            }];
+        }
+        self.tor_instances
+            .iter()
+            .map(|instance| TorInstance {
+                target: instance.target.clone(),
+                srcaddr: instance.srcaddr.or(self.orport_srcaddr),
+            })
+            .collect()
+    }
+
     /// Applies the transport options tor passes (torrc
-    /// `ServerTransportOptions snowflake k=v …`): `num-turbotunnel` and
-    /// `orport-srcaddr`. Unknown options are ignored, as goptlib programs
+    /// `ServerTransportOptions snowflake k=v …`): `num-turbotunnel`,
+    /// `orport-srcaddr` and `extorport-instance` (repeatable; replaces
+    /// `tor_instances`). Unknown options are ignored, as goptlib programs
     /// do.
     pub fn apply_transport_options(&mut self, options: &PtArgs) -> Result<(), OptionError> {
         if let Some(value) = options.get(OPTION_NUM_TURBOTUNNEL) {
@@ -186,6 +218,14 @@ impl ServerConfig {
         }
         if let Some(value) = options.get(OPTION_ORPORT_SRCADDR) {
             self.orport_srcaddr = Some(value.parse()?);
+        }
+        let listed = options
+            .get_all(OPTION_EXTORPORT_INSTANCE)
+            .map(str::parse)
+            .collect::<Result<Vec<TorInstance>, _>>()?;
+        if !listed.is_empty() {
+            check_distinct_instances(&listed)?;
+            self.tor_instances = listed;
         }
         Ok(())
     }
@@ -200,6 +240,27 @@ pub enum OptionError {
     /// `orport-srcaddr` is malformed.
     #[error(transparent)]
     SourceRange(#[from] SourceRangeError),
+    /// An `extorport-instance` is malformed.
+    #[error("{OPTION_EXTORPORT_INSTANCE}={0}")]
+    TorInstance(#[from] TorInstanceError),
+    /// Two tor instances at one address.
+    #[error("{OPTION_EXTORPORT_INSTANCE}: {0} is listed twice")]
+    DuplicateInstance(String),
+}
+
+/// Refuses a list of tor instances that names one address twice.
+pub fn check_distinct_instances(instances: &[TorInstance]) -> Result<(), OptionError> {
+    for (n, instance) in instances.iter().enumerate() {
+        let address = instance.target.address();
+        if instances
+            .iter()
+            .take(n)
+            .any(|earlier| earlier.target.address() == address)
+        {
+            return Err(OptionError::DuplicateInstance(address));
+        }
+    }
+    Ok(())
 }
 
 /// Parses a `num-turbotunnel` value (1..=256).
@@ -235,5 +296,46 @@ mod tests {
         let mut options = PtArgs::new();
         options.add("orport-srcaddr", "localhost");
         assert!(config.apply_transport_options(&options).is_err());
+    }
+
+    #[test]
+    fn tor_instances_from_transport_options() {
+        let tor = TorTarget::OrPort("127.0.0.1:9001".parse().unwrap());
+        let mut config = ServerConfig::new(tor.clone());
+        config.orport_srcaddr = Some("127.0.1.0/24".parse().unwrap());
+        // Alone, `tor` is the only instance, from the server's range.
+        let alone = config.instances();
+        assert_eq!(alone.len(), 1);
+        assert_eq!(alone[0].target, tor);
+        assert_eq!(alone[0].srcaddr, config.orport_srcaddr);
+
+        let mut options = PtArgs::new();
+        options.add("extorport-instance", "127.0.0.1:10001,cookie=/a");
+        options.add(
+            "extorport-instance",
+            "127.0.0.1:10002,cookie=/b,srcaddr=127.0.2.0/24",
+        );
+        config.apply_transport_options(&options).expect("valid");
+        let instances = config.instances();
+        let described: Vec<String> = instances.iter().map(ToString::to_string).collect();
+        assert_eq!(
+            described,
+            [
+                "127.0.0.1:10001,cookie=/a,srcaddr=127.0.1.0/24",
+                "127.0.0.1:10002,cookie=/b,srcaddr=127.0.2.0/24",
+            ],
+            "the server's range for those without their own"
+        );
+        for bad in [
+            &["127.0.0.1:10001"][..],
+            &["127.0.0.1:10001,cookie=/a", "127.0.0.1:10001,cookie=/b"],
+        ] {
+            let mut options = PtArgs::new();
+            for value in bad {
+                options.add("extorport-instance", *value);
+            }
+            let error = config.apply_transport_options(&options).unwrap_err();
+            assert!(error.to_string().contains("extorport-instance"), "{error}");
+        }
     }
 }

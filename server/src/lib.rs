@@ -12,7 +12,10 @@
 //! * [`Server`]: the running server, started in process with a
 //!   [`ServerConfig`] (tests and the benchmark do this on 127.0.0.1:0);
 //! * [`pt`]: the managed-transport entry point the binary uses (reads
-//!   `TOR_PT_*`, prints `SMETHOD` lines).
+//!   `TOR_PT_*`, prints `SMETHOD` lines), and its standalone mode (no
+//!   `TOR_PT_*`: `-listen` and the tor instances as flags);
+//! * [`tor_instances`]: how sessions are spread over several tor
+//!   instances (docs/tor-instances.md).
 
 pub mod cli;
 mod client_demux;
@@ -26,12 +29,16 @@ mod server;
 mod sessions;
 mod shared;
 pub mod srcaddr;
+pub mod standalone;
 mod stats_collector;
 pub mod tls;
+pub mod tor_instances;
+mod tor_pool;
 pub mod useraddr;
 pub mod websocket;
 mod websocket_conn;
 
 pub use config::{Limits, ServerConfig, Timeouts};
-pub use orport::{TorConn, TorTarget};
+pub use orport::{TorConn, TorInstance, TorTarget};
 pub use server::{Server, ServerError, SessionInfo, MAX_ENCAPSULATED_PACKET};
+pub use tor_pool::TorInstanceStatus;

@@ -1,8 +1,9 @@
 //! `snowflake-server`: the Snowflake bridge transport, run by tor as
-//! `ServerTransportPlugin snowflake exec /usr/bin/snowflake-server …`.
-//! Parses flags (upstream's names, read as Go reads them, see
-//! [`snowflake_server::cli`]), sets up logging and hands over to
-//! managed-transport mode.
+//! `ServerTransportPlugin snowflake exec /usr/bin/snowflake-server …`, or
+//! by a service manager with `-listen` (standalone, in front of several
+//! tor instances). Parses flags (upstream's names, read as Go reads them,
+//! see [`snowflake_server::cli`]), sets up logging and hands over to
+//! managed-transport or standalone mode.
 
 use std::process::ExitCode;
 use std::time::Duration;
@@ -11,7 +12,7 @@ use snowflake_common::cli::GoFlags;
 use snowflake_common::pt::stdout::PtWriter;
 use snowflake_common::safelog::{self, LogFallback};
 use snowflake_server::cli::Args;
-use snowflake_server::pt;
+use snowflake_server::{pt, standalone};
 
 fn main() -> ExitCode {
     let args = match Args::parse_go_style(std::env::args_os()) {
@@ -50,8 +51,16 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let out = PtWriter::stdout();
-    let result = runtime.block_on(pt::run(options, &out));
+    let result = if options.listen.is_some() {
+        runtime
+            .block_on(standalone::run(options))
+            .map_err(|e| e.to_string())
+    } else {
+        let out = PtWriter::stdout();
+        runtime
+            .block_on(pt::run(options, &out))
+            .map_err(|e| e.to_string())
+    };
     // Tasks blocked on stdin must not delay the exit.
     runtime.shutdown_timeout(Duration::from_secs(1));
     match result {

@@ -11,7 +11,9 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use prometheus::core::Collector;
-use prometheus::{Encoder, IntCounter, IntCounterVec, IntGauge, Opts, Registry, TextEncoder};
+use prometheus::{
+    Encoder, IntCounter, IntCounterVec, IntGauge, IntGaugeVec, Opts, Registry, TextEncoder,
+};
 use snowflake_common::fd_limit::AcceptBackoff;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
@@ -74,6 +76,8 @@ pub struct Metrics {
     /// KCP sessions closed because no stream carried data within the
     /// new-session timeout.
     pub sessions_expired: IntCounter,
+    /// KCP sessions closed because all their streams had ended.
+    pub sessions_finished: IntCounter,
     /// smux streams closed before any data arrived (no tor connection was
     /// made for them).
     pub streams_without_data: IntCounter,
@@ -91,6 +95,31 @@ pub struct Metrics {
     pub websocket_bytes_in: IntCounter,
     /// WebSocket payload bytes sent.
     pub websocket_bytes_out: IntCounter,
+    tor_instances: TorInstanceVecs,
+}
+
+/// The per-instance families, labelled `instance`.
+#[derive(Debug, Clone)]
+struct TorInstanceVecs {
+    up: IntGaugeVec,
+    connections: IntGaugeVec,
+    connections_total: IntCounterVec,
+    dial_failures: IntCounterVec,
+}
+
+/// One tor instance's metrics (docs/tor-instances.md), labelled with its
+/// address.
+#[derive(Debug, Clone)]
+pub struct TorInstanceMetrics {
+    /// 1 while the instance is up (chosen for new sessions), 0 while down.
+    pub up: IntGauge,
+    /// Connections to it being relayed now.
+    pub connections: IntGauge,
+    /// Connections to it made (successful dials).
+    pub connections_total: IntCounter,
+    /// Failed dials of client streams to it (connecting or Extended
+    /// ORPort authentication); failed health probes are not counted.
+    pub dial_failures: IntCounter,
 }
 
 fn opts(name: &str, help: &str) -> Opts {
@@ -127,6 +156,35 @@ impl Metrics {
             &["reason"],
         )?;
         registry.register(Box::new(rejected.clone()))?;
+        let instance_gauge = |name: &str, help: &str| -> Result<IntGaugeVec, prometheus::Error> {
+            let g = IntGaugeVec::new(opts(name, help), &["instance"])?;
+            registry.register(Box::new(g.clone()))?;
+            Ok(g)
+        };
+        let instance_counter =
+            |name: &str, help: &str| -> Result<IntCounterVec, prometheus::Error> {
+                let c = IntCounterVec::new(opts(name, help), &["instance"])?;
+                registry.register(Box::new(c.clone()))?;
+                Ok(c)
+            };
+        let tor_instances = TorInstanceVecs {
+            up: instance_gauge(
+                "tor_instance_up",
+                "1 while the tor instance is chosen for new sessions, 0 while it is down",
+            )?,
+            connections: instance_gauge(
+                "tor_instance_connections",
+                "Connections to the tor instance being relayed",
+            )?,
+            connections_total: instance_counter(
+                "tor_instance_connections_total",
+                "Connections made to the tor instance",
+            )?,
+            dial_failures: instance_counter(
+                "tor_instance_dial_failures_total",
+                "Failed connections to the tor instance for client streams (connecting or Extended ORPort authentication)",
+            )?,
+        };
         const STREAM_BYTES: &str = "Stream bytes relayed between clients and tor";
         const WS_BYTES: &str = "WebSocket payload bytes";
         Ok(Self {
@@ -143,6 +201,10 @@ impl Metrics {
                 "sessions_expired_total",
                 "KCP sessions closed because no stream carried data within the new-session timeout",
             )?,
+            sessions_finished: counter(
+                "sessions_finished_total",
+                "KCP sessions closed because all their streams had ended",
+            )?,
             streams_without_data: counter(
                 "streams_without_data_total",
                 "smux streams that ended before carrying data (tor was never dialled for them)",
@@ -157,6 +219,7 @@ impl Metrics {
             bytes_to_client: labelled("stream_bytes_total", STREAM_BYTES, "to_client")?,
             websocket_bytes_in: labelled("websocket_bytes_total", WS_BYTES, "in")?,
             websocket_bytes_out: labelled("websocket_bytes_total", WS_BYTES, "out")?,
+            tor_instances,
             registry,
         })
     }
@@ -169,6 +232,22 @@ impl Metrics {
     /// Refused connections so far for `reason`.
     pub fn rejected(&self, reason: RejectReason) -> u64 {
         self.rejected.with_label_values(&[reason.label()]).get()
+    }
+
+    /// The metrics of the tor instance labelled `instance` (created on
+    /// first use; the up gauge starts at 0).
+    pub fn tor_instance(&self, instance: &str) -> Result<TorInstanceMetrics, prometheus::Error> {
+        let vecs = &self.tor_instances;
+        Ok(TorInstanceMetrics {
+            up: vecs.up.get_metric_with_label_values(&[instance])?,
+            connections: vecs.connections.get_metric_with_label_values(&[instance])?,
+            connections_total: vecs
+                .connections_total
+                .get_metric_with_label_values(&[instance])?,
+            dial_failures: vecs
+                .dial_failures
+                .get_metric_with_label_values(&[instance])?,
+        })
     }
 
     /// Adds a collector read at every scrape.

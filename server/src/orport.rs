@@ -1,21 +1,23 @@
 //! Connections to tor: the Extended ORPort over TCP or a Unix domain socket
-//! (SAFE_COOKIE, then USERADDR and TRANSPORT), or the plain ORPort (§7.7).
+//! (SAFE_COOKIE, then USERADDR and TRANSPORT), or the plain ORPort (§7.7);
+//! and how one tor instance of several is described ([`TorInstance`]).
 
 use std::fmt;
 use std::io;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::pin::Pin;
+use std::str::FromStr;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
-use snowflake_common::pt::env::OrTarget;
+use snowflake_common::pt::env::{parse_ip_port, OrTarget};
 use snowflake_common::pt::extorport::transport_side::ext_or_handshake;
 use snowflake_common::pt::extorport::ExtOrError;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::{TcpStream, UnixStream};
 
-use crate::srcaddr::{connect_from, SourceRange};
+use crate::srcaddr::{connect_from, SourceRange, SourceRangeError};
 
 /// The prefix that names a Unix domain socket in
 /// `TOR_PT_EXTENDED_SERVER_PORT` or `--ext-orport` (`unix:/path`), the
@@ -64,6 +66,154 @@ impl fmt::Display for TorTarget {
     }
 }
 
+impl TorTarget {
+    /// The address alone (`127.0.0.1:10001`, `unix:/run/…`): how an
+    /// instance is named in logs and metric labels.
+    pub fn address(&self) -> String {
+        match self {
+            Self::ExtOrTcp { addr, .. } | Self::OrPort(addr) => addr.to_string(),
+            Self::ExtOrUnix { path, .. } => format!("{UNIX_PREFIX}{}", path.display()),
+        }
+    }
+}
+
+/// One tor instance of a bridge that runs several (docs/tor-instances.md):
+/// where to reach it and, optionally, the source addresses to connect from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TorInstance {
+    /// Its Extended ORPort (or, for tor's own port in managed mode, the
+    /// ORPort) and cookie file.
+    pub target: TorTarget,
+    /// `orport-srcaddr` for this instance alone; `None` uses the server's.
+    pub srcaddr: Option<SourceRange>,
+}
+
+impl TorInstance {
+    /// An instance reached at `target` from the server's source range.
+    pub fn new(target: TorTarget) -> Self {
+        Self {
+            target,
+            srcaddr: None,
+        }
+    }
+}
+
+/// Why a tor instance description was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TorInstanceError {
+    /// No address.
+    #[error("{0:?}: expected ADDR,cookie=FILE[,srcaddr=RANGE]")]
+    Syntax(String),
+    /// The address is neither `ip:port` nor `unix:/absolute/path`.
+    #[error("{value:?}: {address:?} is not ip:port or unix:/absolute/path")]
+    Address {
+        /// The whole description.
+        value: String,
+        /// The address part.
+        address: String,
+    },
+    /// No `cookie=`.
+    #[error(
+        "{0:?}: needs the instance's cookie file (cookie=FILE, tor's ExtORPortCookieAuthFile)"
+    )]
+    NoCookie(String),
+    /// A field other than `cookie` and `srcaddr`, or one given twice.
+    #[error("{value:?}: unknown or repeated field {field:?} (fields: cookie=FILE, srcaddr=RANGE)")]
+    Field {
+        /// The whole description.
+        value: String,
+        /// The field.
+        field: String,
+    },
+    /// A bad `srcaddr`.
+    #[error("{value:?}: {source}")]
+    Srcaddr {
+        /// The whole description.
+        value: String,
+        /// Why.
+        source: SourceRangeError,
+    },
+    /// `srcaddr` for a Unix socket.
+    #[error("{0:?}: srcaddr applies to TCP only, not to a unix: socket")]
+    SrcaddrOnUnix(String),
+}
+
+impl FromStr for TorInstance {
+    type Err = TorInstanceError;
+
+    /// Reads `ADDR,cookie=FILE[,srcaddr=RANGE]` (the `-extorport-instance`
+    /// flag and the `extorport-instance` transport option): `ADDR` is
+    /// `ip:port` or `unix:/path`, `FILE` tor's `ExtORPortCookieAuthFile`
+    /// of that instance, `RANGE` an `orport-srcaddr` value. Paths cannot
+    /// contain commas.
+    fn from_str(value: &str) -> Result<Self, Self::Err> {
+        let mut fields = value.split(',');
+        let address = fields.next().unwrap_or_default().trim();
+        if address.is_empty() {
+            return Err(TorInstanceError::Syntax(value.to_owned()));
+        }
+        let mut cookie: Option<PathBuf> = None;
+        let mut srcaddr: Option<SourceRange> = None;
+        for field in fields {
+            let bad_field = || TorInstanceError::Field {
+                value: value.to_owned(),
+                field: field.to_owned(),
+            };
+            match field.split_once('=') {
+                Some(("cookie", path)) if cookie.is_none() && !path.is_empty() => {
+                    cookie = Some(PathBuf::from(path));
+                }
+                Some(("srcaddr", range)) if srcaddr.is_none() => {
+                    srcaddr = Some(range.parse().map_err(|source| TorInstanceError::Srcaddr {
+                        value: value.to_owned(),
+                        source,
+                    })?);
+                }
+                _ => return Err(bad_field()),
+            }
+        }
+        let cookie_file = cookie.ok_or_else(|| TorInstanceError::NoCookie(value.to_owned()))?;
+        let bad_address = || TorInstanceError::Address {
+            value: value.to_owned(),
+            address: address.to_owned(),
+        };
+        let target = match address.strip_prefix(UNIX_PREFIX) {
+            Some(path) => {
+                let path = PathBuf::from(path);
+                if !path.is_absolute() {
+                    return Err(bad_address());
+                }
+                if srcaddr.is_some() {
+                    return Err(TorInstanceError::SrcaddrOnUnix(value.to_owned()));
+                }
+                TorTarget::ExtOrUnix { path, cookie_file }
+            }
+            None => TorTarget::ExtOrTcp {
+                addr: parse_ip_port(address).map_err(|_| bad_address())?,
+                cookie_file,
+            },
+        };
+        Ok(Self { target, srcaddr })
+    }
+}
+
+impl fmt::Display for TorInstance {
+    /// The description [`TorInstance::from_str`] reads.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.target.address())?;
+        match &self.target {
+            TorTarget::ExtOrTcp { cookie_file, .. } | TorTarget::ExtOrUnix { cookie_file, .. } => {
+                write!(f, ",cookie={}", cookie_file.display())?;
+            }
+            TorTarget::OrPort(_) => {}
+        }
+        if let Some(range) = &self.srcaddr {
+            write!(f, ",srcaddr={range}")?;
+        }
+        Ok(())
+    }
+}
+
 /// Why connecting to tor failed.
 #[derive(Debug, thiserror::Error)]
 pub enum DialError {
@@ -87,6 +237,9 @@ pub enum DialError {
     /// Connecting and the handshake took longer than allowed.
     #[error("connecting to {0} timed out")]
     Timeout(String),
+    /// No tor instance is configured.
+    #[error("no tor instance to connect to")]
+    NoInstance,
 }
 
 /// An open connection to tor.
@@ -202,5 +355,64 @@ pub async fn dial_tor(
     match tokio::time::timeout(timeout, work).await {
         Ok(result) => result,
         Err(_) => Err(DialError::Timeout(target.to_string())),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tor_instances_are_read_from_their_description() {
+        let instance: TorInstance = "127.0.0.1:10001,cookie=/run/tor-instances/a/cookie"
+            .parse()
+            .expect("valid");
+        assert_eq!(
+            instance,
+            TorInstance::new(TorTarget::ExtOrTcp {
+                addr: "127.0.0.1:10001".parse().unwrap(),
+                cookie_file: "/run/tor-instances/a/cookie".into(),
+            })
+        );
+        let instance: TorInstance = "[::1]:10002,srcaddr=::1,cookie=c".parse().expect("valid");
+        assert_eq!(instance.target.address(), "[::1]:10002");
+        assert_eq!(
+            instance.srcaddr.map(|r| r.to_string()).as_deref(),
+            Some("::1/128")
+        );
+        let instance: TorInstance = "unix:/run/tor/ext,cookie=/run/tor/cookie"
+            .parse()
+            .expect("valid");
+        assert_eq!(
+            instance.target,
+            TorTarget::ExtOrUnix {
+                path: "/run/tor/ext".into(),
+                cookie_file: "/run/tor/cookie".into()
+            }
+        );
+        // What it prints, it reads.
+        for text in [
+            "127.0.0.1:10001,cookie=/c,srcaddr=127.0.1.0/24",
+            "unix:/run/tor/ext,cookie=/run/tor/cookie",
+        ] {
+            let instance: TorInstance = text.parse().expect("valid");
+            assert_eq!(instance.to_string(), text);
+        }
+        for bad in [
+            "",
+            ",cookie=/c",
+            "127.0.0.1:10001",
+            "127.0.0.1:10001,cookie=",
+            "127.0.0.1,cookie=/c",
+            "localhost:10001,cookie=/c",
+            "unix:relative,cookie=/c",
+            "unix:/s,cookie=/c,srcaddr=127.0.0.1",
+            "127.0.0.1:1,cookie=/c,cookie=/d",
+            "127.0.0.1:1,cookie=/c,srcaddr=10.0.0.0/99",
+            "127.0.0.1:1,cookie=/c,weight=2",
+            "127.0.0.1:1,cookie=/c,",
+        ] {
+            assert!(bad.parse::<TorInstance>().is_err(), "{bad:?}");
+        }
     }
 }

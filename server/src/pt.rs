@@ -16,6 +16,14 @@
 //! `TOR_PT_EXTENDED_SERVER_PORT=unix:/run/tor-instance/extorport` (or pass
 //! `--ext-orport unix:/path`, which overrides the variable); the cookie
 //! still comes from `TOR_PT_AUTH_COOKIE_FILE`.
+//!
+//! ## Several tor instances
+//!
+//! With `-extorport-instance` flags or `extorport-instance` transport
+//! options (the options replace the flags), sessions are spread over
+//! tor's own Extended ORPort and those instances (docs/tor-instances.md);
+//! a listed instance at tor's own address takes its place. To run without
+//! tor's environment at all, see [`crate::standalone`].
 
 use std::collections::HashMap;
 use std::io::Write;
@@ -30,7 +38,8 @@ use snowflake_common::pt::lifecycle::ShutdownSignal;
 use snowflake_common::pt::stdout::{PtLine, PtWriter};
 
 use crate::config::{Limits, ServerConfig, Timeouts, TRANSPORT_NAME};
-use crate::orport::{TorTarget, UNIX_PREFIX};
+use crate::orport::{TorInstance, TorTarget, UNIX_PREFIX};
+use crate::srcaddr::SourceRange;
 use crate::tls::TlsFiles;
 use crate::Server;
 
@@ -40,11 +49,23 @@ pub const IMPLEMENTATION: &str = "snowflake-server";
 /// Settings from the command line; the rest comes from the environment.
 #[derive(Debug, Clone, Default)]
 pub struct PtOptions {
-    /// Serve TLS with these files; `None` for `--disable-tls`.
+    /// Serve TLS with these files; `None` for `--disable-tls` or ACME.
     pub tls: Option<TlsFiles>,
+    /// `--acme-hostnames`: TLS with certificates by ACME, cached in the
+    /// state directory unless `cache_dir` is set.
+    pub acme: Option<snowflake_common::acme::AcmeConfig>,
     /// `--ext-orport`: overrides `TOR_PT_EXTENDED_SERVER_PORT`
     /// (`ip:port` or `unix:/path`).
     pub ext_orport: Option<String>,
+    /// `-extorport-instance`: more tor instances (under tor), or all of
+    /// them (standalone).
+    pub tor_instances: Vec<TorInstance>,
+    /// `-orport-srcaddr`; the `orport-srcaddr` transport option, if
+    /// present, takes precedence.
+    pub orport_srcaddr: Option<SourceRange>,
+    /// `-listen`: run standalone ([`crate::standalone`]), without
+    /// `TOR_PT_*`.
+    pub listen: Option<SocketAddr>,
     /// `--num-turbotunnel`; the `num-turbotunnel` transport option, if
     /// present, takes precedence.
     pub num_turbotunnel: Option<usize>,
@@ -129,9 +150,20 @@ pub fn plan(mut vars: HashMap<String, String>, options: &PtOptions) -> Result<Pt
     };
     let mut config = ServerConfig::new(target);
     config.tls = options.tls.clone();
+    config.acme = options.acme.clone().map(|mut acme| {
+        acme.cache_dir = acme.cache_dir.or_else(|| {
+            env.common
+                .state_location
+                .as_ref()
+                .map(|dir| dir.join(crate::tls::ACME_CACHE_DIR))
+        });
+        acme
+    });
     config.limits = options.limits.clone();
     config.timeouts = options.timeouts.clone();
     config.num_turbotunnel = options.num_turbotunnel.unwrap_or(1);
+    config.orport_srcaddr = options.orport_srcaddr;
+    config.tor_instances = options.tor_instances.clone();
     let transport_options: PtArgs = env
         .bindaddrs
         .iter()
@@ -142,6 +174,18 @@ pub fn plan(mut vars: HashMap<String, String>, options: &PtOptions) -> Result<Pt
         .apply_transport_options(&transport_options)
         .err()
         .map(|e| e.to_string());
+    // tor's own port is one of the instances, unless listed already.
+    let own = config.tor.address();
+    if !config.tor_instances.is_empty()
+        && !config
+            .tor_instances
+            .iter()
+            .any(|listed| listed.target.address() == own)
+    {
+        config
+            .tor_instances
+            .insert(0, TorInstance::new(config.tor.clone()));
+    }
     // The operator's own listen addresses stay readable in our logs.
     for bindaddr in &env.bindaddrs {
         snowflake_common::safelog::keep_operator_addresses_in(&bindaddr.addr.to_string());
@@ -190,7 +234,7 @@ pub async fn run<W: Write>(options: PtOptions, out: &PtWriter<W>) -> Result<(), 
         implementation: IMPLEMENTATION.to_owned(),
         version: env!("CARGO_PKG_VERSION").to_owned(),
     })?;
-    let tls = plan.config.tls.is_some();
+    let tls = plan.config.tls.is_some() || plan.config.acme.is_some();
     let server = match &plan.options_error {
         Some(_) => None,
         None => match Server::new(plan.config.clone()) {
@@ -368,6 +412,75 @@ mod tests {
             err.last()
                 .is_some_and(|l| l.to_string().starts_with("ENV-ERROR")),
             "{err:?}"
+        );
+    }
+
+    #[test]
+    fn tor_instances_besides_tor_s_own() {
+        let env = [
+            ("TOR_PT_EXTENDED_SERVER_PORT", "127.0.0.1:5555"),
+            ("TOR_PT_AUTH_COOKIE_FILE", "/c"),
+        ];
+        let described = |p: &PtPlan| -> Vec<String> {
+            p.config
+                .instances()
+                .iter()
+                .map(ToString::to_string)
+                .collect()
+        };
+        // No list: tor's own ExtORPort alone.
+        assert_eq!(described(&plan_of(&env)), ["127.0.0.1:5555,cookie=/c"]);
+        // Flags add instances after tor's own, with the server's range for
+        // those without their own.
+        let options = PtOptions {
+            tor_instances: vec![
+                "127.0.0.1:10002,cookie=/b".parse().unwrap(),
+                "127.0.0.1:10003,cookie=/d,srcaddr=127.0.3.0/24"
+                    .parse()
+                    .unwrap(),
+            ],
+            orport_srcaddr: Some("127.0.1.0/24".parse().unwrap()),
+            ..PtOptions::default()
+        };
+        let p = plan(vars(&env), &options).expect("valid");
+        assert_eq!(
+            described(&p),
+            [
+                "127.0.0.1:5555,cookie=/c,srcaddr=127.0.1.0/24",
+                "127.0.0.1:10002,cookie=/b,srcaddr=127.0.1.0/24",
+                "127.0.0.1:10003,cookie=/d,srcaddr=127.0.3.0/24",
+            ]
+        );
+        // Transport options replace the flags' list; one at tor's own
+        // address takes its place.
+        let mut with_options = vars(&env);
+        with_options.insert(
+            "TOR_PT_SERVER_TRANSPORT_OPTIONS".to_owned(),
+            "snowflake:extorport-instance=127.0.0.1:10004,cookie=/e;\
+             snowflake:extorport-instance=127.0.0.1:5555,cookie=/own;\
+             snowflake:orport-srcaddr=127.0.9.0/24"
+                .to_owned(),
+        );
+        let p = plan(with_options, &options).expect("valid");
+        assert!(p.options_error.is_none(), "{:?}", p.options_error);
+        assert_eq!(
+            described(&p),
+            [
+                "127.0.0.1:10004,cookie=/e,srcaddr=127.0.9.0/24",
+                "127.0.0.1:5555,cookie=/own,srcaddr=127.0.9.0/24",
+            ]
+        );
+        // A bad one is refused as bad transport options.
+        let mut bad = vars(&env);
+        bad.insert(
+            "TOR_PT_SERVER_TRANSPORT_OPTIONS".to_owned(),
+            "snowflake:extorport-instance=127.0.0.1:10004".to_owned(),
+        );
+        let p = plan(bad, &PtOptions::default()).expect("environment valid");
+        let error = p.options_error.unwrap_or_default();
+        assert!(
+            error.contains("extorport-instance") && error.contains("cookie"),
+            "{error}"
         );
     }
 

@@ -41,7 +41,8 @@ use crate::metrics::{self, Metrics};
 use crate::sessions::accept_sessions;
 use crate::shared::Shared;
 use crate::stats_collector::StatsCollector;
-use crate::tls::{self, ReloadableCert, TlsError};
+use crate::tls::{self, TlsError};
+use crate::tor_pool::{TorInstanceStatus, TorPool};
 use crate::websocket_conn::accept_connections;
 pub use crate::websocket_conn::MAX_ENCAPSULATED_PACKET;
 
@@ -78,7 +79,7 @@ pub struct Server {
 impl std::fmt::Debug for Server {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Server")
-            .field("tor", &self.shared.config.tor)
+            .field("tor", &self.shared.tor.addresses())
             .field("shards", &self.shared.demux.shards().len())
             .finish_non_exhaustive()
     }
@@ -88,18 +89,18 @@ impl Server {
     /// Sets up the Turbo Tunnel shards and their KCP listeners and starts
     /// accepting sessions. Must be called within a tokio runtime.
     pub fn new(config: ServerConfig) -> Result<Self, ServerError> {
-        let tls = match &config.tls {
-            Some(files) => {
-                let cert = Arc::new(ReloadableCert::load(files.clone())?);
-                let acceptor = tls::acceptor(Arc::clone(&cert))?;
-                Some((cert, acceptor))
-            }
-            None => None,
-        };
+        let tls = tls::setup(&config)?;
         let budget = MemoryBudget::new(config.limits.memory_budget);
         let demux = ClientDemux::new(&config, &budget);
         let metrics = Metrics::new()?;
+        let tor = Arc::new(TorPool::new(
+            config.instances(),
+            config.transport_name.clone(),
+            config.timeouts.tor_dial,
+            &metrics,
+        )?);
         let shared = Arc::new(Shared {
+            tor: Arc::clone(&tor),
             connection_slots: Arc::new(Semaphore::new(config.limits.max_connections.max(1))),
             demux,
             metrics,
@@ -118,8 +119,9 @@ impl Server {
             let weak = Arc::downgrade(&shared);
             shared.spawn(accept_sessions(weak, index));
         }
+        shared.spawn(tor.run_prober());
         tracing::info!(
-            tor = %shared.config.tor,
+            tor = %shared.tor.describe(),
             shards = shared.demux.shards().len(),
             tls = shared.tls.is_some(),
             "snowflake server started"
@@ -132,6 +134,8 @@ impl Server {
     pub async fn listen(&self, addr: SocketAddr) -> io::Result<SocketAddr> {
         let listener = TcpListener::bind(addr).await?;
         let local = listener.local_addr()?;
+        // The operator's own listener stays readable in our logs.
+        snowflake_common::safelog::keep_operator_addresses_in(&local.to_string());
         tracing::info!(
             "listening on {local} ({})",
             if self.shared.tls.is_some() {
@@ -171,6 +175,12 @@ impl Server {
     /// Whether the listeners speak TLS.
     pub fn uses_tls(&self) -> bool {
         self.shared.tls.is_some()
+    }
+
+    /// The tor instances streams go to, in configuration order: up or
+    /// down, and their open connections (docs/tor-instances.md).
+    pub fn tor_instances(&self) -> Vec<TorInstanceStatus> {
+        self.shared.tor.status()
     }
 
     /// The metrics.

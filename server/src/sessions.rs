@@ -9,19 +9,19 @@
 //! client), and a session none of whose streams carried data within the
 //! new-session timeout is closed.
 
-use std::sync::atomic::Ordering;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Weak};
+use std::time::Duration;
 
 use snowflake_common::kcp::{Accepted, KcpMonitor};
 use snowflake_common::pt::extorport::useraddr_for_ip;
 use snowflake_common::smux;
 use snowflake_common::turbotunnel::ClientId;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::sync::Semaphore;
+use tokio::sync::{Notify, Semaphore};
 use tokio::time::Instant;
 
 use crate::metrics::RejectReason;
-use crate::orport::dial_tor;
 use crate::relay::{relay, RelayEnd};
 use crate::shared::{SessionEntry, Shared};
 
@@ -83,8 +83,15 @@ async fn run_session(shared: Weak<Shared>, accepted: Accepted) {
     shared.metrics.sessions_active.inc();
     tracing::debug!(%client_id, conv = format_args!("{conv:#010x}"), "session started");
     let stream_slots = Arc::new(Semaphore::new(shared.config.limits.max_streams_per_session));
+    // Woken when one of the session's streams ends.
+    let stream_ended = Arc::new(Notify::new());
+    // The tor instance this session's streams go to, once the first one
+    // went somewhere (NO_INSTANCE until then).
+    let instance = Arc::new(AtomicUsize::new(NO_INSTANCE));
     match smux::Session::server(stream, smux::Config::snowflake_server()) {
         Ok(session) => loop {
+            let finished = monitor.is_established()
+                && stream_slots.available_permits() == shared.config.limits.max_streams_per_session;
             let accepted = tokio::select! {
                 accepted = session.accept_stream() => accepted,
                 () = tokio::time::sleep_until(deadline), if !monitor.is_established() => {
@@ -95,15 +102,29 @@ async fn run_session(shared: Weak<Shared>, accepted: Accepted) {
                     tracing::debug!(%client_id, "session closed: no stream carried data within {new_session:?}");
                     break;
                 }
+                () = tokio::time::sleep(FINISHED_SESSION_LINGER), if finished => {
+                    if stream_slots.available_permits()
+                        != shared.config.limits.max_streams_per_session
+                    {
+                        continue;
+                    }
+                    shared.metrics.sessions_finished.inc();
+                    tracing::debug!(%client_id, "session closed: its streams are done");
+                    break;
+                }
+                () = stream_ended.notified(), if !finished => continue,
             };
             match accepted {
                 Ok(stream) => match Arc::clone(&stream_slots).try_acquire_owned() {
                     Ok(slot) => {
                         let weak = Arc::downgrade(&shared);
                         let monitor = monitor.clone();
+                        let instance = Arc::clone(&instance);
+                        let stream_ended = Arc::clone(&stream_ended);
                         shared.spawn(async move {
-                            run_stream(weak, client_id, stream, monitor).await;
+                            run_stream(weak, client_id, stream, monitor, &instance).await;
                             drop(slot);
+                            stream_ended.notify_one();
                         });
                     }
                     Err(_) => {
@@ -131,14 +152,29 @@ async fn run_session(shared: Weak<Shared>, accepted: Accepted) {
     shared.metrics.sessions_active.dec();
 }
 
+/// A session whose streams have all ended is closed after this long
+/// without a new one. A Snowflake client opens one stream per session, at
+/// its start, and closes the session when that stream ends; KCP and smux
+/// have no session close on the wire, so without this the session (its
+/// budget charge, its KCP state retransmitting to a client that has gone)
+/// would stay until smux's keepalive timeout, minutes later
+/// (docs/server-budget.md).
+const FINISHED_SESSION_LINGER: Duration = Duration::from_secs(10);
+
+/// No tor instance chosen yet for a session.
+const NO_INSTANCE: usize = usize::MAX;
+
 /// One smux stream: waits for its first data (at most the new-session
-/// timeout), marks the session established, dials tor, reporting the
-/// client's newest address, and relays until both sides are done.
+/// timeout), marks the session established, dials tor (the session's
+/// instance, `instance`, while it is up; see docs/tor-instances.md),
+/// reporting the client's newest address, and relays until both sides are
+/// done.
 async fn run_stream(
     shared: Weak<Shared>,
     client_id: ClientId,
     mut stream: smux::Stream,
     monitor: KcpMonitor,
+    instance: &AtomicUsize,
 ) {
     let Some(shared) = shared.upgrade() else {
         return;
@@ -166,22 +202,15 @@ async fn run_stream(
         shard.conn.mark_established(client_id);
     }
     let user_addr = shared.demux.client_addr(client_id).map(useraddr_for_ip);
-    let mut tor = match dial_tor(
-        &config.tor,
-        user_addr.as_deref(),
-        &config.transport_name,
-        config.orport_srcaddr.as_ref(),
-        config.timeouts.tor_dial,
-    )
-    .await
-    {
-        Ok(tor) => tor,
+    let preferred = Some(instance.load(Ordering::Relaxed)).filter(|&i| i != NO_INSTANCE);
+    let (lease, mut tor) = match shared.tor.dial(user_addr.as_deref(), preferred).await {
+        Ok(dialled) => dialled,
         Err(e) => {
-            shared.metrics.tor_dial_failures.inc();
-            tracing::warn!("{e}");
+            tracing::debug!(%client_id, "stream closed: no tor instance could be reached: {e}");
             return;
         }
     };
+    instance.store(lease.index(), Ordering::Relaxed);
     let first = first.get(..first_len).unwrap_or_default();
     if let Err(e) = tor.write_all(first).await {
         tracing::debug!(%client_id, "stream ended: writing to tor: {e}");
@@ -198,6 +227,7 @@ async fn run_stream(
     )
     .await;
     shared.metrics.streams_active.dec();
+    drop(lease);
     match end {
         RelayEnd::Failed(e) => tracing::debug!(%client_id, "stream ended: {e}"),
         other => tracing::debug!(%client_id, "stream ended: {other:?}"),

@@ -1,6 +1,7 @@
-//! What the server's tasks share: configuration, the Turbo Tunnel shards
-//! and ClientId bookkeeping, the live KCP sessions, metrics, the connection
-//! slots and the task tracker that stops them all (§7).
+//! What the server's tasks share: configuration, the tor instances, the
+//! Turbo Tunnel shards and ClientId bookkeeping, the live KCP sessions,
+//! metrics, the connection slots and the task tracker that stops them all
+//! (§7).
 
 use std::collections::HashMap;
 use std::sync::atomic::AtomicU64;
@@ -17,6 +18,7 @@ use crate::client_demux::ClientDemux;
 use crate::config::ServerConfig;
 use crate::metrics::Metrics;
 use crate::tls::ReloadableCert;
+use crate::tor_pool::TorPool;
 
 /// A live KCP session, as the server tracks it.
 pub(crate) struct SessionEntry {
@@ -29,6 +31,8 @@ pub(crate) struct SessionEntry {
 /// What the server's tasks share.
 pub(crate) struct Shared {
     pub(crate) config: ServerConfig,
+    /// The tor instances streams go to.
+    pub(crate) tor: Arc<TorPool>,
     /// The shards and the ClientId bookkeeping.
     pub(crate) demux: ClientDemux,
     pub(crate) metrics: Metrics,

@@ -158,8 +158,16 @@ fn conflicting_flags_are_refused() {
         CliError::TlsAndNoTls
     );
     assert_eq!(
-        options(&["-acme-hostnames", "snowflake.example.com"]).unwrap_err(),
-        CliError::Acme
+        options(&[
+            "-acme-hostnames",
+            "snowflake.example.com",
+            "-cert",
+            "c",
+            "-key",
+            "k"
+        ])
+        .unwrap_err(),
+        CliError::AcmeWithCert
     );
     assert!(Args::parse_go_style(["snowflake-server", "-cert", "c"]).is_err());
     assert!(Args::parse_go_style(["snowflake-server", "-num-turbotunnel", "0"]).is_err());

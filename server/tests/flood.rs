@@ -60,9 +60,11 @@ async fn out_of_order_flood_stays_within_the_cap() {
     })
     .await;
     let (server, addr) = start_server(&tor.target, |_| {}).await;
-    // A hand-made client: crafted KCP segments that never fill the gap at
-    // sn 0, sent again and again (like retransmissions) so that queue
-    // drops along the way do not matter.
+    // A hand-made client: a stream that carries data (so the session is
+    // established and may hold the full out-of-order bound; an unproven
+    // one holds 64 KiB: common/tests/kcp_session.rs), then crafted KCP
+    // segments that never fill the gap at sn 2, sent again and again (like
+    // retransmissions) so that queue drops along the way do not matter.
     let id = ClientId::random();
     let conv = 0x5eed_f00d;
     let ws = websocket(addr, None).await.expect("WebSocket");
@@ -73,8 +75,15 @@ async fn out_of_order_flood_stays_within_the_cap() {
         let stop = Arc::clone(&stop);
         async move {
             let payload = vec![0xa5u8; MSS];
+            let syn = [2u8, 0, 0, 0, 3, 0, 0, 0];
+            let data = [2u8, 2, 4, 0, 3, 0, 0, 0, b'p', b'i', b'n', b'g'];
+            for (sn, segment) in [&syn[..], &data[..]].into_iter().enumerate() {
+                if path.send(push(conv, sn as u32, segment)).await.is_err() {
+                    return;
+                }
+            }
             while !stop.load(Ordering::Relaxed) {
-                for sn in 1..6000u32 {
+                for sn in 3..6000u32 {
                     if path.send(push(conv, sn, &payload)).await.is_err() {
                         return;
                     }

@@ -270,11 +270,18 @@ async fn flags() {
         String::from_utf8_lossy(&out.stdout),
         format!("snowflake-server {}\n", env!("CARGO_PKG_VERSION"))
     );
-    let out = run(&["-acme-hostnames", "snowflake.example.com"]);
+    let out = run(&[
+        "-acme-hostnames",
+        "snowflake.example.com",
+        "-cert",
+        "c",
+        "-key",
+        "k",
+    ]);
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(
-        err.contains("not supported") && err.contains("--cert"),
+        err.contains("--acme-hostnames") && err.contains("--cert"),
         "{err}"
     );
     let out = run(&[]);

@@ -225,8 +225,9 @@ fn push(conv: u32, sn: u32, payload: &[u8]) -> Bytes {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn out_of_order_data_over_many_sessions_stays_within_the_budget() {
-    // Each session may hold 2 MiB out of order; 16 of them would hold
-    // 32 MiB. They share 8 MiB.
+    // Each established session may hold 2 MiB out of order; 16 of them
+    // would hold 32 MiB. They share 8 MiB. (Sessions not yet established
+    // may hold only 64 KiB each: common/tests/kcp_session.rs.)
     const SESSIONS: usize = 16;
     let budget = 8 * 1024 * 1024;
     let tor = FakeTor::ext_tcp(Behavior::Hold).await;
@@ -240,9 +241,17 @@ async fn out_of_order_data_over_many_sessions_stays_within_the_budget() {
         flooders.push(tokio::spawn(async move {
             let conv = rand::random();
             let payload = vec![0xa5u8; MSS];
-            // Never sn 0: everything waits for the gap.
+            // A stream that carries data establishes the session...
+            let mut data = vec![2u8, 2, 5, 0, 3, 0, 0, 0];
+            data.extend_from_slice(b"hello");
+            for (sn, segment) in [smux_syn(3).to_vec(), data].iter().enumerate() {
+                if path.send(push(conv, sn as u32, segment)).await.is_err() {
+                    return;
+                }
+            }
+            // ...then never sn 2: everything after waits for the gap.
             while !stop.load(Ordering::Relaxed) {
-                for sn in 1..1600u32 {
+                for sn in 3..1600u32 {
                     if path.send(push(conv, sn, &payload)).await.is_err() {
                         return;
                     }
@@ -377,5 +386,45 @@ async fn a_websocket_that_never_finishes_a_message_is_closed() {
     });
     closed.await;
     assert_eq!(server.metrics().rejected(RejectReason::MessageTimeout), 1);
+    server.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sessions_whose_streams_ended_are_closed_so_a_small_budget_serves_client_after_client() {
+    // Room for three sessions' fixed cost: without closing finished
+    // sessions, the fourth client in a row would wait for an idle eviction.
+    const ROOM: usize = 3;
+    const CLIENTS: usize = 5;
+    let tor = FakeTor::ext_tcp(Behavior::Exchange {
+        reply: Arc::new(b"served".to_vec()),
+        expect: 5,
+    })
+    .await;
+    let (server, addr) = start_server(&tor.target, |c| {
+        c.limits.memory_budget = ROOM * SESSION_COST + 64 * 1024;
+    })
+    .await;
+    for i in 0..CLIENTS {
+        let honest = client(addr, None).await;
+        let stream = guard("stream", honest.open_stream()).await.expect("stream");
+        assert_eq!(
+            guard("exchange", exchange(stream, b"hello".to_vec())).await,
+            b"served",
+            "client {i}"
+        );
+        // The client goes away, as a Snowflake client does when its one
+        // stream is done; its session on the server follows.
+        drop(honest);
+        until("the finished session is closed", || {
+            server.sessions().is_empty()
+        })
+        .await;
+    }
+    let metrics = server.metrics().render();
+    assert_eq!(
+        counter_value(&metrics, "snowflake_server_sessions_finished_total"),
+        CLIENTS as u64,
+        "{metrics}"
+    );
     server.shutdown().await;
 }

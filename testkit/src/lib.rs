@@ -31,6 +31,9 @@
 //! * [`packet_capture`]: tcpdump inside a test's network namespace.
 //! * [`browser`]: headless Chromium and Firefox ESR on a test page, and the
 //!   HTTP server the page signals through.
+//! * [`pebble`]: Debian's `pebble` ACME test server (and its DNS server)
+//!   on 127.0.0.1, and TLS clients that verify what the programs under
+//!   test obtained from it.
 //! * [`impair`]: delay, jitter and loss for a namespace's UDP packets
 //!   through `NFQUEUE`: the decision per packet and the netlink messages
 //!   (the program that applies them is `snowflake-impair`).
@@ -44,13 +47,16 @@ pub mod go_build;
 pub mod go_client;
 pub mod go_proxy;
 pub mod http;
+pub mod http_connect_proxy;
 pub mod impair;
 pub mod netns;
 pub mod packet_capture;
 pub mod pcap;
+pub mod pebble;
 pub mod process;
 pub mod runtime;
 pub mod socks_client;
+pub mod socks_proxy;
 pub mod stun;
 pub mod tor;
 pub mod tor_network;

@@ -430,9 +430,22 @@ impl KcpCore {
             .saturating_add(self.staged.len().saturating_sub(self.staged_pos))
     }
 
+    /// Segments this conversation holds on the receive side (out of order
+    /// plus unread).
+    pub fn receive_buffered_segments(&self) -> usize {
+        self.receive.buffered_segments()
+    }
+
     /// Incoming PUSH segments dropped by the receive bounds so far.
     pub fn receive_dropped_segments(&self) -> u64 {
         self.receive.dropped()
+    }
+
+    /// Puts the conversation on probation (`true`: out-of-order data is
+    /// held only up to [`super::receive_limit::RECV_AHEAD_BYTES_UNPROVEN`])
+    /// or takes it off (the normal bound).
+    pub fn set_probation(&mut self, on: bool) {
+        self.receive.set_probation(on);
     }
 
     /// Incoming PUSH segments dropped because the shared budget was spent.

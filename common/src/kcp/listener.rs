@@ -27,7 +27,7 @@
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 use std::io;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError, Weak};
 use std::task::{Context, Poll};
 use std::time::Duration;
@@ -184,6 +184,8 @@ struct ListenerShared {
     next_id: AtomicU64,
     /// Time zero of the sessions' last-input clock.
     epoch: Instant,
+    /// Sessions not yet established (see [`unproven_cap`]).
+    unproven: Arc<AtomicUsize>,
 }
 
 impl ListenerShared {
@@ -241,6 +243,7 @@ impl KcpListener {
             counters: Counters::default(),
             next_id: AtomicU64::new(0),
             epoch: Instant::now(),
+            unproven: Arc::new(AtomicUsize::new(0)),
         });
         let (accept_tx, accept_rx) = mpsc::channel(config.accept_backlog.max(1));
         let demux = tokio::spawn(demultiplex(conn, Arc::clone(&shared), accept_tx, config));
@@ -264,6 +267,12 @@ impl KcpListener {
     /// Sessions currently alive (including ones waiting to be accepted).
     pub fn session_count(&self) -> usize {
         self.shared.lock().sessions.len()
+    }
+
+    /// Sessions alive that have not been marked established (at most
+    /// [`unproven_cap`] after each new session).
+    pub fn unproven_sessions(&self) -> usize {
+        self.shared.unproven.load(Ordering::Acquire)
     }
 
     /// What happened to incoming packets so far.
@@ -373,9 +382,15 @@ fn route(
         return;
     }
     let id = shared.next_id.fetch_add(1, Ordering::Relaxed);
-    let tag = Arc::new(SessionTag::new(id, shared.now_ms()));
+    let tag = Arc::new(SessionTag::new(
+        id,
+        shared.now_ms(),
+        Arc::clone(&shared.unproven),
+    ));
     let weak = Arc::downgrade(shared);
+    let exiting = Arc::clone(&tag);
     let on_exit = Box::new(move || {
+        exiting.retire();
         if let Some(shared) = weak.upgrade() {
             let mut table = shared.lock();
             if table.sessions.get(&client_id).is_some_and(|e| e.id() == id) {
@@ -426,6 +441,15 @@ fn make_room(
     config: &ListenerConfig,
 ) -> Option<Charge> {
     let counters = &shared.counters;
+    // Unproven sessions may hold at most about half the budget, so that
+    // established sessions always have the other half for their buffers.
+    let cap = unproven_cap(config);
+    while shared.unproven.load(Ordering::Acquire) >= cap {
+        if !evict_unestablished(shared, table) {
+            bump(&counters.budget_refused);
+            return None;
+        }
+    }
     loop {
         let below_cap = table.sessions.len() < config.max_sessions;
         if below_cap {
@@ -449,17 +473,8 @@ fn make_room(
 /// Returns whether a session was evicted.
 fn evict_one(shared: &ListenerShared, table: &mut Table, config: &ListenerConfig) -> bool {
     let counters = &shared.counters;
-    while let Some((id, client_id)) = table.unestablished.pop_first() {
-        let current = table
-            .sessions
-            .get(&client_id)
-            .is_some_and(|e| e.id() == id && !e.tag.is_established());
-        if current {
-            bump(&counters.evicted_unestablished);
-            tracing::debug!(%client_id, "unestablished KCP session evicted for a new client");
-            end_evicted(table, client_id);
-            return true;
-        }
+    if evict_unestablished(shared, table) {
+        return true;
     }
     let now = Instant::now();
     if table.idle_search_after.is_some_and(|t| now < t) {
@@ -489,12 +504,50 @@ fn evict_one(shared: &ListenerShared, table: &mut Table, config: &ListenerConfig
 
 /// Forgets the session (giving back its fixed cost) and ends it.
 fn end_evicted(table: &mut Table, client_id: ClientId) {
-    if let Some(stream) = table
-        .remove(&client_id)
-        .and_then(|entry| entry.stream.upgrade())
-    {
-        stream.terminate(KcpError::Evicted);
+    if let Some(entry) = table.remove(&client_id) {
+        // Out of the unproven count now, not when its task ends.
+        entry.tag.retire();
+        if let Some(stream) = entry.stream.upgrade() {
+            stream.terminate(KcpError::Evicted);
+        }
     }
+}
+
+/// Evicts the oldest session not yet established; whether there was one.
+fn evict_unestablished(shared: &ListenerShared, table: &mut Table) -> bool {
+    while let Some((id, client_id)) = table.unestablished.pop_first() {
+        let current = table
+            .sessions
+            .get(&client_id)
+            .is_some_and(|e| e.id() == id && !e.tag.is_established());
+        if current {
+            bump(&shared.counters.evicted_unestablished);
+            tracing::debug!(%client_id, "unestablished KCP session evicted for a new client");
+            end_evicted(table, client_id);
+            return true;
+        }
+    }
+    false
+}
+
+/// What one unproven session can hold at most: its fixed cost and its
+/// out-of-order data on probation.
+pub const UNPROVEN_SESSION_COST: usize = SESSION_COST + super::RECV_AHEAD_BYTES_UNPROVEN;
+
+/// Fewest unproven sessions allowed at once, however small the budget.
+pub const UNPROVEN_MIN: usize = 16;
+
+/// How many sessions may be unproven (not yet established) at once: as
+/// many as fit in half the budget at [`UNPROVEN_SESSION_COST`] each (at
+/// least [`UNPROVEN_MIN`], at most the session cap). A new client beyond
+/// it evicts the oldest unproven session, so a flood of sessions that
+/// never carry a stream can neither take more than half the budget from
+/// the established ones nor keep a real client out for longer than it
+/// takes that many new sessions to arrive.
+pub fn unproven_cap(config: &ListenerConfig) -> usize {
+    (config.budget.limit() / 2 / UNPROVEN_SESSION_COST)
+        .max(UNPROVEN_MIN)
+        .min(config.max_sessions.max(1))
 }
 
 /// [`SessionIo`] of a server session: packets routed by the demultiplexer

@@ -44,12 +44,12 @@ pub use self::core::{
     SEND_QUEUE_LIMIT, WINDOW,
 };
 pub use self::listener::{
-    Accepted, KcpListener, ListenerConfig, ListenerStats, ACCEPT_BACKLOG, DEFAULT_MAX_SESSIONS,
-    IDLE_EVICTION, SESSION_QUEUE,
+    unproven_cap, Accepted, KcpListener, ListenerConfig, ListenerStats, ACCEPT_BACKLOG,
+    DEFAULT_MAX_SESSIONS, IDLE_EVICTION, SESSION_QUEUE, UNPROVEN_MIN, UNPROVEN_SESSION_COST,
 };
 pub use self::receive_limit::{
-    PushVerdict, ReceiveLimiter, RECV_AHEAD_BYTES, RECV_AHEAD_SEGMENTS, RECV_UNREAD_BYTES,
-    RECV_UNREAD_SEGMENTS, SEGMENT_OVERHEAD,
+    PushVerdict, ReceiveLimiter, RECV_AHEAD_BYTES, RECV_AHEAD_BYTES_UNPROVEN, RECV_AHEAD_SEGMENTS,
+    RECV_UNREAD_BYTES, RECV_UNREAD_SEGMENTS, SEGMENT_OVERHEAD,
 };
 pub use self::segment::{validate_packet, SegmentError, SegmentHeader};
 pub use self::session::{

@@ -42,6 +42,14 @@ pub const RECV_AHEAD_SEGMENTS: u32 = 4096;
 /// Twice one smux stream window.
 pub const RECV_AHEAD_BYTES: usize = 2 * 1024 * 1024;
 
+/// Most payload bytes held out of order by a session that has not yet
+/// proven itself (the server has not seen stream data from it; see
+/// [`ReceiveLimiter::set_probation`]). A real client's first segments
+/// arrive in order unless one is lost, so this rarely binds one; it
+/// bounds what a flood of sessions that never deliver segment 1 can pin
+/// (docs/server-budget.md).
+pub const RECV_AHEAD_BYTES_UNPROVEN: usize = 64 * 1024;
+
 /// Unread in-order payload bytes at which new data is refused until the
 /// application reads. The server's smux session reads until it holds 4 MiB
 /// itself, so this only fills when smux has stopped reading.
@@ -79,6 +87,10 @@ pub struct ReceiveLimiter {
     unread_bytes: usize,
     unread_segments: usize,
     dropped: u64,
+    /// On probation: out-of-order data is held only up to
+    /// [`RECV_AHEAD_BYTES_UNPROVEN`], counting [`SEGMENT_OVERHEAD`] per
+    /// segment (so that empty segments cost too).
+    probation: bool,
     /// Stored segments charged to a shared budget, if any.
     charge: Option<Charge>,
     budget_dropped: u64,
@@ -101,6 +113,7 @@ impl ReceiveLimiter {
             unread_bytes: 0,
             unread_segments: 0,
             dropped: 0,
+            probation: false,
             charge: None,
             budget_dropped: 0,
         }
@@ -113,6 +126,23 @@ impl ReceiveLimiter {
         Self {
             charge: Some(budget.charge()),
             ..Self::new()
+        }
+    }
+
+    /// Puts the conversation on probation or takes it off (see
+    /// [`RECV_AHEAD_BYTES_UNPROVEN`]); segments already buffered stay.
+    pub fn set_probation(&mut self, on: bool) {
+        self.probation = on;
+    }
+
+    /// Whether out-of-order data of `len` more bytes stays within the
+    /// bound that applies.
+    fn ahead_fits(&self, len: usize) -> bool {
+        if self.probation {
+            let held = self.ahead_bytes + self.ahead_segments * SEGMENT_OVERHEAD;
+            held.saturating_add(len + SEGMENT_OVERHEAD) <= RECV_AHEAD_BYTES_UNPROVEN
+        } else {
+            self.ahead_bytes.saturating_add(len) <= RECV_AHEAD_BYTES
         }
     }
 
@@ -135,10 +165,7 @@ impl ReceiveLimiter {
         let full =
             self.unread_bytes >= RECV_UNREAD_BYTES || self.unread_segments >= RECV_UNREAD_SEGMENTS;
         let len_bytes = len as usize;
-        if full
-            || slot >= RECV_AHEAD_SEGMENTS
-            || (slot > 0 && self.ahead_bytes.saturating_add(len_bytes) > RECV_AHEAD_BYTES)
-        {
+        if full || slot >= RECV_AHEAD_SEGMENTS || (slot > 0 && !self.ahead_fits(len_bytes)) {
             self.dropped += 1;
             return PushVerdict::Drop;
         }

@@ -8,7 +8,7 @@ use std::fmt;
 use std::future::Future;
 use std::io;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, Weak};
 use std::task::{Context, Poll, Waker};
 use std::time::Duration;
@@ -176,14 +176,23 @@ pub(crate) struct SessionTag {
     last_input_ms: AtomicU64,
     /// Creation order, oldest first.
     pub(crate) serial: u64,
+    /// The listener's count of sessions not yet established: this one is
+    /// in it until it is established or retired.
+    unproven: Arc<AtomicUsize>,
+    /// Whether this session is still counted in `unproven`.
+    counted: AtomicBool,
 }
 
 impl SessionTag {
-    pub(crate) fn new(serial: u64, now_ms: u64) -> Self {
+    /// A new, unestablished session, counted in `unproven`.
+    pub(crate) fn new(serial: u64, now_ms: u64, unproven: Arc<AtomicUsize>) -> Self {
+        unproven.fetch_add(1, Ordering::AcqRel);
         Self {
             established: AtomicBool::new(false),
             last_input_ms: AtomicU64::new(now_ms),
             serial,
+            unproven,
+            counted: AtomicBool::new(true),
         }
     }
 
@@ -191,8 +200,23 @@ impl SessionTag {
         self.established.load(Ordering::Relaxed)
     }
 
+    /// Leaves the unproven count, once (whichever of establishing and
+    /// retiring comes first).
+    fn leave_unproven(&self) {
+        if self.counted.swap(false, Ordering::AcqRel) {
+            self.unproven.fetch_sub(1, Ordering::AcqRel);
+        }
+    }
+
     fn establish(&self) {
         self.established.store(true, Ordering::Relaxed);
+        self.leave_unproven();
+    }
+
+    /// The session is ending (evicted, replaced or finished): it no longer
+    /// counts as unproven.
+    pub(crate) fn retire(&self) {
+        self.leave_unproven();
     }
 
     pub(crate) fn touch(&self, now_ms: u64) {
@@ -462,7 +486,12 @@ pub(crate) fn spawn_session<Io: SessionIo>(
 ) -> (KcpStream, Arc<Shared>) {
     let start = Instant::now();
     let (core, tag) = match listener_side {
-        Some((budget, tag)) => (KcpCore::with_budget(conv, 0, budget), Some(tag)),
+        Some((budget, tag)) => {
+            let mut core = KcpCore::with_budget(conv, 0, budget);
+            // Until the application marks it established.
+            core.set_probation(true);
+            (core, Some(tag))
+        }
         None => (KcpCore::new(conv, 0), None),
     };
     let shared = Arc::new(Shared {
@@ -485,6 +514,7 @@ pub(crate) fn spawn_session<Io: SessionIo>(
         deadline: None,
         batch: Vec::new(),
         on_exit,
+        on_probation: tag.clone(),
     };
     tokio::spawn(driver);
     (
@@ -543,6 +573,9 @@ struct Driver<Io> {
     /// Reused buffer for a batch of incoming packets.
     batch: Vec<Bytes>,
     on_exit: Option<ExitHook>,
+    /// A listener session still on probation: its tag, to see when it is
+    /// established (then `None`).
+    on_probation: Option<Arc<SessionTag>>,
 }
 
 impl<Io: SessionIo> Driver<Io> {
@@ -576,6 +609,14 @@ impl<Io: SessionIo> Driver<Io> {
         store_waker(&mut inner.driver_waker, cx.waker());
         if inner.ended.is_some() {
             return Step::Exit;
+        }
+        if self
+            .on_probation
+            .as_ref()
+            .is_some_and(|tag| tag.is_established())
+        {
+            inner.core.set_probation(false);
+            self.on_probation = None;
         }
         for packet in self.batch.drain(..) {
             if let Err(e) = inner.core.input(&packet, now) {

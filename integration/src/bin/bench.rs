@@ -174,6 +174,7 @@ impl Args {
         ExtraArgs {
             client: self.client_args.clone(),
             proxy: self.proxy_args.clone(),
+            ..ExtraArgs::default()
         }
     }
 
