@@ -13,7 +13,13 @@
 //! Run with `cargo run --release -p snowflake-integration --bin server-bench`.
 //! `BENCH_BYTES` sets the bytes per direction (default 10^9);
 //! `BENCH_SESSIONS` the session counts (default `1000,10000`; capped by the
-//! open-file limit, since every session holds two descriptors here).
+//! open-file limit, since every session holds two descriptors here: run as
+//! root, the benchmark raises its hard limit to `fs.nr_open`, so that 100,000
+//! sessions fit). Beyond about 28,000 connections between two addresses
+//! the ephemeral ports run out, so the client spreads its WebSockets over
+//! source addresses 127.0.2.x (20,000 each) and the server its ORPort
+//! connections over 127.0.1.0/24 (`orport-srcaddr`), as a large bridge
+//! does.
 
 use std::io::Write as _;
 use std::net::SocketAddr;
@@ -23,7 +29,7 @@ use std::time::{Duration, Instant};
 
 use snowflake_common::turbotunnel::ClientId;
 use snowflake_server::{Server, ServerConfig, TorTarget};
-use snowflake_testkit::tunnel_client::{websocket, TunnelClient};
+use snowflake_testkit::tunnel_client::{websocket_over, TunnelClient};
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::process::{Child, ChildStdin, Command};
@@ -108,13 +114,29 @@ async fn sink_connection(mut stream: TcpStream) -> Result<(), BoxError> {
 
 // ---- child: the client ----------------------------------------------------
 
+/// WebSockets per client source address (below the ~28,000 ephemeral
+/// ports one address has towards the server).
+const PER_SOURCE_ADDRESS: u64 = 20_000;
+
+/// The `index`th session's WebSocket, from 127.0.2.(1 + index / 20,000).
+async fn websocket_from(
+    addr: SocketAddr,
+    index: u64,
+) -> Result<snowflake_server::websocket::WsByteStream<TcpStream>, BoxError> {
+    let host = u8::try_from(1 + index / PER_SOURCE_ADDRESS).map_err(|_| "too many sessions")?;
+    let socket = tokio::net::TcpSocket::new_v4()?;
+    socket.bind(SocketAddr::from(([127, 0, 2, host], 0)))?;
+    let tcp = socket.connect(addr).await?;
+    tcp.set_nodelay(true)?;
+    Ok(websocket_over(tcp, &format!("ws://{addr}/?client_ip=192.0.2.1")).await?)
+}
+
 async fn session(
     addr: SocketAddr,
+    index: u64,
 ) -> Result<(TunnelClient, snowflake_common::smux::Stream), BoxError> {
     let client = TunnelClient::new(ClientId::random())?;
-    client
-        .paths()
-        .add_path(websocket(addr, Some("192.0.2.1")).await?);
+    client.paths().add_path(websocket_from(addr, index).await?);
     let stream = client.open_stream().await?;
     Ok((client, stream))
 }
@@ -137,7 +159,7 @@ async fn client(addr: SocketAddr) -> Result<(), BoxError> {
         let n: u64 = words.next().unwrap_or("0").parse()?;
         match command {
             "upload" => {
-                let (_client, mut stream) = session(addr).await?;
+                let (_client, mut stream) = session(addr, 0).await?;
                 stream.write_all(&header(b'U', n)).await?;
                 let buf = vec![0xa5u8; CHUNK];
                 let mut left = n;
@@ -150,7 +172,7 @@ async fn client(addr: SocketAddr) -> Result<(), BoxError> {
                 stream.read_exact(&mut ack).await?;
             }
             "download" => {
-                let (_client, mut stream) = session(addr).await?;
+                let (_client, mut stream) = session(addr, 0).await?;
                 stream.write_all(&header(b'D', n)).await?;
                 let mut buf = vec![0u8; CHUNK];
                 let mut left = n;
@@ -167,8 +189,9 @@ async fn client(addr: SocketAddr) -> Result<(), BoxError> {
                 let mut opened = 0;
                 while opened < n || !set.is_empty() {
                     while opened < n && set.len() < 64 {
+                        let index = idle.len() as u64 + set.len() as u64;
                         set.spawn(async move {
-                            let (client, mut stream) = session(addr).await?;
+                            let (client, mut stream) = session(addr, index).await?;
                             stream.write_all(&header(b'I', 0)).await?;
                             Ok::<_, BoxError>((client, stream))
                         });
@@ -266,14 +289,28 @@ fn rss_bytes() -> Result<u64, BoxError> {
     Ok(kb * 1024)
 }
 
-/// Raises the soft open-file limit to the hard one; returns the limit.
+/// Raises the open-file limit: the hard one to `fs.nr_open` where allowed
+/// (root), then the soft one to the hard one; returns the soft limit.
+/// Children started afterwards inherit it.
 fn raise_fd_limit() -> u64 {
+    let nr_open: Option<u64> = std::fs::read_to_string("/proc/sys/fs/nr_open")
+        .ok()
+        .and_then(|s| s.trim().parse().ok());
     // SAFETY: getrlimit/setrlimit with a valid resource and a zeroed
     // struct they fill or read.
     unsafe {
         let mut limit: libc::rlimit = std::mem::zeroed();
         if libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) != 0 {
             return 1024;
+        }
+        if let Some(most) = nr_open.filter(|&n| n > limit.rlim_max) {
+            let raised = libc::rlimit {
+                rlim_cur: most,
+                rlim_max: most,
+            };
+            if libc::setrlimit(libc::RLIMIT_NOFILE, &raised) == 0 {
+                return most;
+            }
         }
         limit.rlim_cur = limit.rlim_max;
         libc::setrlimit(libc::RLIMIT_NOFILE, &limit);
@@ -335,7 +372,14 @@ async fn coordinator() -> Result<(), BoxError> {
         .strip_prefix("listening ")
         .ok_or("sink did not start")?
         .parse()?;
-    let config = ServerConfig::new(TorTarget::OrPort(sink_addr));
+    let mut config = ServerConfig::new(TorTarget::OrPort(sink_addr));
+    // A large bridge's settings: room for the sessions asked for, and the
+    // ORPort connections spread over 256 source addresses.
+    let most = requested.iter().copied().max().unwrap_or(0);
+    let room = usize::try_from(most.saturating_mul(2)).unwrap_or(usize::MAX);
+    config.limits.max_sessions = config.limits.max_sessions.max(room);
+    config.limits.max_connections = config.limits.max_connections.max(room);
+    config.orport_srcaddr = Some("127.0.1.0/24".parse()?);
     let server = Arc::new(Server::new(config)?);
     let addr = server.listen("127.0.0.1:0".parse()?).await?;
     let mut client = Helper::spawn(&["client", &addr.to_string()])?;
