@@ -16,8 +16,9 @@ use crate::schedule::DEFAULT_POLL_INTERVAL;
 pub const DEFAULT_BROKER_URL: &str = "https://snowflake-broker.torproject.net/";
 /// Upstream's default relay, used when the broker names none.
 pub const DEFAULT_RELAY_URL: &str = "wss://snowflake.torproject.net/";
-/// Upstream's default STUN server.
-pub const DEFAULT_STUN_URL: &str = "stun:stun.l.google.com:19302";
+/// Upstream's default STUN servers (`-stun`, comma-separated).
+pub const DEFAULT_STUN_URL: &str =
+    "stun:stun.l.google.com:19302,stun:stun.voip.blackberry.com:3478";
 /// Upstream's default NAT probe server.
 pub const DEFAULT_NAT_PROBE_URL: &str = "https://snowflake-broker.torproject.net:8443/probe";
 /// Upstream's default relay hostname pattern.
@@ -110,7 +111,7 @@ impl Default for ProxyConfig {
         ProxyConfig {
             broker_url: DEFAULT_BROKER_URL.to_string(),
             default_relay_url: DEFAULT_RELAY_URL.to_string(),
-            stun_urls: vec![DEFAULT_STUN_URL.to_string()],
+            stun_urls: DEFAULT_STUN_URL.split(',').map(str::to_string).collect(),
             capacity: 0,
             keep_local_addresses: false,
             ephemeral_ports: None,

@@ -30,7 +30,13 @@ fn defaults_are_upstreams() {
     let c = &s.config;
     assert_eq!(c.broker_url, DEFAULT_BROKER_URL);
     assert_eq!(c.default_relay_url, DEFAULT_RELAY_URL);
-    assert_eq!(c.stun_urls, ["stun:stun.l.google.com:19302"]);
+    assert_eq!(
+        c.stun_urls,
+        [
+            "stun:stun.l.google.com:19302",
+            "stun:stun.voip.blackberry.com:3478"
+        ]
+    );
     assert_eq!(c.capacity, 0);
     assert_eq!(
         c.allowed_relay_pattern.to_string(),

@@ -20,7 +20,8 @@ fn main() -> ExitCode {
         Err(error) => error.exit(),
     };
     if args.version {
-        println!("snowflake-server {}", env!("CARGO_PKG_VERSION"));
+        // To stderr, as upstream does (stdout belongs to tor's PT protocol).
+        eprintln!("snowflake-server {}", env!("CARGO_PKG_VERSION"));
         return ExitCode::SUCCESS;
     }
     let options = match args.pt_options() {

@@ -267,8 +267,12 @@ async fn flags() {
     let out = run(&["-version"]);
     assert!(out.status.success());
     assert_eq!(
-        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr),
         format!("snowflake-server {}\n", env!("CARGO_PKG_VERSION"))
+    );
+    assert!(
+        out.stdout.is_empty(),
+        "the version goes to stderr, as upstream"
     );
     let out = run(&[
         "-acme-hostnames",
