@@ -45,6 +45,7 @@ use snowflake_broker::poll_interval::PollIntervals;
 use snowflake_broker::{Broker, BrokerConfig, BrokerHandle};
 use snowflake_common::namematcher::NameMatcher;
 use snowflake_proxy::{Proxy, ProxyConfig, ProxyHandle};
+use snowflake_testkit::file_server::FileServer;
 use snowflake_testkit::netns;
 use snowflake_testkit::tor::{TempDir, TorConfig, TorProcess};
 use snowflake_testkit::tor_network::{
@@ -52,7 +53,7 @@ use snowflake_testkit::tor_network::{
     BRIDGE_PLACEHOLDER_ADDR, TRANSPORT,
 };
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::{TcpListener, TcpStream};
+use tokio::net::TcpStream;
 use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle;
 
@@ -162,7 +163,9 @@ async fn run() {
         }
     })
     .await;
-    let web = WebServer::start(Arc::new(pattern(LONG_LEN, 18))).await;
+    let web = FileServer::start(Arc::new(pattern(LONG_LEN, 18)), SMALL_LEN)
+        .await
+        .expect("file server");
     let client_env = ClientEnv {
         dir_authority,
         fingerprint,
@@ -200,17 +203,17 @@ async fn run() {
     );
     for client in &clients {
         let body = client
-            .download_retrying(web.addr, "/small")
+            .download_retrying(web.addr(), "/small")
             .await
             .unwrap_or_else(|e| panic!("first download: {e}\n{}", context(&clients)));
-        assert_eq!(sha256(&body), sha256(&web.file[..SMALL_LEN]));
+        assert_eq!(sha256(&body), sha256(&web.file()[..SMALL_LEN]));
     }
 
     // 2. A long download on each client; when all three are under way,
     // instance 3 dies.
     let mut paused = Vec::new();
     for client in &clients {
-        paused.push(PausedDownload::start(client.socks, web.addr));
+        paused.push(PausedDownload::start(client.socks, web.addr()));
     }
     for download in &mut paused {
         guard("downloads under way", &mut download.reached)
@@ -233,7 +236,7 @@ async fn run() {
         .filter(|&i| {
             outcomes[i]
                 .as_ref()
-                .is_ok_and(|body| sha256(body) == sha256(&web.file))
+                .is_ok_and(|body| sha256(body) == sha256(web.file()))
         })
         .collect();
     let broken: Vec<usize> = (0..outcomes.len())
@@ -256,18 +259,18 @@ async fn run() {
     let recovery_started = Instant::now();
     let lost = &clients[broken[0]];
     let body = lost
-        .download_retrying(web.addr, "/small")
+        .download_retrying(web.addr(), "/small")
         .await
         .unwrap_or_else(|e| panic!("download after the kill: {e}\n{}", context(&clients)));
-    assert_eq!(sha256(&body), sha256(&web.file[..SMALL_LEN]));
+    assert_eq!(sha256(&body), sha256(&web.file()[..SMALL_LEN]));
     let recovered = recovery_started.elapsed();
     clients.push(Client::start(&client_env, 4));
     clients[3].wait_bootstrapped().await;
     let body = clients[3]
-        .download_retrying(web.addr, "/data")
+        .download_retrying(web.addr(), "/data")
         .await
         .unwrap_or_else(|e| panic!("fourth client: {e}\n{}", context(&clients)));
-    assert_eq!(sha256(&body), sha256(&web.file));
+    assert_eq!(sha256(&body), sha256(web.file()));
 
     let after = server.metrics().await;
     assert_eq!(
@@ -680,60 +683,6 @@ async fn download(
         body.extend_from_slice(&buf[..n]);
     }
     Ok(body)
-}
-
-/// An HTTP/1.0 server on 127.0.0.1 serving `/data` (the file) and
-/// `/small` (its first [`SMALL_LEN`] bytes).
-struct WebServer {
-    addr: SocketAddrV4,
-    file: Arc<Vec<u8>>,
-    task: JoinHandle<()>,
-}
-
-impl WebServer {
-    async fn start(file: Arc<Vec<u8>>) -> WebServer {
-        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind web");
-        let SocketAddr::V4(addr) = listener.local_addr().expect("addr") else {
-            panic!("bound to 127.0.0.1");
-        };
-        let served = Arc::clone(&file);
-        let task = tokio::spawn(async move {
-            while let Ok((mut stream, _)) = listener.accept().await {
-                let file = Arc::clone(&served);
-                tokio::spawn(async move {
-                    let mut request = Vec::new();
-                    let mut buf = [0u8; 1024];
-                    while !request.windows(4).any(|w| w == b"\r\n\r\n") && request.len() < 8192 {
-                        match stream.read(&mut buf).await {
-                            Ok(0) | Err(_) => return,
-                            Ok(n) => request.extend_from_slice(&buf[..n]),
-                        }
-                    }
-                    let body: &[u8] = if request.starts_with(b"GET /data ") {
-                        &file
-                    } else if request.starts_with(b"GET /small ") {
-                        &file[..SMALL_LEN]
-                    } else {
-                        let _ = stream.write_all(b"HTTP/1.0 404 Not Found\r\n\r\n").await;
-                        return;
-                    };
-                    let head = format!("HTTP/1.0 200 OK\r\nContent-Length: {}\r\n\r\n", body.len());
-                    if stream.write_all(head.as_bytes()).await.is_ok()
-                        && stream.write_all(body).await.is_ok()
-                    {
-                        let _ = stream.shutdown().await;
-                    }
-                });
-            }
-        });
-        WebServer { addr, file, task }
-    }
-}
-
-impl Drop for WebServer {
-    fn drop(&mut self) {
-        self.task.abort();
-    }
 }
 
 /// Our broker on 127.0.0.1 knowing one bridge, `fingerprint` at

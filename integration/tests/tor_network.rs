@@ -50,6 +50,7 @@ use snowflake_common::messages::{NatType, ProxyAnswerRequest, ProxyPollResponse}
 use snowflake_common::namematcher::NameMatcher;
 use snowflake_proxy::{Proxy, ProxyConfig, ProxyHandle};
 use snowflake_rtc::{RtcBackend, RtcConfig};
+use snowflake_testkit::file_server::FileServer;
 use snowflake_testkit::go_client;
 use snowflake_testkit::netns;
 use snowflake_testkit::stun::StunServer;
@@ -196,7 +197,9 @@ async fn run_e2e(client: impl FnOnce(&E2eEnv) -> ClientTransport) {
     .await;
 
     let file = Arc::new(pattern(DOWNLOAD_LEN, 7));
-    let web = WebServer::start(file.clone()).await;
+    let web = FileServer::start(file.clone(), SMALL_LEN)
+        .await
+        .expect("file server");
 
     // The client tor with the variant's transport.
     let env = E2eEnv {
@@ -234,7 +237,7 @@ async fn run_e2e(client: impl FnOnce(&E2eEnv) -> ClientTransport) {
         attempts += 1;
         match guard(
             "small download",
-            download(socks, web.addr, "/small", |_| {}),
+            download(socks, web.addr(), "/small", |_| {}),
         )
         .await
         {
@@ -250,9 +253,12 @@ async fn run_e2e(client: impl FnOnce(&E2eEnv) -> ClientTransport) {
 
     // First download: intact.
     let first_started = Instant::now();
-    let body = guard("first download", download(socks, web.addr, "/data", |_| {}))
-        .await
-        .unwrap_or_else(|e| panic!("first download failed: {e}\n{}", failure_context(&network)));
+    let body = guard(
+        "first download",
+        download(socks, web.addr(), "/data", |_| {}),
+    )
+    .await
+    .unwrap_or_else(|e| panic!("first download failed: {e}\n{}", failure_context(&network)));
     let first_took = first_started.elapsed();
     assert_eq!(body.len(), file.len(), "first download length");
     assert_eq!(sha256(&body), sha256(&file), "first download corrupted");
@@ -275,7 +281,7 @@ async fn run_e2e(client: impl FnOnce(&E2eEnv) -> ClientTransport) {
     let second_started = Instant::now();
     let body = guard(
         "second download",
-        download(socks, web.addr, "/data", |received| {
+        download(socks, web.addr(), "/data", |received| {
             if received >= KILL_PROXY_AFTER && victim.is_some() {
                 // Everything is running now: every socket of this test and
                 // its children (tors, transports) must be on loopback.
@@ -489,59 +495,6 @@ async fn download(
         progress(body.len());
     }
     Ok(body)
-}
-
-/// An HTTP/1.0 server on 127.0.0.1 serving `/data` (the whole file) and
-/// `/small` (its first [`SMALL_LEN`] bytes).
-struct WebServer {
-    addr: SocketAddrV4,
-    task: JoinHandle<()>,
-}
-
-impl WebServer {
-    async fn start(file: Arc<Vec<u8>>) -> WebServer {
-        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind web");
-        let addr = match listener.local_addr().expect("addr") {
-            SocketAddr::V4(v4) => v4,
-            SocketAddr::V6(_) => unreachable!("bound to 127.0.0.1"),
-        };
-        let task = tokio::spawn(async move {
-            while let Ok((mut stream, _)) = listener.accept().await {
-                let file = file.clone();
-                tokio::spawn(async move {
-                    let mut request = Vec::new();
-                    let mut buf = [0u8; 1024];
-                    while !request.windows(4).any(|w| w == b"\r\n\r\n") && request.len() < 8192 {
-                        match stream.read(&mut buf).await {
-                            Ok(0) | Err(_) => return,
-                            Ok(n) => request.extend_from_slice(&buf[..n]),
-                        }
-                    }
-                    let body: &[u8] = if request.starts_with(b"GET /data ") {
-                        &file
-                    } else if request.starts_with(b"GET /small ") {
-                        &file[..SMALL_LEN]
-                    } else {
-                        let _ = stream.write_all(b"HTTP/1.0 404 Not Found\r\n\r\n").await;
-                        return;
-                    };
-                    let head = format!("HTTP/1.0 200 OK\r\nContent-Length: {}\r\n\r\n", body.len());
-                    if stream.write_all(head.as_bytes()).await.is_ok()
-                        && stream.write_all(body).await.is_ok()
-                    {
-                        let _ = stream.shutdown().await;
-                    }
-                });
-            }
-        });
-        WebServer { addr, task }
-    }
-}
-
-impl Drop for WebServer {
-    fn drop(&mut self) {
-        self.task.abort();
-    }
 }
 
 /// A probetest-style NAT probe server on 127.0.0.1 (`POST /probe`) that

@@ -43,6 +43,7 @@ pub mod cli;
 pub mod devtools;
 pub mod dtls_wire;
 pub mod fake_tor_extorport;
+pub mod file_server;
 pub mod go_build;
 pub mod go_client;
 pub mod go_proxy;
