@@ -54,7 +54,11 @@ use crate::dialer::{ProxyDialer, SnowflakeDialer};
 use crate::tunnel::Tunnel;
 
 /// How long closing a session may wait for smux to wind down.
-const CLOSE_GRACE: Duration = Duration::from_secs(2);
+const CLOSE_GRACE: Duration = Duration::from_secs(3);
+
+/// Longest wait at the end of a session for the server to acknowledge the
+/// stream's FIN (and anything else still queued) before the proxies close.
+const FIN_DRAIN: Duration = Duration::from_millis(1500);
 
 /// Counters of a running client.
 #[derive(Debug, Default)]
@@ -281,5 +285,8 @@ async fn serve_connection(
         }
     }
     stats.sessions_ended.fetch_add(1, Ordering::Relaxed);
-    let _ = tokio::time::timeout(CLOSE_GRACE, tunnel.close()).await;
+    // The smux stream was dropped above, which queued its FIN: give it a
+    // moment to reach the server so that the server can end the session
+    // now rather than at its idle timeout.
+    let _ = tokio::time::timeout(CLOSE_GRACE, tunnel.close(FIN_DRAIN)).await;
 }

@@ -6,7 +6,7 @@ use std::collections::VecDeque;
 use std::io;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
-use bytes::{Bytes, BytesMut};
+use bytes::Bytes;
 
 use super::budget::{Charge, MemoryBudget};
 use super::receive_limit::{PushVerdict, ReceiveLimiter};
@@ -70,11 +70,6 @@ const FLUSH_BURST: usize = 64 * 1024;
 /// forever for room other sessions hold (a few segments).
 const SEND_MINIMUM: usize = 8 * MSS;
 
-/// Output buffer reserved at a time; packets are split off it, so one
-/// allocation serves several packets. Small, because an idle session keeps
-/// what is left of it.
-const OUTPUT_RESERVE: usize = 4 * MTU;
-
 /// How far (in sequence numbers) `sn`/`una` may lie from what this session
 /// has sent or received before a segment is considered forged: 2^24
 /// segments (23 GB), far beyond the 65535-segment window yet far from the
@@ -107,9 +102,11 @@ pub enum InputError {
 /// sequence state (the crate does not expose it).
 #[derive(Debug)]
 struct OutputState {
-    /// Backing store for packets; split off per packet, so one allocation
-    /// serves many packets.
-    buf: BytesMut,
+    /// Packets waiting to be sent, each in an allocation of its own size:
+    /// a packet split off a larger shared buffer would keep all of that
+    /// buffer alive for as long as the packet waits in a client's queue
+    /// (up to a minute for a client that never comes back: a 24-byte ACK
+    /// pinned 5.6 KB per session of a ClientId flood, docs/server-budget.md).
     packets: VecDeque<Bytes>,
     /// One past the highest `sn` we have sent (the crate's `snd_nxt`).
     snd_nxt: u32,
@@ -162,12 +159,7 @@ impl io::Write for OutputSink {
     fn write(&mut self, data: &[u8]) -> io::Result<usize> {
         let mut out = lock_output(&self.0);
         out.note_segments(data);
-        if out.buf.capacity() - out.buf.len() < data.len() {
-            out.buf.reserve(data.len().max(OUTPUT_RESERVE));
-        }
-        out.buf.extend_from_slice(data);
-        let packet = out.buf.split().freeze();
-        out.packets.push_back(packet);
+        out.packets.push_back(Bytes::copy_from_slice(data));
         Ok(data.len())
     }
 
@@ -256,7 +248,6 @@ impl KcpCore {
 
     fn build(conv: u32, now_ms: u32, budget: Option<&MemoryBudget>) -> Self {
         let output = Arc::new(Mutex::new(OutputState {
-            buf: BytesMut::new(),
             packets: VecDeque::new(),
             snd_nxt: 0,
             rcv_nxt: 0,

@@ -375,6 +375,9 @@ fn route(
         return;
     };
     let Some(cost) = make_room(shared, &mut table, config) else {
+        drop(table);
+        // No session for this client: nothing will be sent to it.
+        conn.forget_if_detached(client_id);
         return;
     };
     let (tx, rx) = mpsc::channel(config.session_queue.max(1));
@@ -389,12 +392,21 @@ fn route(
     ));
     let weak = Arc::downgrade(shared);
     let exiting = Arc::clone(&tag);
+    let packets = Arc::downgrade(conn);
     let on_exit = Box::new(move || {
         exiting.retire();
-        if let Some(shared) = weak.upgrade() {
-            let mut table = shared.lock();
-            if table.sessions.get(&client_id).is_some_and(|e| e.id() == id) {
-                table.remove(&client_id);
+        let Some(shared) = weak.upgrade() else {
+            return;
+        };
+        let mut table = shared.lock();
+        let current = table.sessions.get(&client_id).is_none_or(|e| e.id() == id);
+        if current {
+            table.remove(&client_id);
+            drop(table);
+            // What is queued for the client was for this session; a client
+            // no connection carries has no use for its queue any more.
+            if let Some(conn) = packets.upgrade() {
+                conn.forget_if_detached(client_id);
             }
         }
     });

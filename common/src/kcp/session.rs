@@ -383,6 +383,14 @@ impl KcpMonitor {
         self.tag.as_ref().is_some_and(|tag| tag.is_established())
     }
 
+    /// Segments queued or sent but not yet acknowledged by the peer (KCP's
+    /// `wait_snd`), or `None` once the session is gone.
+    pub fn unacknowledged_segments(&self) -> Option<usize> {
+        let shared = self.shared.upgrade()?;
+        let waiting = shared.lock().core.wait_snd();
+        Some(waiting)
+    }
+
     /// Incoming PUSH segments dropped by the receive bounds, or `None` once
     /// the session is gone.
     pub fn receive_dropped_segments(&self) -> Option<u64> {

@@ -20,8 +20,15 @@ use super::core::{ReadOutcome, Role, SessionCore, Wakeup, WriteOutcome};
 use super::error::SessionError;
 use crate::driver::{lock_unpoisoned, poll_steps, store_waker, DeadlineTimer, Step};
 
-/// Bytes read from the transport per read call.
+/// Bytes read from the transport per read call, at most.
 const READ_CHUNK: usize = 64 * 1024;
+/// The read buffer a session starts with. It grows to [`READ_CHUNK`] the
+/// first time a read fills it (the session carries bulk data), so that the
+/// many sessions that never do (idle clients; a server flooded with
+/// one-packet clients) do not each hold 64 KiB.
+const READ_CHUNK_INITIAL: usize = 4 * 1024;
+/// Capacity an emptied write buffer may keep; a larger one is freed.
+const WRITE_BUF_RETAINED: usize = 8 * 1024;
 /// Driver steps per poll before yielding to other tasks.
 const DRIVER_BUDGET: usize = 32;
 
@@ -205,7 +212,7 @@ impl Session {
         let driver = Driver {
             shared: shared.clone(),
             io: Some(io),
-            read_buf: vec![0; READ_CHUNK].into_boxed_slice(),
+            read_buf: vec![0; READ_CHUNK_INITIAL],
             read_start: 0,
             read_end: 0,
             write_buf: BytesMut::new(),
@@ -304,6 +311,12 @@ impl Session {
     /// and ones waiting to be accepted).
     pub fn num_streams(&self) -> usize {
         self.shared.lock().core.num_streams()
+    }
+
+    /// Bytes of frames (data, FIN, window updates) queued but not yet
+    /// handed to the transport.
+    pub fn queued_output_bytes(&self) -> usize {
+        self.shared.lock().core.output_len()
     }
 }
 
@@ -409,7 +422,8 @@ struct Driver<T> {
     shared: Arc<Shared>,
     /// `None` once released at the end of the session.
     io: Option<T>,
-    read_buf: Box<[u8]>,
+    /// Grows once, from [`READ_CHUNK_INITIAL`] to [`READ_CHUNK`].
+    read_buf: Vec<u8>,
     /// Unprocessed input is `read_buf[read_start..read_end]`.
     read_start: usize,
     read_end: usize,
@@ -514,6 +528,13 @@ where
                 Poll::Pending => break,
             }
         }
+        if self.write_buf.is_empty() && self.write_buf.capacity() > WRITE_BUF_RETAINED {
+            // Written out: give the memory back rather than keep up to
+            // two 64 KiB buffers (this one and the core's output queue,
+            // which trade places) in every session that once sent in
+            // bulk and is now idle (docs/server-budget.md).
+            self.write_buf = BytesMut::new();
+        }
         if self.write_buf.is_empty() && self.flush_pending {
             match Pin::new(&mut *io).poll_flush(cx) {
                 Poll::Ready(Ok(())) => self.flush_pending = false,
@@ -538,6 +559,10 @@ where
                         self.read_start = 0;
                         self.read_end = n;
                         self.process_input(&mut inner);
+                        if n == self.read_buf.len() && n < READ_CHUNK {
+                            // Unprocessed input keeps its place.
+                            self.read_buf.resize(READ_CHUNK, 0);
+                        }
                     }
                     shared.dispatch(&mut inner);
                 }

@@ -406,6 +406,24 @@ impl QueuePacketConn {
         before - table.clients.len()
     }
 
+    /// Removes `client_id`'s send queue, and the packets in it, if no
+    /// connection carries the client now; called when the client's session
+    /// ends. Nothing queued for an ended session will be of use, and a
+    /// flood of one-packet clients would otherwise keep a queue (and its
+    /// packets) per ClientId for [`CLIENT_MAP_TIMEOUT`]. A client that
+    /// comes back gets a new queue. Returns whether the queue was removed.
+    pub fn forget_if_detached(&self, client_id: ClientId) -> bool {
+        let mut table = self.lock_clients();
+        let detached = table
+            .clients
+            .get(&client_id)
+            .is_some_and(|r| Arc::strong_count(&r.queue) == 1);
+        if detached {
+            table.clients.remove(&client_id);
+        }
+        detached
+    }
+
     /// How many client send queues exist.
     pub fn client_count(&self) -> usize {
         self.lock_clients().clients.len()
@@ -462,6 +480,26 @@ mod tests {
         for i in 0..4u8 {
             assert_eq!(out_a.recv().await, Some(Bytes::from(vec![i])));
         }
+    }
+
+    #[tokio::test]
+    async fn a_detached_queue_is_forgotten_when_its_session_ends_an_attached_one_is_kept() {
+        let q = QueuePacketConn::new(8, 8);
+        let gone = ClientId([1; 8]);
+        let here = ClientId([2; 8]);
+        assert!(q.send_to(gone, Bytes::from_static(b"ack")));
+        let attached = q.outgoing(here).expect("room");
+        assert!(q.send_to(here, Bytes::from_static(b"data")));
+        assert_eq!(q.client_count(), 2);
+        assert!(q.forget_if_detached(gone));
+        assert!(!q.forget_if_detached(here));
+        assert!(!q.forget_if_detached(ClientId([3; 8])));
+        assert_eq!(q.client_count(), 1);
+        assert_eq!(attached.recv().await, Some(Bytes::from_static(b"data")));
+        // Once its connection has gone, the other one goes too.
+        drop(attached);
+        assert!(q.forget_if_detached(here));
+        assert_eq!(q.client_count(), 0);
     }
 
     #[tokio::test]
