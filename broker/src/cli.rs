@@ -12,6 +12,7 @@ use snowflake_common::cli::{parse_go_duration, parse_listen_addr};
 
 use crate::bridges::BridgeList;
 use crate::config::{load_poll_intervals, GeoIpFiles, ReloadableFiles};
+use crate::sqs::SqsOptions;
 use crate::{BrokerConfig, IpCountSettings, TlsFiles};
 
 /// Snowflake broker: matches censored clients with volunteer proxies.
@@ -109,6 +110,17 @@ pub struct Args {
     /// Time interval between each chunk of the address count files.
     #[arg(long, default_value = "1h", value_parser = parse_go_duration)]
     pub ip_count_interval: Duration,
+    /// Name of the SQS queue to create and listen on for client polls
+    /// (empty: no SQS rendezvous). Credentials come from AWS_ACCESS_KEY_ID
+    /// and AWS_SECRET_ACCESS_KEY or ~/.aws/credentials (AWS_PROFILE).
+    #[arg(long, default_value = "")]
+    pub broker_sqs_name: String,
+    /// AWS region of the SQS queue (default: AWS_REGION).
+    #[arg(long, default_value = "")]
+    pub broker_sqs_region: String,
+    /// Testing: the SQS endpoint URL (default: https://sqs.<region>.amazonaws.com).
+    #[arg(long, hide = true, default_value = "")]
+    pub broker_sqs_endpoint: String,
 }
 
 /// Flags that cannot be used together, or files that do not load.
@@ -133,6 +145,9 @@ pub enum CliError {
     /// A geoip file named on the command line does not load.
     #[error("{0}")]
     GeoIp(String),
+    /// A bad `-broker-sqs-*` value.
+    #[error("{0}")]
+    Sqs(String),
 }
 
 /// What the binary needs: the broker's configuration, and what to reload
@@ -143,11 +158,20 @@ pub struct Settings {
     pub config: BrokerConfig,
     /// The files SIGHUP re-reads.
     pub reloadable: ReloadableFiles,
+    /// SQS rendezvous, with `-broker-sqs-name`; the region and
+    /// credentials from the environment are looked up at start.
+    pub sqs: Option<SqsOptions>,
 }
 
 impl Args {
     /// Checks the flags and loads the files they name.
     pub fn into_settings(self) -> Result<Settings, CliError> {
+        let sqs = SqsOptions::from_flags(
+            &self.broker_sqs_name,
+            &self.broker_sqs_region,
+            &self.broker_sqs_endpoint,
+        )
+        .map_err(CliError::Sqs)?;
         let acme_flags = !self.acme_hostnames.is_empty() || !self.acme_email.is_empty();
         let mut acme = None;
         let tls = match (self.cert, self.key, self.disable_tls) {
@@ -218,7 +242,11 @@ impl Args {
                 }),
             ..BrokerConfig::default()
         };
-        Ok(Settings { config, reloadable })
+        Ok(Settings {
+            config,
+            reloadable,
+            sqs,
+        })
     }
 }
 
@@ -408,6 +436,40 @@ mod tests {
         );
         assert!(Args::parse_go_style(["snowflake-broker", "-trusted-hops", "many"]).is_err());
         assert!(Args::parse_go_style(["snowflake-broker", "-ip-count-interval", "-1h"]).is_err());
+    }
+
+    #[test]
+    fn sqs_flags() {
+        let settings = parse(&["-disable-tls", "-disable-geoip"])
+            .into_settings()
+            .unwrap();
+        assert_eq!(settings.sqs, None);
+        let settings = parse(&[
+            "-disable-tls",
+            "-disable-geoip",
+            "-broker-sqs-name",
+            "snowflake-broker",
+            "-broker-sqs-region=eu-west-1",
+            "-broker-sqs-endpoint=http://127.0.0.1:4566",
+        ])
+        .into_settings()
+        .unwrap();
+        let sqs = settings.sqs.expect("SQS on");
+        assert_eq!(sqs.queue_name, "snowflake-broker");
+        assert_eq!(sqs.region.as_deref(), Some("eu-west-1"));
+        assert_eq!(
+            sqs.endpoint.as_ref().map(|u| u.as_str()),
+            Some("http://127.0.0.1:4566/")
+        );
+        // A region alone turns nothing on.
+        let settings = parse(&["-disable-tls", "-disable-geoip", "-broker-sqs-region=x"])
+            .into_settings()
+            .unwrap();
+        assert_eq!(settings.sqs, None);
+        assert!(matches!(
+            parse(&["-disable-tls", "-disable-geoip", "-broker-sqs-name=a/b"]).into_settings(),
+            Err(CliError::Sqs(_))
+        ));
     }
 
     #[test]

@@ -542,6 +542,26 @@ impl App {
     }
 }
 
+/// Client polls that arrive through SQS ([`crate::sqs`]): handled as
+/// `/client` handles them, counted under the rendezvous method `sqs`.
+impl crate::sqs::ClientPolls for App {
+    fn client_poll(
+        &self,
+        poll: ClientPollRequest,
+        address: Option<IpAddr>,
+    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = ClientPollResponse> + Send + '_>> {
+        Box::pin(async move {
+            let start = Instant::now();
+            // No candidate address in the offer: the country is unknown.
+            let address = address.unwrap_or(IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED));
+            json_reply(
+                self.client_offer(start, poll, RendezvousMethod::Sqs, address)
+                    .await,
+            )
+        })
+    }
+}
+
 fn json_reply(reply: ClientReply) -> ClientPollResponse {
     match reply {
         ClientReply::Answer(answer) => ClientPollResponse::Answer(answer),

@@ -14,6 +14,8 @@
 //!   channels, a timer task).
 //! * HTTP endpoints and the listener (hyper, optional rustls), started with
 //!   [`Broker::start`].
+//! * [`sqs`]: client polls through an Amazon SQS queue
+//!   (`-broker-sqs-name`).
 //!
 //! ```no_run
 //! # async fn run() -> Result<(), snowflake_broker::BrokerError> {
@@ -44,6 +46,7 @@ pub mod rate_limit;
 pub mod rendezvous;
 mod server;
 pub mod spread;
+pub mod sqs;
 
 pub use config::{BrokerConfig, GeoIpFiles, IpCountSettings, ReloadableFiles, TlsFiles};
 pub use http::debug_text;

@@ -35,6 +35,15 @@ async fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    // SQS rendezvous (docs/sqs-rendezvous.md): the queue, the region and
+    // the credentials are checked before anything starts.
+    let sqs_settings = match settings.sqs.as_ref().map(|o| o.resolve()).transpose() {
+        Ok(sqs_settings) => sqs_settings,
+        Err(error) => {
+            tracing::error!("{error}");
+            return ExitCode::FAILURE;
+        }
+    };
     // The operator's own listen address is not scrubbed from the log.
     snowflake_common::safelog::keep_operator_addresses_in(&settings.config.listen_addr.to_string());
     if settings.config.allowed_relay_pattern.is_empty() {
@@ -54,9 +63,27 @@ async fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    let sqs = match sqs_settings {
+        Some(sqs_settings) => {
+            match snowflake_broker::sqs::SqsRendezvous::start(sqs_settings, broker.client_polls())
+                .await
+            {
+                Ok(sqs) => Some(sqs),
+                Err(error) => {
+                    tracing::error!("{error}");
+                    broker.shutdown().await;
+                    return ExitCode::FAILURE;
+                }
+            }
+        }
+        None => None,
+    };
     signals
         .wait_reloading(false, || settings.reloadable.reload(&broker))
         .await;
+    if let Some(sqs) = sqs {
+        sqs.shutdown().await;
+    }
     broker.shutdown().await;
     ExitCode::SUCCESS
 }

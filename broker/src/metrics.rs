@@ -5,7 +5,7 @@
 //!
 //! | metric | labels | what |
 //! |---|---|---|
-//! | `snowflake_rounded_client_poll_total` | `nat`, `status` (`matched`, `denied`, `timeout`), `cc`, `rendezvous_method` (`http`, `ampcache`) | client polls by outcome |
+//! | `snowflake_rounded_client_poll_total` | `nat`, `status` (`matched`, `denied`, `timeout`), `cc`, `rendezvous_method` (`http`, `ampcache`, `sqs`) | client polls by outcome |
 //! | `snowflake_rounded_proxy_poll_total` | `nat`, `type`, `status` (`idle`, `matched`), `cc` | proxy polls by outcome (Go has no `type`/`cc` labels here) |
 //! | `snowflake_rounded_proxy_poll_with_relay_url_extension_total` | `nat`, `type` | polls carrying `AcceptedRelayPattern` |
 //! | `snowflake_rounded_proxy_poll_without_relay_url_extension_total` | `nat`, `type` | polls without it |
@@ -43,6 +43,8 @@ pub enum RendezvousMethod {
     Http,
     /// `GET /amp/client/…`.
     AmpCache,
+    /// A message on the broker's SQS queue (`-broker-sqs-name`).
+    Sqs,
 }
 
 impl RendezvousMethod {
@@ -51,6 +53,7 @@ impl RendezvousMethod {
         match self {
             RendezvousMethod::Http => "http",
             RendezvousMethod::AmpCache => "ampcache",
+            RendezvousMethod::Sqs => "sqs",
         }
     }
 }
@@ -161,6 +164,8 @@ pub struct MetricsLog {
     client_http_countries: BTreeMap<String, u64>,
     client_amp: u64,
     client_amp_countries: BTreeMap<String, u64>,
+    client_sqs: u64,
+    client_sqs_countries: BTreeMap<String, u64>,
 }
 
 fn bump(counter: &mut u64) {
@@ -263,6 +268,10 @@ impl MetricsLog {
                 bump(&mut self.client_amp);
                 bump_key(&mut self.client_amp_countries, country.to_string());
             }
+            RendezvousMethod::Sqs => {
+                bump(&mut self.client_sqs);
+                bump_key(&mut self.client_sqs_countries, country.to_string());
+            }
         }
     }
 
@@ -351,8 +360,11 @@ impl MetricsLog {
                 "client-ampcache-ips {}",
                 country_list(&self.client_amp_countries, true)
             ),
-            "client-sqs-count 0".to_string(),
-            "client-sqs-ips ".to_string(),
+            format!("client-sqs-count {}", bin_count(self.client_sqs)),
+            format!(
+                "client-sqs-ips {}",
+                country_list(&self.client_sqs_countries, true)
+            ),
             format!(
                 "snowflake-ips-nat-restricted {}",
                 count(&self.proxy_nats, "restricted")

@@ -201,6 +201,12 @@ impl BrokerHandle {
         self.app.stats()
     }
 
+    /// The client-poll handler that SQS rendezvous feeds
+    /// ([`crate::sqs::SqsRendezvous::start`]).
+    pub fn client_polls(&self) -> Arc<dyn crate::sqs::ClientPolls> {
+        self.app.clone()
+    }
+
     /// Replaces the country tables (what `SIGHUP` does).
     pub fn set_geoip(&self, geoip: Option<Arc<GeoIp>>) {
         let mut reloadable = self

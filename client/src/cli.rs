@@ -1,5 +1,5 @@
 //! The command line: upstream's flag names (`-url`, `-front`, `-ice`,
-//! `-max`, `-ampcache`, `-keep-local-addresses`, `-log`,
+//! `-max`, `-ampcache`, `-sqsqueue`, `-sqscreds`, `-keep-local-addresses`, `-log`,
 //! `-log-to-state-dir`, `-unsafe-logging`, `-covertdtls-config`,
 //! `-covertdtls-fingerprint`, the deprecated `-keepLocalAddresses` and
 //! `-logToStateDir`, and our `-datagrams` and `-proxy-rendezvous-only`),
@@ -16,7 +16,10 @@ use snowflake_common::cli::parse_listen_addr;
 use snowflake_common::messages::BridgeFingerprint;
 use snowflake_rtc::covert::{CovertDtlsConfig, CovertDtlsMode};
 
-use crate::config::{split_list, ClientConfig, DEFAULT_MAX_PROXIES, MAX_PROXIES_LIMIT};
+use crate::config::{
+    parse_sqs_creds, parse_sqs_queue, split_list, ClientConfig, DEFAULT_MAX_PROXIES,
+    MAX_PROXIES_LIMIT,
+};
 
 /// Snowflake client: tor's ClientTransportPlugin (managed mode, the
 /// default) or a plain SOCKS5 proxy (`-socks ADDR`).
@@ -38,6 +41,14 @@ pub struct Args {
     /// AMP cache URL for the broker rendezvous.
     #[arg(long)]
     pub ampcache: Option<String>,
+    /// URL of the broker's SQS queue, for SQS rendezvous (without -url and
+    /// -ampcache).
+    #[arg(long)]
+    pub sqsqueue: Option<String>,
+    /// Credentials for the SQS queue: base64 of
+    /// {"aws-access-key-id":"…","aws-secret-key":"…"}.
+    #[arg(long)]
+    pub sqscreds: Option<String>,
     /// STUN servers, comma-separated (only stun: URLs are used).
     #[arg(long)]
     pub ice: Option<String>,
@@ -146,6 +157,10 @@ impl Args {
             .with_mode(mode)
             .with_fingerprint_hex(self.covertdtls_fingerprint.as_deref().unwrap_or(""))
             .map_err(|e| format!("-covertdtls-fingerprint: {e}"))?;
+        let sqs_queue =
+            parse_sqs_queue(self.sqsqueue.as_deref().unwrap_or("")).map_err(|e| format!("-{e}"))?;
+        let sqs_creds =
+            parse_sqs_creds(self.sqscreds.as_deref().unwrap_or("")).map_err(|e| format!("-{e}"))?;
         let fronts = if self.fronts.is_some() {
             split(&self.fronts)
         } else {
@@ -155,6 +170,8 @@ impl Args {
             broker_url: self.url.clone(),
             fronts,
             amp_cache: self.ampcache.clone(),
+            sqs_queue,
+            sqs_creds,
             ice_servers: snowflake_rtc::config::stun_urls_only(split(&self.ice)),
             max_proxies: self.max,
             striping: self.striping,

@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use snowflake_common::messages::BridgeFingerprint;
 use snowflake_common::pt::args::PtArgs;
+use snowflake_common::sqs::{Credentials, CredentialsError, QueueUrl, QueueUrlError};
 use snowflake_rtc::config::stun_urls_only;
 use snowflake_rtc::covert::{CovertDtlsConfig, CovertDtlsError, CovertDtlsMode};
 use snowflake_rtc::RtcConfig;
@@ -25,7 +26,7 @@ pub const DATA_CHANNEL_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Bridge-line arguments upstream knows that this client does not
 /// implement; each is reported to tor and the log, then ignored.
-pub const UNSUPPORTED_ARGS: &[&str] = &["utls-imitate", "utls-nosni", "sqsqueue", "sqscreds"];
+pub const UNSUPPORTED_ARGS: &[&str] = &["utls-imitate", "utls-nosni"];
 
 /// Everything one client session needs.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -37,6 +38,12 @@ pub struct ClientConfig {
     pub fronts: Vec<String>,
     /// AMP cache URL (`-ampcache`, `ampcache=`).
     pub amp_cache: Option<String>,
+    /// The broker's SQS queue (`-sqsqueue`, `sqsqueue=`): SQS rendezvous
+    /// instead of HTTP, with [`ClientConfig::sqs_creds`]
+    /// (docs/sqs-rendezvous.md).
+    pub sqs_queue: Option<QueueUrl>,
+    /// The credentials for the SQS queue (`-sqscreds`, `sqscreds=`).
+    pub sqs_creds: Option<Credentials>,
     /// STUN servers (`-ice`, `ice=`); only `stun:` URLs are kept.
     pub ice_servers: Vec<String>,
     /// Proxies to keep connected (`-max`, `max=`).
@@ -79,6 +86,8 @@ impl Default for ClientConfig {
             broker_url: None,
             fronts: Vec::new(),
             amp_cache: None,
+            sqs_queue: None,
+            sqs_creds: None,
             ice_servers: Vec::new(),
             max_proxies: DEFAULT_MAX_PROXIES,
             striping: false,
@@ -126,12 +135,28 @@ pub enum ArgError {
         /// What is wrong with its value.
         error: CovertDtlsError,
     },
-    /// SQS rendezvous was asked for without a broker URL: this client has
-    /// no SQS support, so it would have no way to reach the broker.
-    #[error("SQS rendezvous (sqsqueue/sqscreds) is not supported; give a broker url")]
-    SqsOnly,
-    /// No broker URL from the flags or the bridge line.
-    #[error("no broker URL: pass -url or a url= bridge-line argument")]
+    /// `sqsqueue` is not a usable queue URL.
+    #[error("sqsqueue={value:?}: {error}")]
+    BadSqsQueue {
+        /// The value.
+        value: String,
+        /// What is wrong with it.
+        error: QueueUrlError,
+    },
+    /// `sqscreds` cannot be decoded.
+    #[error("sqscreds: {0}")]
+    BadSqsCreds(CredentialsError),
+    /// `sqsqueue` without `sqscreds`.
+    #[error("sqsqueue needs sqscreds (base64 of the queue's AWS credentials)")]
+    SqsWithoutCreds,
+    /// `sqsqueue` together with `url` or `ampcache`: upstream allows one
+    /// rendezvous method only.
+    #[error("sqsqueue must be used without url and ampcache: one rendezvous method at a time")]
+    SqsWithBroker,
+    /// No broker URL or SQS queue from the flags or the bridge line.
+    #[error(
+        "no broker URL: pass -url or a url= bridge-line argument (or sqsqueue= and sqscreds=)"
+    )]
     NoBroker,
 }
 
@@ -158,6 +183,29 @@ pub fn split_list(value: &str) -> Vec<String> {
         .collect()
 }
 
+/// An `sqsqueue` value: `None` when empty.
+pub fn parse_sqs_queue(value: &str) -> Result<Option<QueueUrl>, ArgError> {
+    if value.trim().is_empty() {
+        return Ok(None);
+    }
+    QueueUrl::parse(value)
+        .map(Some)
+        .map_err(|error| ArgError::BadSqsQueue {
+            value: value.to_string(),
+            error,
+        })
+}
+
+/// An `sqscreds` value: `None` when empty.
+pub fn parse_sqs_creds(value: &str) -> Result<Option<Credentials>, ArgError> {
+    if value.trim().is_empty() {
+        return Ok(None);
+    }
+    Credentials::from_sqscreds(value)
+        .map(Some)
+        .map_err(ArgError::BadSqsCreds)
+}
+
 fn covert_error(key: &str, error: CovertDtlsError) -> ArgError {
     ArgError::BadCovertDtls {
         key: key.to_string(),
@@ -172,7 +220,6 @@ impl ClientConfig {
     pub fn with_args(&self, args: &PtArgs) -> Result<(ClientConfig, Vec<String>), ArgError> {
         let mut config = self.clone();
         let mut warnings = Vec::new();
-        let mut sqs = false;
         let mut seen: Vec<&str> = Vec::new();
         for (key, value) in args.iter() {
             // Repeated keys: the first value counts (goptlib's Get).
@@ -189,6 +236,13 @@ impl ClientConfig {
                 }
                 "fronts" => config.fronts = split_list(value),
                 "ampcache" => config.amp_cache = Some(value.to_string()),
+                // Empty values mean unset, as in upstream.
+                "sqsqueue" => {
+                    config.sqs_queue = parse_sqs_queue(value)?;
+                }
+                "sqscreds" => {
+                    config.sqs_creds = parse_sqs_creds(value)?;
+                }
                 "ice" => config.ice_servers = stun_urls_only(split_list(value)),
                 "max" => {
                     config.max_proxies = value
@@ -219,7 +273,6 @@ impl ClientConfig {
                         .map_err(|error| covert_error(key, error))?;
                 }
                 _ if UNSUPPORTED_ARGS.contains(&key) => {
-                    sqs |= key.starts_with("sqs");
                     warnings.push(format!(
                         "bridge-line argument {key} is not supported by this client; ignored"
                     ));
@@ -227,14 +280,22 @@ impl ClientConfig {
                 _ => warnings.push(format!("unknown bridge-line argument {key}; ignored")),
             }
         }
-        if sqs && config.broker_url.is_none() {
-            return Err(ArgError::SqsOnly);
-        }
-        if config.broker_url.is_none() {
-            return Err(ArgError::NoBroker);
-        }
+        config.check_rendezvous()?;
         config.keep_addresses_unscrubbed();
         Ok((config, warnings))
+    }
+
+    /// Exactly one way to the broker: SQS (queue and credentials, no
+    /// broker URL or AMP cache, as upstream requires), or a broker URL.
+    pub fn check_rendezvous(&self) -> Result<(), ArgError> {
+        let amp_cache = self.amp_cache.as_deref().is_some_and(|a| !a.is_empty());
+        match (&self.sqs_queue, &self.sqs_creds) {
+            (Some(_), _) if self.broker_url.is_some() || amp_cache => Err(ArgError::SqsWithBroker),
+            (Some(_), None) => Err(ArgError::SqsWithoutCreds),
+            (Some(_), Some(_)) => Ok(()),
+            (None, _) if self.broker_url.is_none() => Err(ArgError::NoBroker),
+            (None, _) => Ok(()),
+        }
     }
 
     /// The broker, AMP cache and STUN servers are the user's own settings
@@ -248,6 +309,9 @@ impl ClientConfig {
             .chain(&self.ice_servers)
         {
             snowflake_common::safelog::keep_operator_addresses_in(text);
+        }
+        if let Some(queue) = &self.sqs_queue {
+            snowflake_common::safelog::keep_operator_addresses_in(queue.as_str());
         }
         if let Some(proxy) = &self.upstream_proxy {
             snowflake_common::safelog::keep_operator_addresses_in(&proxy.server().to_string());
@@ -382,9 +446,59 @@ mod tests {
             Err(ArgError::BadBool { .. })
         ));
         let no_url = ClientConfig::default();
-        let sqs = parse_client_args(b"sqsqueue=https://sqs.example/q").unwrap();
-        assert_eq!(no_url.with_args(&sqs), Err(ArgError::SqsOnly));
         assert_eq!(no_url.with_args(&PtArgs::new()), Err(ArgError::NoBroker));
+    }
+
+    const QUEUE: &str = "https://sqs.us-east-1.amazonaws.com/123456789012/snowflake-broker";
+    /// base64 of `{"aws-access-key-id":"a","aws-secret-key":"b"}`.
+    const CREDS: &str = "eyJhd3MtYWNjZXNzLWtleS1pZCI6ImEiLCJhd3Mtc2VjcmV0LWtleSI6ImIifQ==";
+
+    #[test]
+    fn sqs_arguments() {
+        let no_url = ClientConfig::default();
+        let with = |args: &str| no_url.with_args(&parse_client_args(args.as_bytes()).unwrap());
+        let (config, warnings) = with(&format!("sqsqueue={QUEUE};sqscreds={CREDS}")).unwrap();
+        assert!(warnings.is_empty(), "{warnings:?}");
+        assert_eq!(config.sqs_queue.as_ref().map(|q| q.as_str()), Some(QUEUE));
+        assert_eq!(
+            config.sqs_queue.as_ref().map(|q| q.region()),
+            Some("us-east-1")
+        );
+        assert_eq!(
+            config.sqs_creds.as_ref().map(|c| c.access_key_id()),
+            Some("a")
+        );
+        assert_eq!(
+            with(&format!("sqsqueue={QUEUE}")),
+            Err(ArgError::SqsWithoutCreds)
+        );
+        assert!(matches!(
+            with(&format!("sqsqueue=ftp://x/q;sqscreds={CREDS}")),
+            Err(ArgError::BadSqsQueue { .. })
+        ));
+        assert!(matches!(
+            with(&format!("sqsqueue={QUEUE};sqscreds=not-base64!")),
+            Err(ArgError::BadSqsCreds(_))
+        ));
+        // One rendezvous method at a time: not with the flags' url.
+        assert_eq!(
+            base().with_args(
+                &parse_client_args(format!("sqsqueue={QUEUE};sqscreds={CREDS}").as_bytes())
+                    .unwrap()
+            ),
+            Err(ArgError::SqsWithBroker)
+        );
+        assert_eq!(
+            with(&format!(
+                "sqsqueue={QUEUE};sqscreds={CREDS};ampcache=https://cdn.ampproject.org/"
+            )),
+            Err(ArgError::SqsWithBroker)
+        );
+        // Empty values are unset; credentials alone change nothing.
+        let (config, _) = apply(&format!("sqsqueue=;sqscreds={CREDS}")).unwrap();
+        assert_eq!(config.sqs_queue, None);
+        assert!(config.sqs_creds.is_some());
+        assert_eq!(with("sqsqueue="), Err(ArgError::NoBroker));
     }
 
     /// A ClientHello body in upstream's `covertdtls-fingerprint` form.

@@ -13,6 +13,7 @@ use tokio::io::{AsyncRead, AsyncWrite};
 
 use crate::config::ClientConfig;
 use crate::nat::{detect_nat_type_via, NatCheckRoute};
+use crate::rendezvous::sqs::{SqsChannel, SqsRendezvousConfig};
 use crate::rendezvous::{BrokerChannel, RendezvousConfig, RendezvousError};
 
 /// How long each STUN round trip of the NAT check may take (upstream: 10 s).
@@ -146,16 +147,27 @@ impl SnowflakeDialer {
     /// A dialer for `config`. Starts the NAT check in the background when
     /// STUN servers are configured (must be called within a tokio runtime).
     pub fn new(config: &ClientConfig) -> Result<Self, DialerSetupError> {
-        let broker_url = config
-            .broker_url
-            .clone()
-            .ok_or(DialerSetupError::NoBroker)?;
-        let mut broker = BrokerChannel::new(RendezvousConfig {
-            broker_url,
-            fronts: config.fronts.clone(),
-            amp_cache: config.amp_cache.clone(),
-            fingerprint: config.fingerprint.clone(),
-        })?;
+        let mut broker = match (&config.sqs_queue, &config.sqs_creds) {
+            (Some(queue), Some(credentials)) => BrokerChannel::sqs(SqsChannel::new(
+                SqsRendezvousConfig {
+                    queue: queue.clone(),
+                    credentials: credentials.clone(),
+                },
+                config.fingerprint.clone(),
+            )),
+            _ => {
+                let broker_url = config
+                    .broker_url
+                    .clone()
+                    .ok_or(DialerSetupError::NoBroker)?;
+                BrokerChannel::new(RendezvousConfig {
+                    broker_url,
+                    fronts: config.fronts.clone(),
+                    amp_cache: config.amp_cache.clone(),
+                    fingerprint: config.fingerprint.clone(),
+                })?
+            }
+        };
         if let Some(proxy) = &config.upstream_proxy {
             broker = broker.with_connector(Arc::new(proxy.clone()));
         }

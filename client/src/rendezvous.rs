@@ -37,6 +37,10 @@ use snowflake_common::messages::{
 };
 use url::Url;
 
+/// SQS rendezvous (`sqsqueue=`, `sqscreds=`): [`sqs::SqsChannel`].
+#[path = "rendezvous_sqs.rs"]
+pub mod sqs;
+
 /// Deadline for one broker exchange, connecting included.
 pub const BROKER_TIMEOUT: Duration = Duration::from_secs(15);
 
@@ -111,6 +115,9 @@ pub enum RendezvousError {
     /// The answer inside the response is not a session description.
     #[error("undecodable answer from broker: {0}")]
     Answer(#[from] SdpJsonError),
+    /// SQS rendezvous failed.
+    #[error("SQS rendezvous: {0}")]
+    Sqs(#[from] sqs::SqsRendezvousError),
 }
 
 impl RendezvousError {
@@ -122,6 +129,9 @@ impl RendezvousError {
     /// timeout, transport failures, bad statuses, garbled responses) may be
     /// temporary.
     pub fn is_retryable(&self) -> bool {
+        if let RendezvousError::Sqs(error) = self {
+            return error.is_retryable();
+        }
         !matches!(
             self,
             RendezvousError::InvalidConfig(_)
@@ -165,6 +175,8 @@ enum Method {
         broker_url: String,
         cache_url: String,
     },
+    /// A message on the broker's SQS queue, the reply in a queue of our own.
+    Sqs(Box<sqs::SqsChannel>),
 }
 
 /// A configured way to the broker; [`BrokerChannel::exchange`] makes one
@@ -232,6 +244,24 @@ impl BrokerChannel {
         })
     }
 
+    /// A channel through the broker's SQS queue (`sqsqueue=`,
+    /// `sqscreds=`); the bridge asked for is the SQS channel's.
+    pub fn sqs(channel: sqs::SqsChannel) -> Self {
+        BrokerChannel {
+            fingerprint: channel.fingerprint().clone(),
+            method: Method::Sqs(Box::new(channel)),
+            fronts: Vec::new(),
+            tls_config: None,
+            connector: None,
+            legacy_nat: Arc::new(AtomicBool::new(false)),
+        }
+    }
+
+    /// Whether requests go through SQS.
+    pub fn uses_sqs(&self) -> bool {
+        matches!(self.method, Method::Sqs(_))
+    }
+
     /// Uses `config` for `https` instead of the web PKI roots (tests with
     /// their own certificate authority). It must not offer `h2` by ALPN.
     pub fn with_tls_config(mut self, config: Arc<rustls::ClientConfig>) -> Self {
@@ -293,6 +323,11 @@ impl BrokerChannel {
         nat: NatType,
     ) -> Result<SessionDescription, RendezvousError> {
         let poll = ClientPollRequest::new(offer, nat, self.fingerprint.clone()).encode();
+        if let Method::Sqs(sqs) = &self.method {
+            return sqs
+                .exchange_encoded(poll, self.tls_config.clone(), self.connector.clone())
+                .await;
+        }
         let mut request = match &self.method {
             Method::Http { client_url } => {
                 HttpRequest::post(client_url.clone(), poll, RESPONSE_LIMIT, BROKER_TIMEOUT)
@@ -303,6 +338,11 @@ impl BrokerChannel {
                     RendezvousError::InvalidConfig(format!("AMP cache rendezvous: {e}"))
                 })?;
                 HttpRequest::get(url, RESPONSE_LIMIT, BROKER_TIMEOUT)
+            }
+            Method::Sqs(_) => {
+                return Err(RendezvousError::InvalidConfig(
+                    "SQS rendezvous has no HTTP request".into(),
+                ))
             }
         };
         request.front = self.fronts.choose(&mut rand::rng()).cloned();
@@ -329,7 +369,7 @@ impl BrokerChannel {
             return Err(RendezvousError::Status(response.status.as_u16()));
         }
         match self.method {
-            Method::Http { .. } => Ok(response.body.to_vec()),
+            Method::Http { .. } | Method::Sqs(_) => Ok(response.body.to_vec()),
             Method::Amp { .. } => {
                 if response.location().is_some() {
                     return Err(RendezvousError::AmpRedirect);
@@ -396,7 +436,7 @@ mod tests {
     fn client_url(channel: &BrokerChannel) -> String {
         match &channel.method {
             Method::Http { client_url } => client_url.to_string(),
-            Method::Amp { .. } => panic!("AMP channel"),
+            _ => panic!("not an HTTP channel"),
         }
     }
 

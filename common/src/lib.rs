@@ -21,4 +21,6 @@ pub mod namematcher;
 pub mod pt;
 pub mod safelog;
 pub mod smux;
+#[cfg(feature = "http")]
+pub mod sqs;
 pub mod turbotunnel;

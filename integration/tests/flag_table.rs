@@ -42,13 +42,9 @@ const README_END: &str = "<!-- flag-table:end -->";
 /// that this test fails both when another flag starts being refused and
 /// when one of these is accepted (remove it here then).
 const KNOWN_MISSING: &[(&str, &str)] = &[
-    ("client", "sqscreds"),
-    ("client", "sqsqueue"),
     ("proxy", "geoip6db"),
     ("proxy", "geoipdb"),
     ("proxy", "outbound-address"),
-    ("broker", "broker-sqs-name"),
-    ("broker", "broker-sqs-region"),
     ("broker", "sqs-profiles"),
 ];
 
