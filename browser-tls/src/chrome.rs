@@ -93,10 +93,14 @@ pub(crate) fn configure_context(ctx: &mut SslContextBuilder) -> Result<(), Error
 }
 
 /// Applies the per-connection part: ECH GREASE and ALPS exist only on the
-/// connection object in BoringSSL.
-pub(crate) fn configure_connection(ssl: &mut SslRef) -> Result<(), ErrorStack> {
+/// connection object in BoringSSL. `alps` is false when the connection
+/// offers no h2 (Chromium has application settings for h2 only, so a
+/// WebSocket connection's hello, ALPN http/1.1, carries no ALPS).
+pub(crate) fn configure_connection(ssl: &mut SslRef, alps: bool) -> Result<(), ErrorStack> {
     ssl.set_enable_ech_grease(true);
-    ffi::ssl_add_alps(ssl, b"h2", ALPS_H2_SETTINGS)?;
+    if alps {
+        ffi::ssl_add_alps(ssl, b"h2", ALPS_H2_SETTINGS)?;
+    }
     Ok(())
 }
 

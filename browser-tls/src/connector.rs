@@ -29,6 +29,9 @@ pub struct TlsConnector {
 struct Inner {
     profile: HelloProfile,
     send_sni: bool,
+    /// Offer only `http/1.1` by ALPN (no h2, no ALPS), as a browser's
+    /// fresh WebSocket connection does.
+    http11_only: bool,
     store: X509Store,
     /// The context of a fixed profile; `None` for the randomized ones,
     /// which build a context per connection.
@@ -40,9 +43,13 @@ impl std::fmt::Debug for TlsConnector {
         f.debug_struct("TlsConnector")
             .field("profile", &self.inner.profile)
             .field("send_sni", &self.inner.send_sni)
+            .field("http11_only", &self.inner.http11_only)
             .finish_non_exhaustive()
     }
 }
+
+/// ALPN with `http/1.1` alone (wire format).
+const ALPN_HTTP11: &[u8] = b"\x08http/1.1";
 
 /// Where the connection goes, as far as TLS is concerned.
 enum Peer<'a> {
@@ -129,10 +136,36 @@ impl TlsConnector {
             inner: Arc::new(Inner {
                 profile,
                 send_sni,
+                http11_only: false,
                 store: roots.store,
                 fixed,
             }),
         })
+    }
+
+    /// The same connector (profile, roots, SNI choice) offering only
+    /// `http/1.1` by ALPN, without ALPS: what Chromium sends when it opens
+    /// a connection for a WebSocket (`wss://`), which runs over HTTP/1.1.
+    /// The Chrome profile's hello is otherwise unchanged; the randomized
+    /// profiles keep drawing everything else, and `hellorandomizednoalpn`
+    /// still offers no ALPN at all.
+    pub fn with_alpn_http11_only(&self) -> TlsConnector {
+        let inner = &*self.inner;
+        TlsConnector {
+            inner: Arc::new(Inner {
+                profile: inner.profile,
+                send_sni: inner.send_sni,
+                http11_only: true,
+                store: inner.store.clone(),
+                fixed: inner.fixed.clone(),
+            }),
+        }
+    }
+
+    /// Whether this connector offers only `http/1.1` by ALPN
+    /// ([`Self::with_alpn_http11_only`]).
+    pub fn http11_only(&self) -> bool {
+        self.inner.http11_only
     }
 
     /// The profile this connector sends.
@@ -153,10 +186,14 @@ impl TlsConnector {
         let inner = &*self.inner;
         let draw = match inner.fixed {
             Some(_) => None,
-            None => Some(RandomHello::draw(
-                &mut rand::rng(),
-                inner.profile.offers_h2(),
-            )),
+            None => {
+                let mut draw = RandomHello::draw(&mut rand::rng(), inner.profile.offers_h2());
+                if inner.http11_only && !draw.alpn.is_empty() {
+                    draw.alpn = ALPN_HTTP11.to_vec();
+                    draw.alps = false;
+                }
+                Some(draw)
+            }
         };
         let ctx = match (&inner.fixed, &draw) {
             (Some(ctx), _) => ctx.clone(),
@@ -211,13 +248,21 @@ impl TlsConnector {
                 .set_ip(ip)
                 .map_err(|e| Error::boring("setting the address to verify", e))?,
         }
+        let http11_only = self.inner.http11_only;
         match (self.inner.profile, draw) {
-            (HelloProfile::Chrome, _) => chrome::configure_connection(ssl)
+            (HelloProfile::Chrome, _) => chrome::configure_connection(ssl, !http11_only)
                 .map_err(|e| Error::boring("configuring the Chrome hello", e))?,
             (_, Some(draw)) => draw
                 .configure_connection(ssl)
                 .map_err(|e| Error::boring("configuring a randomized hello", e))?,
             _ => {}
+        }
+        // The fixed profiles set h2 and http/1.1 on the context; the
+        // connection's own list replaces it. (A randomized draw was
+        // rewritten before its context was built.)
+        if http11_only && self.inner.fixed.is_some() {
+            ssl.set_alpn_protos(ALPN_HTTP11)
+                .map_err(|e| Error::boring("setting ALPN to http/1.1", e))?;
         }
         Ok(())
     }

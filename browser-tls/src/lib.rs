@@ -23,11 +23,18 @@
 //! let h2 = tls.negotiated_alpn() == Some(b"h2");
 //! # let _ = h2; Ok(()) }
 //! ```
+//!
+//! With the feature `http-client`, [`TlsConnector`] implements
+//! `snowflake_common::http_client::TlsConnect`, so that requests of that
+//! HTTP client (HTTP/1.1, or HTTP/2 when the server picks `h2`) carry the
+//! browser hello.
 
 mod chrome;
 mod compression;
 mod connector;
 mod ffi;
+#[cfg(feature = "http-client")]
+mod http_client;
 mod profile;
 mod randomized;
 mod roots;

@@ -11,6 +11,7 @@ use snowflake_rtc::config::stun_urls_only;
 use snowflake_rtc::covert::{CovertDtlsConfig, CovertDtlsError, CovertDtlsMode};
 use snowflake_rtc::RtcConfig;
 
+use crate::rendezvous_tls::{utls_nosni, RendezvousTls, UnknownProfile};
 use crate::upstream_proxy::{UdpAssociationFactory, UpstreamProxy};
 
 /// Upstream's default number of proxies (`DefaultSnowflakeCapacity`).
@@ -25,8 +26,9 @@ pub const DEFAULT_MAX_SESSIONS: usize = 256;
 pub const DATA_CHANNEL_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Bridge-line arguments upstream knows that this client does not
-/// implement; each is reported to tor and the log, then ignored.
-pub const UNSUPPORTED_ARGS: &[&str] = &["utls-imitate", "utls-nosni"];
+/// implement; each is reported to tor and the log, then ignored. (None
+/// now: `utls-imitate` and `utls-nosni` choose the rendezvous' TLS hello.)
+pub const UNSUPPORTED_ARGS: &[&str] = &[];
 
 /// Everything one client session needs.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -78,6 +80,13 @@ pub struct ClientConfig {
     /// and the NAT check go directly (`-proxy-rendezvous-only`, for
     /// proxies that carry only TCP).
     pub proxy_rendezvous_only: bool,
+    /// The rendezvous' TLS ClientHello (`utls-imitate=`, `utls-nosni=`;
+    /// docs/rendezvous-tls.md): Chrome's by default.
+    pub rendezvous_tls: RendezvousTls,
+    /// tor's state directory for this transport (`TOR_PT_STATE_LOCATION`),
+    /// where the rendezvous method that last worked is remembered
+    /// (docs/rendezvous-fallback.md); `None`: not remembered.
+    pub state_dir: Option<std::path::PathBuf>,
 }
 
 impl Default for ClientConfig {
@@ -101,6 +110,8 @@ impl Default for ClientConfig {
             datagrams: DEFAULT_DATAGRAMS,
             upstream_proxy: None,
             proxy_rendezvous_only: false,
+            rendezvous_tls: RendezvousTls::default(),
+            state_dir: None,
         }
     }
 }
@@ -149,10 +160,9 @@ pub enum ArgError {
     /// `sqsqueue` without `sqscreds`.
     #[error("sqsqueue needs sqscreds (base64 of the queue's AWS credentials)")]
     SqsWithoutCreds,
-    /// `sqsqueue` together with `url` or `ampcache`: upstream allows one
-    /// rendezvous method only.
-    #[error("sqsqueue must be used without url and ampcache: one rendezvous method at a time")]
-    SqsWithBroker,
+    /// `utls-imitate` names no ClientHello we know.
+    #[error("utls-imitate: {0}")]
+    BadUtlsImitate(UnknownProfile),
     /// No broker URL or SQS queue from the flags or the bridge line.
     #[error(
         "no broker URL: pass -url or a url= bridge-line argument (or sqsqueue= and sqscreds=)"
@@ -272,6 +282,17 @@ impl ClientConfig {
                         .with_fingerprint_hex(value)
                         .map_err(|error| covert_error(key, error))?;
                 }
+                // The note of a substituted hello (e.g. Firefox's, which
+                // BoringSSL cannot send) goes to tor's log like a warning.
+                "utls-imitate" => {
+                    let (profile, note) =
+                        RendezvousTls::imitate(value).map_err(ArgError::BadUtlsImitate)?;
+                    config.rendezvous_tls.profile = profile;
+                    warnings.extend(note);
+                }
+                // As upstream: `true` or `yes` (any case) drop the SNI,
+                // anything else keeps it.
+                "utls-nosni" => config.rendezvous_tls.send_sni = !utls_nosni(Some(value)),
                 _ if UNSUPPORTED_ARGS.contains(&key) => {
                     warnings.push(format!(
                         "bridge-line argument {key} is not supported by this client; ignored"
@@ -285,12 +306,12 @@ impl ClientConfig {
         Ok((config, warnings))
     }
 
-    /// Exactly one way to the broker: SQS (queue and credentials, no
-    /// broker URL or AMP cache, as upstream requires), or a broker URL.
+    /// At least one way to the broker: SQS (queue and credentials) or a
+    /// broker URL. Upstream allows one at a time; here SQS may come with a
+    /// broker URL (and AMP cache), and the client falls back from one to
+    /// the other (docs/rendezvous-fallback.md).
     pub fn check_rendezvous(&self) -> Result<(), ArgError> {
-        let amp_cache = self.amp_cache.as_deref().is_some_and(|a| !a.is_empty());
         match (&self.sqs_queue, &self.sqs_creds) {
-            (Some(_), _) if self.broker_url.is_some() || amp_cache => Err(ArgError::SqsWithBroker),
             (Some(_), None) => Err(ArgError::SqsWithoutCreds),
             (Some(_), Some(_)) => Ok(()),
             (None, _) if self.broker_url.is_none() => Err(ArgError::NoBroker),
@@ -425,11 +446,69 @@ mod tests {
     }
 
     #[test]
-    fn unsupported_and_unknown_arguments_are_reported() {
+    fn unknown_arguments_are_reported() {
         let (_, warnings) = apply("utls-imitate=hellorandomizedalpn;frobnicate=1").unwrap();
-        assert_eq!(warnings.len(), 2);
-        assert!(warnings[0].contains("utls-imitate") && warnings[0].contains("not supported"));
-        assert!(warnings[1].contains("frobnicate") && warnings[1].contains("unknown"));
+        assert_eq!(warnings.len(), 1, "{warnings:?}");
+        assert!(warnings[0].contains("frobnicate") && warnings[0].contains("unknown"));
+    }
+
+    #[test]
+    fn utls_arguments_choose_the_rendezvous_hello() {
+        use crate::rendezvous_tls::HelloProfile;
+        // Default: Chrome's hello with SNI.
+        let (config, _) = apply("").unwrap();
+        assert_eq!(config.rendezvous_tls, RendezvousTls::default());
+        assert_eq!(config.rendezvous_tls.profile, HelloProfile::Chrome);
+        assert!(config.rendezvous_tls.send_sni);
+        for (args, profile, sni) in [
+            ("utls-imitate=hellochrome_auto", HelloProfile::Chrome, true),
+            (
+                "utls-imitate=HelloRandomizedALPN",
+                HelloProfile::RandomizedAlpn,
+                true,
+            ),
+            (
+                "utls-imitate=hellorandomizednoalpn;utls-nosni=true",
+                HelloProfile::RandomizedNoAlpn,
+                false,
+            ),
+            (
+                "utls-imitate=hellogolang;utls-nosni=YES",
+                HelloProfile::Golang,
+                false,
+            ),
+            ("utls-nosni=false", HelloProfile::Chrome, true),
+            ("utls-nosni=1", HelloProfile::Chrome, true),
+            ("utls-imitate=", HelloProfile::Chrome, true),
+        ] {
+            let (config, warnings) = apply(args).unwrap();
+            assert!(warnings.is_empty(), "{args}: {warnings:?}");
+            assert_eq!(
+                config.rendezvous_tls,
+                RendezvousTls {
+                    profile,
+                    send_sni: sni
+                },
+                "{args}"
+            );
+        }
+        // A substitution is reported.
+        let (config, warnings) = apply("utls-imitate=hellofirefox_auto").unwrap();
+        assert_eq!(config.rendezvous_tls.profile, HelloProfile::Chrome);
+        assert_eq!(warnings.len(), 1, "{warnings:?}");
+        assert!(
+            warnings[0].contains("utls-imitate=hellofirefox_auto")
+                && warnings[0].contains("Chrome"),
+            "{warnings:?}"
+        );
+        // An unknown hello refuses the connection, naming the value.
+        let error = apply("utls-imitate=hellonetscape_4").unwrap_err();
+        assert!(matches!(error, ArgError::BadUtlsImitate(_)), "{error:?}");
+        let text = error.to_string();
+        assert!(
+            text.starts_with("utls-imitate: ") && text.contains("hellonetscape_4"),
+            "{text}"
+        );
     }
 
     #[test]
@@ -480,20 +559,19 @@ mod tests {
             with(&format!("sqsqueue={QUEUE};sqscreds=not-base64!")),
             Err(ArgError::BadSqsCreds(_))
         ));
-        // One rendezvous method at a time: not with the flags' url.
-        assert_eq!(
-            base().with_args(
+        // SQS beside a broker URL (and an AMP cache): both kept, the
+        // client falls back from one to the other.
+        let (both, _) = base()
+            .with_args(
                 &parse_client_args(format!("sqsqueue={QUEUE};sqscreds={CREDS}").as_bytes())
-                    .unwrap()
-            ),
-            Err(ArgError::SqsWithBroker)
-        );
-        assert_eq!(
-            with(&format!(
-                "sqsqueue={QUEUE};sqscreds={CREDS};ampcache=https://cdn.ampproject.org/"
-            )),
-            Err(ArgError::SqsWithBroker)
-        );
+                    .unwrap(),
+            )
+            .expect("SQS beside the flags' url");
+        assert!(both.sqs_queue.is_some() && both.broker_url.is_some());
+        assert!(with(&format!(
+            "sqsqueue={QUEUE};sqscreds={CREDS};ampcache=https://cdn.ampproject.org/"
+        ))
+        .is_ok());
         // Empty values are unset; credentials alone change nothing.
         let (config, _) = apply(&format!("sqsqueue=;sqscreds={CREDS}")).unwrap();
         assert_eq!(config.sqs_queue, None);

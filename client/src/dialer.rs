@@ -11,10 +11,18 @@ use snowflake_rtc::channel::BoxFuture;
 use snowflake_rtc::{DatagramLink, LinkEvents, RtcBackend, RtcChannel, RtcError};
 use tokio::io::{AsyncRead, AsyncWrite};
 
+use crate::collector::Reporter;
 use crate::config::ClientConfig;
 use crate::nat::{detect_nat_type_via, NatCheckRoute};
 use crate::rendezvous::sqs::{SqsChannel, SqsRendezvousConfig};
 use crate::rendezvous::{BrokerChannel, RendezvousConfig, RendezvousError};
+use crate::rendezvous_fallback::{self, MethodKind, RendezvousMethods};
+
+/// While another rendezvous method is left to try, how long one method may
+/// take: a little more than the broker's own wait for a proxy's answer
+/// (10 s), so that a working method is not given up on, and less than an
+/// exchange's 15 s deadline.
+const FALLBACK_ATTEMPT_TIMEOUT: Duration = Duration::from_secs(12);
 
 /// How long each STUN round trip of the NAT check may take (upstream: 10 s).
 const NAT_CHECK_TIMEOUT: Duration = Duration::from_secs(10);
@@ -116,7 +124,7 @@ impl NatPolicy {
 /// The real dialer: offer, broker, answer, channel.
 pub struct SnowflakeDialer {
     backend: Arc<dyn RtcBackend>,
-    broker: BrokerChannel,
+    broker: RendezvousMethods,
     nat: Arc<NatPolicy>,
     open_timeout: Duration,
 }
@@ -147,30 +155,21 @@ impl SnowflakeDialer {
     /// A dialer for `config`. Starts the NAT check in the background when
     /// STUN servers are configured (must be called within a tokio runtime).
     pub fn new(config: &ClientConfig) -> Result<Self, DialerSetupError> {
-        let mut broker = match (&config.sqs_queue, &config.sqs_creds) {
-            (Some(queue), Some(credentials)) => BrokerChannel::sqs(SqsChannel::new(
-                SqsRendezvousConfig {
-                    queue: queue.clone(),
-                    credentials: credentials.clone(),
-                },
-                config.fingerprint.clone(),
-            )),
-            _ => {
-                let broker_url = config
-                    .broker_url
-                    .clone()
-                    .ok_or(DialerSetupError::NoBroker)?;
-                BrokerChannel::new(RendezvousConfig {
-                    broker_url,
-                    fronts: config.fronts.clone(),
-                    amp_cache: config.amp_cache.clone(),
-                    fingerprint: config.fingerprint.clone(),
-                })?
-            }
-        };
-        if let Some(proxy) = &config.upstream_proxy {
-            broker = broker.with_connector(Arc::new(proxy.clone()));
-        }
+        Self::with_reporter(config, None)
+    }
+
+    /// [`SnowflakeDialer::new`], reporting each failed rendezvous method
+    /// to `reporter` (tor's log).
+    pub fn with_reporter(
+        config: &ClientConfig,
+        reporter: Option<Reporter>,
+    ) -> Result<Self, DialerSetupError> {
+        let memory = config
+            .state_dir
+            .as_ref()
+            .map(|dir| dir.join(rendezvous_fallback::MEMORY_FILE));
+        let broker = RendezvousMethods::new(rendezvous_methods(config)?, memory, reporter)
+            .with_attempt_timeout(FALLBACK_ATTEMPT_TIMEOUT);
         // WebRTC's datagrams (through `rtc_config`) and the NAT check go
         // the same way: through a SOCKS5 upstream proxy's relay, or out.
         let nat_route = match config.udp_proxy() {
@@ -223,6 +222,76 @@ impl SnowflakeDialer {
 impl ProxyDialer for SnowflakeDialer {
     fn dial(&self) -> BoxFuture<'_, Result<DialedProxy, DialError>> {
         Box::pin(self.dial_once())
+    }
+}
+
+/// The ways to the broker `config` gives, in the order to try them
+/// (docs/rendezvous-fallback.md): with an AMP cache, AMP first (what the
+/// bridge line asked for), then HTTPS to the broker (domain-fronted when
+/// fronts are given), then SQS.
+fn rendezvous_methods(
+    config: &ClientConfig,
+) -> Result<Vec<(MethodKind, BrokerChannel)>, DialerSetupError> {
+    let mut methods = Vec::new();
+    if let Some(broker_url) = &config.broker_url {
+        let channel = |amp_cache: Option<String>| {
+            BrokerChannel::new(RendezvousConfig {
+                broker_url: broker_url.clone(),
+                fronts: config.fronts.clone(),
+                amp_cache,
+                fingerprint: config.fingerprint.clone(),
+                tls: config.rendezvous_tls,
+            })
+        };
+        if let Some(cache) = config.amp_cache.as_ref().filter(|c| !c.is_empty()) {
+            methods.push((MethodKind::Amp, channel(Some(cache.clone()))?));
+        }
+        methods.push((MethodKind::Http, channel(None)?));
+    }
+    if let (Some(queue), Some(credentials)) = (&config.sqs_queue, &config.sqs_creds) {
+        let channel = BrokerChannel::sqs(SqsChannel::new(
+            SqsRendezvousConfig {
+                queue: queue.clone(),
+                credentials: credentials.clone(),
+            },
+            config.fingerprint.clone(),
+        ));
+        methods.push((MethodKind::Sqs, channel));
+    }
+    if methods.is_empty() {
+        return Err(DialerSetupError::NoBroker);
+    }
+    if let Some(proxy) = &config.upstream_proxy {
+        methods = methods
+            .into_iter()
+            .map(|(kind, channel)| (kind, channel.with_connector(Arc::new(proxy.clone()))))
+            .collect();
+    }
+    Ok(methods)
+}
+
+/// Checks at start the rendezvous settings the flags give (the bridge line
+/// may add or override them per connection, and is checked then): a broker
+/// URL, fronts and AMP cache that cannot form a request, or half of the SQS
+/// settings, are refused here with the reason, rather than at the first
+/// connection.
+pub fn check_settings(config: &ClientConfig) -> Result<(), String> {
+    if let Some(broker_url) = &config.broker_url {
+        BrokerChannel::new(RendezvousConfig {
+            broker_url: broker_url.clone(),
+            fronts: config.fronts.clone(),
+            amp_cache: config.amp_cache.clone(),
+            fingerprint: config.fingerprint.clone(),
+            ..RendezvousConfig::default()
+        })
+        .map_err(|e| e.to_string())?;
+    } else if config.amp_cache.as_deref().is_some_and(|c| !c.is_empty()) {
+        return Err("-ampcache needs a broker URL (-url)".to_string());
+    }
+    match (&config.sqs_queue, &config.sqs_creds) {
+        (Some(_), None) => Err("-sqsqueue needs -sqscreds".to_string()),
+        (None, Some(_)) => Err("-sqscreds needs -sqsqueue".to_string()),
+        _ => Ok(()),
     }
 }
 

@@ -32,6 +32,8 @@ pub mod nat;
 pub mod paths;
 pub mod pt;
 pub mod rendezvous;
+pub mod rendezvous_fallback;
+pub mod rendezvous_tls;
 pub mod scheduler;
 pub mod tunnel;
 pub mod upstream_proxy;
@@ -73,13 +75,16 @@ pub struct ClientStats {
 
 /// Makes the dialer for one SOCKS connection's configuration. The default
 /// talks to the broker; tests may substitute one.
-pub type DialerFactory =
-    Arc<dyn Fn(&ClientConfig) -> Result<Arc<dyn ProxyDialer>, String> + Send + Sync>;
+/// The reporter, when given, hears what tor should log (a rendezvous
+/// method that failed).
+pub type DialerFactory = Arc<
+    dyn Fn(&ClientConfig, Option<Reporter>) -> Result<Arc<dyn ProxyDialer>, String> + Send + Sync,
+>;
 
 /// The default [`DialerFactory`]: [`SnowflakeDialer`].
 pub fn snowflake_dialers() -> DialerFactory {
-    Arc::new(|config: &ClientConfig| {
-        SnowflakeDialer::new(config)
+    Arc::new(|config: &ClientConfig, reporter: Option<Reporter>| {
+        SnowflakeDialer::with_reporter(config, reporter)
             .map(|d| Arc::new(d) as Arc<dyn ProxyDialer>)
             .map_err(|e| e.to_string())
     })
@@ -228,7 +233,7 @@ async fn serve_connection(
     let setup = base
         .with_args(&accepted.request.args)
         .map_err(|e| e.to_string())
-        .and_then(|(config, warnings)| Ok((dialers(&config)?, config, warnings)));
+        .and_then(|(config, warnings)| Ok((dialers(&config, reporter.clone())?, config, warnings)));
     let (dialer, config, warnings) = match setup {
         Ok(setup) => setup,
         Err(e) => {

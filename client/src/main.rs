@@ -36,13 +36,20 @@ fn main() -> ExitCode {
         eprint!("{}", snowflake_client::cli::version_line());
         return ExitCode::SUCCESS;
     }
-    let config = match args.client_config() {
-        Ok(config) => config,
-        Err(e) => {
-            eprintln!("snowflake-client: {e}");
-            return ExitCode::from(2);
-        }
-    };
+    // Started by tor, a bad configuration is reported in the PT handshake
+    // (`CMETHOD-ERROR`); otherwise (a plain SOCKS proxy, or run by hand) it
+    // ends the program at once.
+    let config = args.client_config().map(|mut config| {
+        // Where the rendezvous method that last worked is remembered.
+        config.state_dir = std::env::var_os("TOR_PT_STATE_LOCATION").map(Into::into);
+        config
+    });
+    let managed =
+        args.socks.is_none() && std::env::var_os("TOR_PT_MANAGED_TRANSPORT_VER").is_some();
+    if let (Err(e), false) = (&config, managed) {
+        eprintln!("snowflake-client: {e}");
+        return ExitCode::from(2);
+    }
     if let Err(e) = init_logging(&args) {
         eprintln!("snowflake-client: {e}");
         return ExitCode::from(2);
@@ -64,6 +71,8 @@ fn main() -> ExitCode {
     let result = runtime.block_on(async move {
         match args.socks {
             Some(listen) => {
+                let config = config?;
+                snowflake_client::dialer::check_settings(&config)?;
                 let shutdown = ShutdownSignal::install();
                 let handle = Client::start(config, listen, None)
                     .await

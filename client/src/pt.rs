@@ -61,9 +61,14 @@ pub enum ManagedError {
 /// §3.3.2 asks; `STATUS TYPE=version` (as upstream 2.10+ reports its
 /// version), `CMETHOD` for snowflake (`CMETHOD-ERROR` for anything else),
 /// `CMETHODS DONE`.
+///
+/// A configuration the flags made unusable (`config` is `Err`) is reported
+/// as `CMETHOD-ERROR snowflake <why>` for the snowflake method, so that tor
+/// logs why the transport is missing, instead of the process exiting
+/// before the handshake.
 pub async fn setup<W>(
     vars: &std::collections::HashMap<String, String>,
-    mut config: ClientConfig,
+    config: Result<ClientConfig, String>,
     out: Arc<PtWriter<W>>,
 ) -> Result<Setup, ManagedError>
 where
@@ -79,6 +84,26 @@ where
         }
     };
     out.emit(&PtLine::Version)?;
+    let mut config = match config.and_then(|c| crate::dialer::check_settings(&c).map(|()| c)) {
+        Ok(config) => config,
+        Err(why) => {
+            tracing::error!("refusing to start: {why}");
+            out.emit(&version_status())?;
+            for name in &env.transports {
+                let message = if name == TRANSPORT {
+                    format!("bad configuration: {why}")
+                } else {
+                    "no such method".to_string()
+                };
+                out.emit(&PtLine::CmethodError {
+                    name: name.clone(),
+                    message,
+                })?;
+            }
+            out.emit(&PtLine::CmethodsDone)?;
+            return Ok(Setup::NothingToDo);
+        }
+    };
     if let Some(url) = &env.proxy {
         match accept_upstream_proxy(url, &config).await {
             Ok(accepted) => {
@@ -192,7 +217,7 @@ pub async fn accept_upstream_proxy(
 /// Managed mode as the binary runs it: [`setup`] on stdout with this
 /// process's environment, then serve until SIGTERM/SIGINT or, when tor
 /// asks for it, stdin closing.
-pub async fn run_managed(config: ClientConfig) -> Result<(), ManagedError> {
+pub async fn run_managed(config: Result<ClientConfig, String>) -> Result<(), ManagedError> {
     let vars: std::collections::HashMap<String, String> = std::env::vars().collect();
     let out = Arc::new(PtWriter::stdout());
     // Before CMETHODS DONE: tor may signal as soon as it has read that.

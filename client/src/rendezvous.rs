@@ -17,6 +17,11 @@
 //! With an upstream proxy (`TOR_PT_PROXY`) every connection goes through
 //! it ([`BrokerChannel::with_connector`], [`crate::upstream_proxy`]).
 //!
+//! HTTPS carries a browser's TLS ClientHello, Chrome's unless the bridge
+//! line's `utls-imitate`/`utls-nosni` ask for another
+//! ([`crate::rendezvous_tls`], docs/rendezvous-tls.md), and speaks HTTP/2
+//! when the server picks `h2` by ALPN, as a browser would.
+//!
 //! Each exchange is bounded: 15 s for the whole request (Go's transport has
 //! a 15 s response-header timeout; the broker itself answers within its
 //! 5–10 s client timeout) and 100000 bytes of response body. The broker's
@@ -29,13 +34,17 @@ use std::time::Duration;
 
 use rand::seq::IndexedRandom;
 use snowflake_common::amp::{self, ArmorDecodeError, CacheUrlError};
-use snowflake_common::http_client::{self, HttpError, HttpRequest, HttpResponse, TcpConnector};
+use snowflake_common::http_client::{
+    self, HttpError, HttpRequest, HttpResponse, TcpConnector, TlsConnect,
+};
 use snowflake_common::messages::client::{STR_NO_PROXIES, STR_TIMED_OUT, STR_UNKNOWN_BRIDGE};
 use snowflake_common::messages::{
     BridgeFingerprint, ClientPollRequest, ClientPollResponse, ClientPollResponseError, NatType,
     SdpJsonError, SessionDescription, READ_LIMIT,
 };
 use url::Url;
+
+use crate::rendezvous_tls::{RendezvousTls, Roots};
 
 /// SQS rendezvous (`sqsqueue=`, `sqscreds=`): [`sqs::SqsChannel`].
 #[path = "rendezvous_sqs.rs"]
@@ -72,6 +81,9 @@ pub struct RendezvousConfig {
     pub amp_cache: Option<String>,
     /// The bridge the client wants the broker to hand it a proxy for.
     pub fingerprint: BridgeFingerprint,
+    /// The TLS ClientHello of `https` requests (`utls-imitate`,
+    /// `utls-nosni`); Chrome's by default.
+    pub tls: RendezvousTls,
 }
 
 /// Why a rendezvous failed.
@@ -187,6 +199,16 @@ pub struct BrokerChannel {
     method: Method,
     fronts: Vec<String>,
     fingerprint: BridgeFingerprint,
+    /// The hello `tls` sends.
+    tls_settings: RendezvousTls,
+    /// The TLS client of `https` requests: the browser hello of
+    /// `tls_settings`, built once per channel (with Mozilla's roots unless
+    /// [`BrokerChannel::with_tls_roots`]). `None` when no request of this
+    /// channel uses `https`, or when [`BrokerChannel::with_tls_config`]
+    /// chose rustls.
+    tls: Option<Arc<dyn TlsConnect>>,
+    /// rustls instead of the browser hello (tests, through
+    /// [`BrokerChannel::with_tls_config`]).
     tls_config: Option<Arc<rustls::ClientConfig>>,
     /// How connections are opened: through the upstream proxy
     /// (`TOR_PT_PROXY`), or directly when `None`.
@@ -234,10 +256,29 @@ impl BrokerChannel {
                 method
             }
         };
+        // Mozilla's roots cost a few milliseconds to load: only for a
+        // channel that makes `https` requests.
+        let tls = if method_uses_https(&method) {
+            let tls = config
+                .tls
+                .web_pki()
+                .map_err(|e| invalid(format!("rendezvous TLS: {e}")))?;
+            Some(tls)
+        } else {
+            None
+        };
+        tracing::debug!(
+            profile = %config.tls.profile,
+            sni = config.tls.send_sni,
+            https = tls.is_some(),
+            "rendezvous TLS"
+        );
         Ok(BrokerChannel {
             method,
             fronts: config.fronts,
             fingerprint: config.fingerprint,
+            tls_settings: config.tls,
+            tls,
             tls_config: None,
             connector: None,
             legacy_nat: Arc::new(AtomicBool::new(false)),
@@ -251,6 +292,8 @@ impl BrokerChannel {
             fingerprint: channel.fingerprint().clone(),
             method: Method::Sqs(Box::new(channel)),
             fronts: Vec::new(),
+            tls_settings: RendezvousTls::default(),
+            tls: None,
             tls_config: None,
             connector: None,
             legacy_nat: Arc::new(AtomicBool::new(false)),
@@ -262,11 +305,41 @@ impl BrokerChannel {
         matches!(self.method, Method::Sqs(_))
     }
 
-    /// Uses `config` for `https` instead of the web PKI roots (tests with
-    /// their own certificate authority). It must not offer `h2` by ALPN.
+    /// Uses rustls with `config` for `https` instead of the browser hello
+    /// (tests with their own certificate authority). If it offers `h2` by
+    /// ALPN and the server picks it, the request goes over HTTP/2.
     pub fn with_tls_config(mut self, config: Arc<rustls::ClientConfig>) -> Self {
         self.tls_config = Some(config);
+        self.tls = None;
         self
+    }
+
+    /// Sends the browser hello of this channel's settings, trusting `roots`
+    /// instead of Mozilla's (tests with their own certificate authority,
+    /// or a front behind a private CA). Replaces
+    /// [`Self::with_tls_config`].
+    pub fn with_tls_roots(mut self, roots: Roots) -> Result<Self, RendezvousError> {
+        let tls = self
+            .tls_settings
+            .tls_connect(roots)
+            .map_err(|e| RendezvousError::InvalidConfig(format!("rendezvous TLS: {e}")))?;
+        self.tls = Some(tls);
+        self.tls_config = None;
+        Ok(self)
+    }
+
+    /// Runs `https` over `tls` (any TLS client; tests).
+    pub fn with_tls_connector(mut self, tls: Arc<dyn TlsConnect>) -> Self {
+        self.tls = Some(tls);
+        self.tls_config = None;
+        self
+    }
+
+    /// The hello `https` requests send (unless
+    /// [`Self::with_tls_config`] or [`Self::with_tls_connector`] replaced
+    /// it).
+    pub fn tls_settings(&self) -> RendezvousTls {
+        self.tls_settings
     }
 
     /// Opens every connection (to the broker, the front or the AMP cache)
@@ -346,6 +419,7 @@ impl BrokerChannel {
             }
         };
         request.front = self.fronts.choose(&mut rand::rng()).cloned();
+        request.tls = self.tls.clone();
         request.tls_config = self.tls_config.clone();
         request.connector = self.connector.clone();
         tracing::debug!(
@@ -377,6 +451,15 @@ impl BrokerChannel {
                 Ok(amp::decode_armor(&response.body)?)
             }
         }
+    }
+}
+
+/// Whether the requests of `method` use `https` (AMP: the cache's URL).
+fn method_uses_https(method: &Method) -> bool {
+    match method {
+        Method::Http { client_url } => client_url.scheme() == "https",
+        Method::Amp { .. } => amp_request_url(method, b"").is_ok_and(|url| url.scheme() == "https"),
+        Method::Sqs(_) => false,
     }
 }
 

@@ -124,10 +124,17 @@ fn managed_mode_announces_the_socks_listener_and_exits_when_stdin_closes() {
 
     // Arguments upstream knows but we do not are reported to tor; a bad
     // one gets the connection refused.
-    assert_eq!(socks_with_args(addr, "utls-imitate=hellochrome_auto"), 0);
+    // A hello this client cannot send is replaced, and tor is told.
+    assert_eq!(socks_with_args(addr, "utls-imitate=hellofirefox_auto"), 0);
     let log = read_line(&mut out);
     assert!(
-        log.starts_with("LOG SEVERITY=notice MESSAGE=") && log.contains("utls-imitate"),
+        log.starts_with("LOG SEVERITY=notice MESSAGE=") && log.contains("hellofirefox_auto"),
+        "{log}"
+    );
+    assert_eq!(socks_with_args(addr, "utls-imitate=hellonetscape"), 1);
+    let log = read_line(&mut out);
+    assert!(
+        log.contains("refusing connection") && log.contains("hellonetscape"),
         "{log}"
     );
     assert_eq!(socks_with_args(addr, "max=many"), 1);
@@ -177,6 +184,44 @@ fn an_upstream_proxy_is_refused() {
     );
     let status = wait_exit(&mut guard.0);
     assert!(!status.success());
+}
+
+#[test]
+fn a_bad_rendezvous_configuration_is_a_cmethod_error_at_start() {
+    // Each of these the flags alone make unusable; tor must hear why in
+    // the handshake, not find the transport missing.
+    for (args, why) in [
+        (vec!["-url", "ftp://broker.example/"], "broker URL"),
+        (
+            vec![
+                "-url",
+                "https://broker.example/",
+                "-front",
+                "front.example/path",
+            ],
+            "front",
+        ),
+        (vec!["-ampcache", "https://cdn.ampproject.org/"], "-url"),
+        (vec!["-max", "0"], "-max"),
+    ] {
+        let (mut guard, mut out) = managed(&[("TOR_PT_CLIENT_TRANSPORTS", "snowflake")], &args);
+        let lines = until_done(&mut out);
+        assert_eq!(lines[0], "VERSION 1", "{args:?}");
+        let error = lines
+            .iter()
+            .find(|l| l.starts_with("CMETHOD-ERROR snowflake "))
+            .unwrap_or_else(|| panic!("{args:?}: no CMETHOD-ERROR in {lines:?}"));
+        assert!(
+            error.contains("bad configuration") && error.contains(why),
+            "{args:?}: {error}"
+        );
+        assert!(
+            !lines.iter().any(|l| l.starts_with("CMETHOD snowflake")),
+            "{lines:?}"
+        );
+        // Nothing to serve: the client exits by itself.
+        wait_exit(&mut guard.0);
+    }
 }
 
 #[test]

@@ -144,6 +144,7 @@ fn config(broker_url: String) -> RendezvousConfig {
         fronts: Vec::new(),
         amp_cache: None,
         fingerprint: BridgeFingerprint::default(),
+        tls: Default::default(),
     }
 }
 

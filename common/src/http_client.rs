@@ -1,6 +1,6 @@
-//! A small HTTP(S)/1.1 client for the few requests Snowflake peers make:
+//! A small HTTP(S) client for the few requests Snowflake peers make:
 //! the proxy's broker polls and NAT probe, the client's broker rendezvous
-//! (plain, domain-fronted, or through an AMP cache).
+//! (plain, domain-fronted, or through an AMP cache), SQS calls, ACME.
 //!
 //! One request per connection: peers talk to the broker every few seconds
 //! at most, so connection reuse would buy little and keep sockets open.
@@ -9,23 +9,32 @@
 //!
 //! Domain fronting (docs/protocol.md §4.6, §8.3): with a *front*, TCP and
 //! TLS (SNI and certificate check) go to the front host, while the `Host:`
-//! header and the request path come from the URL, as Go's client does by
-//! swapping `req.URL.Host` for the front and setting `req.Host`.
+//! header (HTTP/2: `:authority`) and the request path come from the URL,
+//! as Go's client does by swapping `req.URL.Host` for the front and
+//! setting `req.Host`.
 //!
-//! Also the TLS client configuration shared with the proxy's `wss` relay
-//! connections (Mozilla's root certificates via `webpki-roots`, the ring
-//! provider). Only HTTP/1.1 is spoken; a caller-supplied TLS configuration
-//! must not offer `h2` by ALPN.
+//! TLS: rustls by default (Mozilla's root certificates via `webpki-roots`,
+//! the ring provider; [`tls_client_config`], shared with other callers),
+//! or any [`TlsConnect`] given in [`HttpRequest::tls`]: the client and the
+//! proxy plug in the browser-identical ClientHello of
+//! `snowflake-browser-tls` there, without this crate depending on
+//! BoringSSL. When the server picks `h2` by ALPN the request goes over
+//! HTTP/2 with Chromium's SETTINGS values where hyper lets us set them
+//! ([`H2_INITIAL_STREAM_WINDOW`] and the others); otherwise HTTP/1.1.
 //!
 //! Available with the `http` feature of `snowflake-common`.
 
+use std::fmt::Debug;
+use std::future::Future;
+use std::io;
+use std::pin::Pin;
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use bytes::Bytes;
-use http::{HeaderMap, Request, StatusCode};
+use http::{HeaderMap, HeaderName, HeaderValue, Request, StatusCode};
 use http_body_util::{BodyExt, Full, Limited};
-use hyper_util::rt::TokioIo;
+use hyper_util::rt::{TokioExecutor, TokioIo};
 use rustls_pki_types::ServerName;
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpStream;
@@ -87,6 +96,47 @@ pub trait TcpConnector: std::fmt::Debug + Send + Sync {
     ) -> std::pin::Pin<Box<dyn std::future::Future<Output = std::io::Result<TcpStream>> + Send + 'a>>;
 }
 
+/// A byte stream a request can run over: TCP, or TLS over TCP.
+pub trait AsyncIo: AsyncRead + AsyncWrite + Unpin + Send {}
+impl<T: AsyncRead + AsyncWrite + Unpin + Send + ?Sized> AsyncIo for T {}
+
+/// A boxed [`AsyncIo`].
+pub type BoxedIo = Box<dyn AsyncIo>;
+
+/// A boxed future that can move between threads.
+pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// What a [`TlsConnect`] hands back: the TLS stream and the protocol the
+/// server chose by ALPN (`b"h2"`, `b"http/1.1"`), if any.
+pub type TlsConnection = (BoxedIo, Option<Vec<u8>>);
+
+/// A TLS client other than the default rustls one, for `https` requests
+/// ([`HttpRequest::tls`]): the client and the proxy give the browser
+/// ClientHello of `snowflake-browser-tls` here.
+pub trait TlsConnect: Debug + Send + Sync {
+    /// Runs the TLS handshake over `tcp` (already connected) for `host`:
+    /// the name the certificate must carry and, unless the implementation
+    /// leaves it out, the SNI. `host` is a DNS name or an IP literal
+    /// without brackets. A server that picks `h2` by ALPN is spoken to in
+    /// HTTP/2, so an implementation must offer `h2` only if that is wanted.
+    fn connect<'a>(
+        &'a self,
+        host: &'a str,
+        tcp: BoxedIo,
+    ) -> BoxFuture<'a, io::Result<TlsConnection>>;
+}
+
+/// Chromium's HTTP/2 SETTINGS_INITIAL_WINDOW_SIZE, used for HTTP/2
+/// requests.
+pub const H2_INITIAL_STREAM_WINDOW: u32 = 6_291_456;
+/// Chromium's connection-level receive window (its first WINDOW_UPDATE
+/// raises the connection window to this).
+pub const H2_INITIAL_CONNECTION_WINDOW: u32 = 15_728_640;
+/// Chromium's SETTINGS_HEADER_TABLE_SIZE.
+pub const H2_HEADER_TABLE_SIZE: u32 = 65_536;
+/// Chromium's SETTINGS_MAX_HEADER_LIST_SIZE.
+pub const H2_MAX_HEADER_LIST_SIZE: u32 = 262_144;
+
 /// One request to make with [`send`].
 #[derive(Debug, Clone)]
 pub struct HttpRequest {
@@ -106,10 +156,17 @@ pub struct HttpRequest {
     pub response_limit: usize,
     /// Deadline for the whole exchange, connecting included.
     pub timeout: Duration,
-    /// TLS configuration for `https`; `None` uses [`tls_client_config`].
+    /// TLS configuration for `https` when [`Self::tls`] is `None`; `None`
+    /// uses [`tls_client_config`].
     pub tls_config: Option<Arc<rustls::ClientConfig>>,
+    /// The TLS client for `https`; takes precedence over
+    /// [`Self::tls_config`]. `None` uses rustls.
+    pub tls: Option<Arc<dyn TlsConnect>>,
     /// How to open the TCP connection; `None` connects directly.
     pub connector: Option<Arc<dyn TcpConnector>>,
+    /// Extra request headers, sent after `Host` (HTTP/1.1 only) and
+    /// `Content-Type`, in this order.
+    pub headers: Vec<(HeaderName, HeaderValue)>,
 }
 
 impl HttpRequest {
@@ -124,7 +181,9 @@ impl HttpRequest {
             response_limit,
             timeout,
             tls_config: None,
+            tls: None,
             connector: None,
+            headers: Vec::new(),
         }
     }
 
@@ -265,14 +324,20 @@ fn is_tls(url: &Url) -> Result<bool, HttpError> {
     }
 }
 
+/// The `Host:` header (HTTP/2: `:authority`) value [`send`] gives a
+/// request for `url`: its host, and its port when the URL names one.
+pub fn host_header(url: &Url) -> Result<String, HttpError> {
+    let host = url.host_str().ok_or(HttpError::NoHost)?;
+    Ok(match url.port() {
+        Some(port) => format!("{host}:{port}"),
+        None => host.to_string(),
+    })
+}
+
 /// The `Host:` header value and the request target (path and query) for
 /// `url`.
 fn authority_and_path(url: &Url) -> Result<(String, String), HttpError> {
-    let host = url.host_str().ok_or(HttpError::NoHost)?;
-    let authority = match url.port() {
-        Some(port) => format!("{host}:{port}"),
-        None => host.to_string(),
-    };
+    let authority = host_header(url)?;
     let path = match url.query() {
         Some(query) => format!("{}?{query}", url.path()),
         None => url.path().to_string(),
@@ -290,10 +355,21 @@ pub async fn send(request: HttpRequest) -> Result<HttpResponse, HttpError> {
         .map_err(|_| HttpError::Timeout(timeout))?
 }
 
+/// Sends `request` and returns the body of a 200 response; any other
+/// status is [`HttpError::Status`] (the body is not read). The whole
+/// exchange must finish within `request.timeout`.
+pub async fn send_ok(request: HttpRequest) -> Result<Bytes, HttpError> {
+    let timeout = request.timeout;
+    let response = tokio::time::timeout(timeout, send_inner(request, true))
+        .await
+        .map_err(|_| HttpError::Timeout(timeout))??;
+    Ok(response.body)
+}
+
 /// `POST`s `body` to `url` (as `application/json`) and returns the body of
 /// a 200 response, at most `limit` bytes; any other status is
 /// [`HttpError::Status`]. The whole exchange (connect included) must finish
-/// within `timeout`.
+/// within `timeout`. Default TLS (rustls); see [`send_ok`] for others.
 pub async fn post(
     url: &Url,
     body: Vec<u8>,
@@ -302,10 +378,7 @@ pub async fn post(
 ) -> Result<Bytes, HttpError> {
     let mut request = HttpRequest::post(url.clone(), body, limit, timeout);
     request.content_type = Some("application/json");
-    let response = tokio::time::timeout(timeout, send_inner(request, true))
-        .await
-        .map_err(|_| HttpError::Timeout(timeout))??;
-    Ok(response.body)
+    send_ok(request).await
 }
 
 /// Connects and runs the exchange; with `require_ok`, a status other than
@@ -339,91 +412,186 @@ async fn send_inner(request: HttpRequest, require_ok: bool) -> Result<HttpRespon
     );
     let head = RequestHead {
         method: request.method,
+        scheme: request.url.scheme().to_string(),
         authority,
         path,
         content_type: request.content_type,
+        headers: request.headers,
     };
-    if tls {
-        let config = request.tls_config.unwrap_or_else(tls_client_config);
-        let stream = tls_connect_with(config, tcp, &target.host)
+    let limits = Limits {
+        body: request.response_limit,
+        require_ok,
+    };
+    if !tls {
+        return exchange_http1(tcp, head, request.body, limits).await;
+    }
+    let (stream, alpn): TlsConnection = match &request.tls {
+        Some(connector) => connector
+            .connect(&target.host, Box::new(tcp))
             .await
-            .map_err(connect_error)?;
-        exchange(
-            stream,
-            head,
-            request.body,
-            request.response_limit,
-            require_ok,
-        )
-        .await
+            .map_err(connect_error)?,
+        None => {
+            let config = request.tls_config.unwrap_or_else(tls_client_config);
+            let stream = tls_connect_with(config, tcp, &target.host)
+                .await
+                .map_err(connect_error)?;
+            let alpn = stream.get_ref().1.alpn_protocol().map(<[u8]>::to_vec);
+            (Box::new(stream), alpn)
+        }
+    };
+    if alpn.as_deref() == Some(b"h2") {
+        tracing::trace!(host = %target.host, "HTTP/2 by ALPN");
+        exchange_http2(stream, head, request.body, limits).await
     } else {
-        exchange(tcp, head, request.body, request.response_limit, require_ok).await
+        exchange_http1(stream, head, request.body, limits).await
     }
 }
 
-/// The request line and headers.
+/// The request line (or pseudo-headers) and headers.
 struct RequestHead {
     method: HttpMethod,
+    scheme: String,
     authority: String,
     path: String,
     content_type: Option<&'static str>,
+    headers: Vec<(HeaderName, HeaderValue)>,
 }
 
-async fn exchange<S>(
+/// What to accept of the response.
+#[derive(Clone, Copy)]
+struct Limits {
+    body: usize,
+    require_ok: bool,
+}
+
+impl RequestHead {
+    /// The request for HTTP/1.1 (origin-form target, `Host` header) or
+    /// HTTP/2 (absolute URI, which hyper turns into `:scheme`,
+    /// `:authority` and `:path`; no `Host` header, as browsers do).
+    fn request(self, body: Bytes, http2: bool) -> Result<Request<Full<Bytes>>, HttpError> {
+        let method = match self.method {
+            HttpMethod::Get => http::Method::GET,
+            HttpMethod::Post => http::Method::POST,
+        };
+        let mut builder = Request::builder().method(method);
+        builder = if http2 {
+            builder
+                .version(http::Version::HTTP_2)
+                .uri(format!("{}://{}{}", self.scheme, self.authority, self.path))
+        } else {
+            builder
+                .uri(self.path.as_str())
+                .header(http::header::HOST, self.authority.as_str())
+        };
+        if let Some(content_type) = self.content_type {
+            builder = builder.header(http::header::CONTENT_TYPE, content_type);
+        }
+        for (name, value) in self.headers {
+            builder = builder.header(name, value);
+        }
+        builder
+            .body(Full::new(body))
+            .map_err(|e| HttpError::Http(e.to_string()))
+    }
+}
+
+/// Aborts the connection task when the exchange ends, however it ends.
+struct ConnectionTask(tokio::task::JoinHandle<()>);
+
+impl Drop for ConnectionTask {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+fn http_error(e: &dyn std::fmt::Display) -> HttpError {
+    HttpError::Http(e.to_string())
+}
+
+async fn exchange_http1<S>(
     stream: S,
     head: RequestHead,
     body: Bytes,
-    limit: usize,
-    require_ok: bool,
+    limits: Limits,
 ) -> Result<HttpResponse, HttpError>
 where
     S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
-    let http = |e: &dyn std::fmt::Display| HttpError::Http(e.to_string());
+    let request = head.request(body, false)?;
     let (mut sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
         .await
-        .map_err(|e| http(&e))?;
-    let driver = tokio::spawn(connection);
-    let method = match head.method {
-        HttpMethod::Get => http::Method::GET,
-        HttpMethod::Post => http::Method::POST,
-    };
-    let mut builder = Request::builder()
-        .method(method)
-        .uri(head.path.as_str())
-        .header(http::header::HOST, head.authority.as_str());
-    if let Some(content_type) = head.content_type {
-        builder = builder.header(http::header::CONTENT_TYPE, content_type);
+        .map_err(|e| http_error(&e))?;
+    let _task = ConnectionTask(tokio::spawn(async move {
+        let _ = connection.await;
+    }));
+    let response = sender
+        .send_request(request)
+        .await
+        .map_err(|e| http_error(&e))?;
+    read_response(response, limits).await
+}
+
+async fn exchange_http2<S>(
+    stream: S,
+    head: RequestHead,
+    body: Bytes,
+    limits: Limits,
+) -> Result<HttpResponse, HttpError>
+where
+    S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
+    let request = head.request(body, true)?;
+    let (mut sender, connection) = hyper::client::conn::http2::Builder::new(TokioExecutor::new())
+        .initial_stream_window_size(H2_INITIAL_STREAM_WINDOW)
+        .initial_connection_window_size(H2_INITIAL_CONNECTION_WINDOW)
+        .header_table_size(H2_HEADER_TABLE_SIZE)
+        .max_header_list_size(H2_MAX_HEADER_LIST_SIZE)
+        // Chromium sends no SETTINGS_MAX_FRAME_SIZE (hyper would send
+        // its default); hyper always sends ENABLE_PUSH 0, as Chromium.
+        .max_frame_size(None)
+        .handshake(TokioIo::new(stream))
+        .await
+        .map_err(|e| http_error(&e))?;
+    let _task = ConnectionTask(tokio::spawn(async move {
+        let _ = connection.await;
+    }));
+    sender.ready().await.map_err(|e| http_error(&e))?;
+    let response = sender
+        .send_request(request)
+        .await
+        .map_err(|e| http_error(&e))?;
+    read_response(response, limits).await
+}
+
+/// The status, headers and at most `limits.body` bytes of body.
+async fn read_response(
+    response: http::Response<hyper::body::Incoming>,
+    limits: Limits,
+) -> Result<HttpResponse, HttpError> {
+    let status = response.status();
+    if limits.require_ok && status != StatusCode::OK {
+        return Err(HttpError::Status(status));
     }
-    let result = async {
-        let request = builder.body(Full::new(body)).map_err(|e| http(&e))?;
-        let response = sender.send_request(request).await.map_err(|e| http(&e))?;
-        let status = response.status();
-        if require_ok && status != StatusCode::OK {
-            return Err(HttpError::Status(status));
+    let (parts, incoming) = response.into_parts();
+    let limit = limits.body;
+    let collected = Limited::new(incoming, limit).collect().await.map_err(|e| {
+        if e.is::<http_body_util::LengthLimitError>() {
+            HttpError::TooLarge(limit)
+        } else {
+            HttpError::Http(e.to_string())
         }
-        let (parts, incoming) = response.into_parts();
-        let collected = Limited::new(incoming, limit).collect().await.map_err(|e| {
-            if e.is::<http_body_util::LengthLimitError>() {
-                HttpError::TooLarge(limit)
-            } else {
-                HttpError::Http(e.to_string())
-            }
-        })?;
-        Ok(HttpResponse {
-            status,
-            headers: parts.headers,
-            body: collected.to_bytes(),
-        })
-    }
-    .await;
-    driver.abort();
-    result
+    })?;
+    Ok(HttpResponse {
+        status,
+        headers: parts.headers,
+        body: collected.to_bytes(),
+    })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::net::SocketAddr;
 
     #[test]
     fn fronts() {
@@ -468,6 +636,97 @@ mod tests {
                 "{bad:?}"
             );
             assert!(check_front(bad).is_err(), "{bad:?}");
+        }
+    }
+
+    /// A one-shot HTTP/1.1 server on 127.0.0.1: returns its address and
+    /// the request head it will have read, and answers `status`.
+    async fn one_shot(status: u16) -> (SocketAddr, tokio::task::JoinHandle<String>) {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let task = tokio::spawn(async move {
+            let (mut tcp, _) = listener.accept().await.unwrap();
+            let mut head = Vec::new();
+            let mut byte = [0u8; 1];
+            while !head.ends_with(b"\r\n\r\n") {
+                if tcp.read(&mut byte).await.unwrap() == 0 {
+                    break;
+                }
+                head.push(byte[0]);
+            }
+            let reply = format!("HTTP/1.1 {status} X\r\ncontent-length: 2\r\n\r\nok");
+            tcp.write_all(reply.as_bytes()).await.unwrap();
+            String::from_utf8(head).unwrap()
+        });
+        (addr, task)
+    }
+
+    #[tokio::test]
+    async fn extra_headers_follow_host_and_content_type() {
+        let (addr, head) = one_shot(200).await;
+        let url = Url::parse(&format!("http://{addr}/path?q=1")).unwrap();
+        let mut request = HttpRequest::post(url, "{}", 100, Duration::from_secs(30));
+        request.content_type = Some("application/json");
+        request.headers = vec![
+            (
+                HeaderName::from_static("x-amz-target"),
+                HeaderValue::from_static("AmazonSQS.SendMessage"),
+            ),
+            (
+                HeaderName::from_static("authorization"),
+                HeaderValue::from_static("AWS4-HMAC-SHA256 x"),
+            ),
+        ];
+        assert_eq!(send_ok(request).await.unwrap().as_ref(), b"ok");
+        let head = head.await.unwrap().to_ascii_lowercase();
+        let at = |needle: &str| {
+            head.find(needle)
+                .unwrap_or_else(|| panic!("{needle}: {head}"))
+        };
+        assert!(head.starts_with("post /path?q=1 http/1.1\r\n"), "{head}");
+        assert!(at("host: ") < at("content-type: application/json"));
+        assert!(at("content-type: ") < at("x-amz-target: amazonsqs.sendmessage"));
+        assert!(at("x-amz-target: ") < at("authorization: aws4-hmac-sha256 x"));
+    }
+
+    #[tokio::test]
+    async fn send_ok_refuses_other_statuses() {
+        let (addr, _head) = one_shot(503).await;
+        let url = Url::parse(&format!("http://{addr}/")).unwrap();
+        let request = HttpRequest::get(url, 100, Duration::from_secs(30));
+        assert!(matches!(
+            send_ok(request).await,
+            Err(HttpError::Status(StatusCode::SERVICE_UNAVAILABLE))
+        ));
+    }
+
+    /// A TLS client that always fails, to see that [`HttpRequest::tls`]
+    /// is used for `https` (the default would try rustls).
+    #[derive(Debug)]
+    struct Refusing;
+
+    impl TlsConnect for Refusing {
+        fn connect<'a>(
+            &'a self,
+            _host: &'a str,
+            _tcp: BoxedIo,
+        ) -> BoxFuture<'a, io::Result<TlsConnection>> {
+            Box::pin(async { Err(io::Error::other("refused by the test connector")) })
+        }
+    }
+
+    #[tokio::test]
+    async fn https_uses_the_given_tls_client() {
+        let (addr, _head) = one_shot(200).await;
+        let url = Url::parse(&format!("https://{addr}/")).unwrap();
+        let mut request = HttpRequest::get(url, 100, Duration::from_secs(30));
+        request.tls = Some(Arc::new(Refusing));
+        match send(request).await {
+            Err(HttpError::Connect { source, .. }) => {
+                assert!(source.to_string().contains("refused by the test connector"))
+            }
+            other => panic!("{other:?}"),
         }
     }
 

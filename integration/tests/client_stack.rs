@@ -208,8 +208,8 @@ async fn a_silently_dead_proxy_is_found_from_unacknowledged_data() {
     let freeze = Arc::new(AtomicBool::new(false));
     let real = snowflake_dialers();
     let freeze_for_factory = Arc::clone(&freeze);
-    let factory: DialerFactory = Arc::new(move |config: &ClientConfig| {
-        let inner = real(config)?;
+    let factory: DialerFactory = Arc::new(move |config: &ClientConfig, reporter| {
+        let inner = real(config, reporter)?;
         Ok(Arc::new(FreezingDialer {
             inner,
             dialed: AtomicUsize::new(0),

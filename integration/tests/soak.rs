@@ -100,10 +100,19 @@ async fn the_server_process_stays_within_its_memory_budget_under_attack() {
         .expect("the soak ended")
         .expect("the soak ran");
     eprintln!("{report}");
-    assert_eq!(report.clients.corrupted, 0, "corrupted transfers:\n{report}");
-    assert!(report.clients.intact > 0, "no real transfer finished:\n{report}");
+    assert_eq!(
+        report.clients.corrupted, 0,
+        "corrupted transfers:\n{report}"
+    );
+    assert!(
+        report.clients.intact > 0,
+        "no real transfer finished:\n{report}"
+    );
     let server = report.usage.get("server").copied().unwrap_or_default();
-    assert!(server.peak_rss > 0, "the server's memory was never read:\n{report}");
+    assert!(
+        server.peak_rss > 0,
+        "the server's memory was never read:\n{report}"
+    );
     assert!(
         server.peak_rss <= budget as u64,
         "the server's resident memory went over its budget:\n{report}"

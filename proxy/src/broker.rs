@@ -1,5 +1,6 @@
 //! Talking to the broker (docs/protocol.md §4.3, §4.4): `/proxy` polls
-//! and `/answer` posts.
+//! and `/answer` posts. Over `https` they carry Chrome's ClientHello
+//! ([`crate::tls`]) and speak HTTP/2 when the broker picks `h2`.
 //!
 //! Two things a poll may meet besides a match or `no match`
 //! (`docs/broker-polling.md`):
@@ -20,7 +21,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use http::StatusCode;
-use snowflake_common::http_client::{self, HttpError};
+use snowflake_common::http_client::{self, HttpError, HttpRequest, TlsConnect};
 use snowflake_common::messages::{
     NatType, ProxyAnswerRequest, ProxyAnswerResponse, ProxyAnswerResponseError, ProxyPollRequest,
     ProxyPollResponse, ProxyPollResponseError, ProxyType, SessionDescription, READ_LIMIT,
@@ -69,6 +70,9 @@ pub struct BrokerClient {
     proxy_url: Url,
     answer_url: Url,
     timeout: Duration,
+    /// The TLS client of `https` requests; `None`: the process-wide
+    /// Chrome hello of [`crate::tls::https`].
+    tls: Option<Arc<dyn TlsConnect>>,
     /// The broker refused a three-kind NAT value: send two-kind ones.
     legacy_nat: Arc<AtomicBool>,
 }
@@ -87,8 +91,25 @@ impl BrokerClient {
             proxy_url: base.join("proxy")?,
             answer_url: base.join("answer")?,
             timeout: BROKER_REQUEST_TIMEOUT,
+            tls: None,
             legacy_nat: Arc::new(AtomicBool::new(false)),
         })
+    }
+
+    /// Runs `https` requests over `tls` instead of the default Chrome
+    /// hello with Mozilla's roots (tests with their own certificate
+    /// authority).
+    pub fn with_tls(mut self, tls: Arc<dyn TlsConnect>) -> Self {
+        self.tls = Some(tls);
+        self
+    }
+
+    /// `POST`s `body` (JSON) to `url`; the body of a 200 response.
+    async fn post(&self, url: &Url, body: Vec<u8>) -> Result<bytes::Bytes, HttpError> {
+        let mut request = HttpRequest::post(url.clone(), body, READ_LIMIT, self.timeout);
+        request.content_type = Some("application/json");
+        request.tls = https_tls(url, self.tls.as_ref())?;
+        http_client::send_ok(request).await
     }
 
     /// Whether polls now carry the two-kind NAT spelling (after the broker
@@ -119,7 +140,7 @@ impl BrokerClient {
             accepted_relay_pattern: Some(params.accepted_relay_pattern.clone()),
         }
         .encode();
-        http_client::post(&self.proxy_url, body, READ_LIMIT, self.timeout).await
+        self.post(&self.proxy_url, body).await
     }
 
     /// One `/proxy` poll (two requests if the broker refuses a three-kind
@@ -156,9 +177,30 @@ impl BrokerClient {
         answer: &SessionDescription,
     ) -> Result<ProxyAnswerResponse, BrokerError> {
         let body = ProxyAnswerRequest::new(sid, answer).encode();
-        let response = http_client::post(&self.answer_url, body, READ_LIMIT, self.timeout).await?;
+        let response = self.post(&self.answer_url, body).await?;
         Ok(ProxyAnswerResponse::decode(&response)?)
     }
+}
+
+/// The TLS client for a request to `url`: `configured`, else for `https`
+/// the process-wide Chrome hello ([`crate::tls::https`]); `None` for
+/// `http`.
+pub(crate) fn https_tls(
+    url: &Url,
+    configured: Option<&Arc<dyn TlsConnect>>,
+) -> Result<Option<Arc<dyn TlsConnect>>, HttpError> {
+    if url.scheme() != "https" {
+        return Ok(None);
+    }
+    if let Some(tls) = configured {
+        return Ok(Some(Arc::clone(tls)));
+    }
+    crate::tls::https()
+        .map(Some)
+        .map_err(|source| HttpError::Connect {
+            host: url.host_str().unwrap_or_default().to_string(),
+            source,
+        })
 }
 
 #[cfg(test)]

@@ -43,6 +43,7 @@ pub mod relay;
 pub mod relay_policy;
 pub mod schedule;
 pub mod stats;
+pub mod tls;
 
 pub use config::ProxyConfig;
 pub use proxy::{Proxy, ProxyError, ProxyHandle};

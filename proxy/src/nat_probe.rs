@@ -18,7 +18,7 @@
 
 use std::time::Duration;
 
-use snowflake_common::http_client::{self, HttpError};
+use snowflake_common::http_client::{self, HttpError, HttpRequest};
 use snowflake_common::messages::{
     NatType, ProxyAnswerRequest, ProxyAnswerRequestError, ProxyPollResponse, ProxyPollStatus,
     SdpJsonError, READ_LIMIT,
@@ -120,7 +120,11 @@ pub async fn probe_once(
 ) -> Result<NatType, NatProbeError> {
     let peer = backend.create_offer().await.map_err(NatProbeError::Offer)?;
     let body = probe_request_body(peer.offer().to_json());
-    let reply = http_client::post(url, body, READ_LIMIT, PROBE_HTTP_TIMEOUT).await?;
+    let mut request = HttpRequest::post(url.clone(), body, READ_LIMIT, PROBE_HTTP_TIMEOUT);
+    request.content_type = Some("application/json");
+    // Chrome's hello over https, as the broker polls.
+    request.tls = crate::broker::https_tls(url, None)?;
+    let reply = http_client::send_ok(request).await?;
     let answer = ProxyAnswerRequest::decode(&reply)?.answer_description()?;
     match tokio::time::timeout(channel_timeout, peer.connect(answer)).await {
         Ok(Ok(_channel)) => Ok(NatType::Unrestricted),

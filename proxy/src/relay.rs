@@ -1,6 +1,8 @@
 //! The relay side of a client (docs/protocol.md §6.2, §6.3): resolve and
 //! check the relay's addresses, open the WebSocket, then copy bytes between
-//! the client's data channel and the WebSocket until either ends.
+//! the client's data channel and the WebSocket until either ends. A `wss`
+//! relay gets Chrome's ClientHello with ALPN http/1.1 only, as a browser's
+//! WebSocket connection ([`crate::tls::websocket`]).
 //!
 //! For a client without the datagram channel the proxy never looks inside
 //! the byte stream. For one with it, the proxy follows the stream frame by
@@ -33,7 +35,7 @@ use url::Url;
 
 use crate::relay_policy::{RelayPolicy, RelayTarget, RelayUrlError};
 use crate::stats::ProxyStats;
-use snowflake_common::http_client::tls_connect;
+use crate::tls::TlsConnector;
 
 /// Bytes read from the data channel per WebSocket message.
 pub const COPY_BUFFER: usize = 16 * 1024;
@@ -118,15 +120,32 @@ pub async fn connect(
     addrs: &[SocketAddr],
     url: &Url,
 ) -> Result<RelaySocket, RelayError> {
-    tokio::time::timeout(RELAY_CONNECT_TIMEOUT, connect_inner(target, addrs, url))
-        .await
-        .map_err(|_| RelayError::Timeout)?
+    connect_with_tls(target, addrs, url, None).await
+}
+
+/// [`connect`] with the TLS client of a `wss` relay given (tests with their
+/// own certificate authority); `None` is the process-wide Chrome hello
+/// with ALPN http/1.1 only. The connector should offer http/1.1 only: the
+/// WebSocket handshake is HTTP/1.1.
+pub async fn connect_with_tls(
+    target: &RelayTarget,
+    addrs: &[SocketAddr],
+    url: &Url,
+    tls: Option<&TlsConnector>,
+) -> Result<RelaySocket, RelayError> {
+    tokio::time::timeout(
+        RELAY_CONNECT_TIMEOUT,
+        connect_inner(target, addrs, url, tls),
+    )
+    .await
+    .map_err(|_| RelayError::Timeout)?
 }
 
 async fn connect_inner(
     target: &RelayTarget,
     addrs: &[SocketAddr],
     url: &Url,
+    tls: Option<&TlsConnector>,
 ) -> Result<RelaySocket, RelayError> {
     let mut last_error = io::Error::new(io::ErrorKind::NotFound, "no address to connect to");
     let mut tcp = None;
@@ -142,8 +161,13 @@ async fn connect_inner(
     let tcp = tcp.ok_or(RelayError::Connect(last_error))?;
     let _ = tcp.set_nodelay(true);
     let io: Box<dyn RelayIo> = if target.tls {
+        let connector = match tls {
+            Some(connector) => connector.clone(),
+            None => crate::tls::websocket().map_err(RelayError::Connect)?,
+        };
         Box::new(
-            tls_connect(tcp, &target.host)
+            connector
+                .connect(&target.host, tcp)
                 .await
                 .map_err(RelayError::Connect)?,
         )

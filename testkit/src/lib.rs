@@ -37,6 +37,10 @@
 //! * [`impair`]: delay, jitter and loss for a namespace's UDP packets
 //!   through `NFQUEUE`: the decision per packet and the netlink messages
 //!   (the program that applies them is `snowflake-impair`).
+//! * [`moto`]: moto, a local SQS-compatible server, for the SQS rendezvous.
+//! * [`tls_wire`]: TLS ClientHello parsing and JA4, for the rendezvous TLS.
+//! * [`signaling_proxy`]: a proxy without WebRTC that answers one client
+//!   through the broker's HTTP API, for rendezvous tests.
 
 pub mod browser;
 pub mod cli;
@@ -57,11 +61,12 @@ pub mod pcap;
 pub mod pebble;
 pub mod process;
 pub mod runtime;
+pub mod signaling_proxy;
 pub mod socks_client;
 pub mod socks_proxy;
 pub mod stun;
+pub mod tls_wire;
 pub mod tor;
 pub mod tor_network;
-pub mod tls_wire;
 pub mod tunnel_client;
 pub mod webrtc;

@@ -23,7 +23,7 @@ use super::credentials::Credentials;
 use super::queue_url::QueueUrl;
 use super::sigv4::{self, SigningParams, SigningRequest};
 use super::transport;
-use crate::http_client::{HttpError, HttpRequest, TcpConnector};
+use crate::http_client::{self, HttpError, HttpRequest, TcpConnector, TlsConnect};
 
 /// The service name requests are signed for.
 pub const SERVICE: &str = "sqs";
@@ -205,6 +205,7 @@ pub struct SqsClient {
     region: String,
     credentials: Credentials,
     tls_config: Option<Arc<rustls::ClientConfig>>,
+    tls: Option<Arc<dyn TlsConnect>>,
     connector: Option<Arc<dyn TcpConnector>>,
     timeout: Duration,
 }
@@ -231,6 +232,7 @@ impl SqsClient {
             region: region.into(),
             credentials,
             tls_config: None,
+            tls: None,
             connector: None,
             timeout: DEFAULT_TIMEOUT,
         }
@@ -244,6 +246,13 @@ impl SqsClient {
     /// Uses `config` for `https` instead of the web PKI roots.
     pub fn with_tls_config(mut self, config: Option<Arc<rustls::ClientConfig>>) -> Self {
         self.tls_config = config;
+        self
+    }
+
+    /// Runs `https` over `tls` (e.g. the client's browser ClientHello)
+    /// when given; it takes precedence over [`Self::with_tls_config`].
+    pub fn with_tls(mut self, tls: Option<Arc<dyn TlsConnect>>) -> Self {
+        self.tls = tls;
         self
     }
 
@@ -523,8 +532,10 @@ impl SqsClient {
         let mut request = HttpRequest::post(self.endpoint.clone(), body, response_limit, timeout);
         request.content_type = Some(CONTENT_TYPE);
         request.tls_config = self.tls_config.clone();
+        request.tls = self.tls.clone();
         request.connector = self.connector.clone();
-        let response = transport::send(request, headers).await?;
+        request.headers = headers;
+        let response = http_client::send(request).await?;
         if response.status.as_u16() == 200 {
             return Ok(response.body);
         }
