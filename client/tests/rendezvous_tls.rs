@@ -28,11 +28,10 @@ use snowflake_common::messages::{
     ProxyPollResponse, ProxyPollStatus, ProxyType, SdpType, SessionDescription,
 };
 use snowflake_common::pt::args::parse_client_args;
-use snowflake_testkit::tls_wire::{ClientHello, TlsWireError};
+use snowflake_testkit::hello_recorder::HelloRecorder;
+use snowflake_testkit::tls_wire::ClientHello;
 use snowflake_testkit::tor::TempDir;
-use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, ReadBuf};
-use tokio::net::TcpListener;
-use tokio::sync::mpsc;
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::task::JoinHandle;
 use url::Url;
 
@@ -98,62 +97,18 @@ fn channel_for(args: &str) -> BrokerChannel {
     .expect("channel")
 }
 
-/// A TCP listener on 127.0.0.1 that reads each connection's ClientHello,
-/// reports it and hangs up.
-struct HelloRecorder {
-    port: u16,
-    hellos: mpsc::UnboundedReceiver<ClientHello>,
-    task: JoinHandle<()>,
-}
-
-impl Drop for HelloRecorder {
-    fn drop(&mut self) {
-        self.task.abort();
+/// Runs one rendezvous through `channel` (it fails: the recorder never
+/// answers) and returns the hello it sent.
+async fn hello_of(recorder: &mut HelloRecorder, channel: &BrokerChannel) -> ClientHello {
+    let result = guard("exchange", channel.exchange(&offer(), NatType::Unknown)).await;
+    match result {
+        Err(RendezvousError::Http(HttpError::Connect { .. })) => {}
+        other => panic!("expected a failed TLS handshake, got {other:?}"),
     }
-}
-
-impl HelloRecorder {
-    async fn start() -> HelloRecorder {
-        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
-        let port = listener.local_addr().expect("addr").port();
-        let (tx, hellos) = mpsc::unbounded_channel();
-        let task = tokio::spawn(async move {
-            while let Ok((mut tcp, _)) = listener.accept().await {
-                let tx = tx.clone();
-                tokio::spawn(async move {
-                    let mut bytes = Vec::new();
-                    let mut chunk = [0u8; 4096];
-                    loop {
-                        let n = match tcp.read(&mut chunk).await {
-                            Ok(0) | Err(_) => return,
-                            Ok(n) => n,
-                        };
-                        bytes.extend_from_slice(&chunk[..n]);
-                        match ClientHello::from_stream(&bytes) {
-                            Ok(hello) => {
-                                let _ = tx.send(hello);
-                                return;
-                            }
-                            Err(TlsWireError::Incomplete { .. }) => continue,
-                            Err(e) => panic!("not a ClientHello: {e}"),
-                        }
-                    }
-                });
-            }
-        });
-        HelloRecorder { port, hellos, task }
-    }
-
-    /// Runs one rendezvous through `channel` (it fails: the recorder never
-    /// answers) and returns the hello it sent.
-    async fn hello_of(&mut self, channel: &BrokerChannel) -> ClientHello {
-        let result = guard("exchange", channel.exchange(&offer(), NatType::Unknown)).await;
-        match result {
-            Err(RendezvousError::Http(HttpError::Connect { .. })) => {}
-            other => panic!("expected a failed TLS handshake, got {other:?}"),
-        }
-        guard("hello", self.hellos.recv()).await.expect("a hello")
-    }
+    guard("hello", recorder.next())
+        .await
+        .expect("a hello")
+        .expect("a ClientHello")
 }
 
 /// What identifies a randomized hello's draw (not its random bytes):
@@ -171,14 +126,14 @@ fn shape(hello: &ClientHello) -> [Vec<u16>; 4] {
 async fn the_rendezvous_hello_is_chromiums() {
     init_logs();
     let ja4 = chromium_ja4();
-    let mut recorder = HelloRecorder::start().await;
-    let port = recorder.port;
+    let mut recorder = HelloRecorder::start().await.expect("recorder");
+    let port = recorder.addr.port();
     let url = format!("url=https://localhost:{port}/");
 
     // No utls-imitate: Chrome's hello; hellochrome_auto: the same.
     for args in [url.clone(), format!("{url};utls-imitate=hellochrome_auto")] {
         for _ in 0..2 {
-            let hello = recorder.hello_of(&channel_for(&args)).await;
+            let hello = hello_of(&mut recorder, &channel_for(&args)).await;
             assert_eq!(hello.ja4(), ja4, "{args}");
             assert_eq!(hello.sni().as_deref(), Some("localhost"), "{args}");
             assert_eq!(hello.alpn, Some(vec![b"h2".to_vec(), b"http/1.1".to_vec()]));
@@ -194,17 +149,19 @@ async fn the_rendezvous_hello_is_chromiums() {
 
     // utls-nosni: no server_name, the rest as Chromium's (JA4: "i" and
     // one extension fewer, the hashes unchanged: SNI is not in them).
-    let hello = recorder
-        .hello_of(&channel_for(&format!("{url};utls-nosni=true")))
-        .await;
+    let hello = hello_of(
+        &mut recorder,
+        &channel_for(&format!("{url};utls-nosni=true")),
+    )
+    .await;
     assert_eq!(hello.sni(), None);
     assert!(!hello.has_extension(0x0000));
     assert_eq!(hello.ja4(), ja4.replacen("t13d1517", "t13i1516", 1));
 
     // hellorandomizedalpn: a different hello every request.
     let channel = channel_for(&format!("{url};utls-imitate=hellorandomizedalpn"));
-    let first = recorder.hello_of(&channel).await;
-    let second = recorder.hello_of(&channel).await;
+    let first = hello_of(&mut recorder, &channel).await;
+    let second = hello_of(&mut recorder, &channel).await;
     assert_ne!(shape(&first), shape(&second));
     for hello in [&first, &second] {
         assert_ne!(hello.ja4(), ja4);
@@ -212,11 +169,11 @@ async fn the_rendezvous_hello_is_chromiums() {
         assert!(alpn.contains(&b"h2".to_vec()) && alpn.contains(&b"http/1.1".to_vec()));
     }
     // hellorandomizednoalpn: no ALPN.
-    let hello = recorder
-        .hello_of(&channel_for(&format!(
-            "{url};utls-imitate=hellorandomizednoalpn"
-        )))
-        .await;
+    let hello = hello_of(
+        &mut recorder,
+        &channel_for(&format!("{url};utls-imitate=hellorandomizednoalpn")),
+    )
+    .await;
     assert_eq!(hello.alpn, None);
 }
 
@@ -224,12 +181,12 @@ async fn the_rendezvous_hello_is_chromiums() {
 async fn fronted_and_amp_rendezvous_send_chromiums_hello_to_the_front() {
     init_logs();
     let ja4 = chromium_ja4();
-    let mut recorder = HelloRecorder::start().await;
-    let front = format!("localhost:{}", recorder.port);
+    let mut recorder = HelloRecorder::start().await.expect("recorder");
+    let front = format!("localhost:{}", recorder.addr.port());
 
     // Domain fronting: TCP and SNI go to the front.
     let channel = channel_for(&format!("url=https://broker.invalid/;front={front}"));
-    let hello = recorder.hello_of(&channel).await;
+    let hello = hello_of(&mut recorder, &channel).await;
     assert_eq!(hello.sni().as_deref(), Some("localhost"));
     assert_eq!(hello.ja4(), ja4);
 
@@ -237,7 +194,7 @@ async fn fronted_and_amp_rendezvous_send_chromiums_hello_to_the_front() {
     let channel = channel_for(&format!(
         "url=https://broker.invalid/;fronts={front};utls-nosni=yes;utls-imitate=hellochrome_auto"
     ));
-    let hello = recorder.hello_of(&channel).await;
+    let hello = hello_of(&mut recorder, &channel).await;
     assert_eq!(hello.sni(), None);
     assert_eq!(hello.ja4(), ja4.replacen("t13d1517", "t13i1516", 1));
 
@@ -246,7 +203,7 @@ async fn fronted_and_amp_rendezvous_send_chromiums_hello_to_the_front() {
         "url=https://broker.invalid/;ampcache=https://cdn.invalid/;front={front}"
     ));
     assert!(channel.uses_amp_cache());
-    let hello = recorder.hello_of(&channel).await;
+    let hello = hello_of(&mut recorder, &channel).await;
     assert_eq!(hello.sni().as_deref(), Some("localhost"));
     assert_eq!(hello.ja4(), ja4);
 }

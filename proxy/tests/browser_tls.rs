@@ -32,12 +32,12 @@ use snowflake_proxy::broker::{BrokerClient, PollParams};
 use snowflake_proxy::relay;
 use snowflake_proxy::relay_policy::RelayTarget;
 use snowflake_proxy::tls::{HelloProfile, Roots, TlsConnector};
-use snowflake_testkit::tls_wire::{ClientHello, TlsWireError};
+use snowflake_testkit::hello_recorder::HelloRecorder;
+use snowflake_testkit::tls_wire::ClientHello;
 use snowflake_testkit::tor::TempDir;
-use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, ReadBuf};
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::TcpListener;
 use tokio::sync::mpsc;
-use tokio::task::JoinHandle;
 use tokio_tungstenite::tungstenite::Message;
 use url::Url;
 
@@ -82,55 +82,11 @@ fn chromium_websocket() -> (String, String) {
     )
 }
 
-/// A TCP listener on 127.0.0.1 that reads each connection's ClientHello,
-/// reports it and hangs up.
-struct HelloRecorder {
-    addr: SocketAddr,
-    hellos: mpsc::UnboundedReceiver<ClientHello>,
-    task: JoinHandle<()>,
-}
-
-impl Drop for HelloRecorder {
-    fn drop(&mut self) {
-        self.task.abort();
-    }
-}
-
-impl HelloRecorder {
-    async fn start() -> HelloRecorder {
-        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
-        let addr = listener.local_addr().expect("addr");
-        let (tx, hellos) = mpsc::unbounded_channel();
-        let task = tokio::spawn(async move {
-            while let Ok((mut tcp, _)) = listener.accept().await {
-                let tx = tx.clone();
-                tokio::spawn(async move {
-                    let mut bytes = Vec::new();
-                    let mut chunk = [0u8; 4096];
-                    loop {
-                        let n = match tcp.read(&mut chunk).await {
-                            Ok(0) | Err(_) => return,
-                            Ok(n) => n,
-                        };
-                        bytes.extend_from_slice(&chunk[..n]);
-                        match ClientHello::from_stream(&bytes) {
-                            Ok(hello) => {
-                                let _ = tx.send(hello);
-                                return;
-                            }
-                            Err(TlsWireError::Incomplete { .. }) => continue,
-                            Err(e) => panic!("not a ClientHello: {e}"),
-                        }
-                    }
-                });
-            }
-        });
-        HelloRecorder { addr, hellos, task }
-    }
-
-    async fn next(&mut self) -> ClientHello {
-        guard("hello", self.hellos.recv()).await.expect("a hello")
-    }
+async fn next_hello(recorder: &mut HelloRecorder) -> ClientHello {
+    guard("hello", recorder.next())
+        .await
+        .expect("a hello")
+        .expect("a ClientHello")
 }
 
 fn poll_params() -> PollParams {
@@ -154,12 +110,12 @@ fn answer() -> SessionDescription {
 async fn broker_poll_and_answer_send_chromiums_hello() {
     init_logs();
     let (ja4, ja4_r) = chromium();
-    let mut recorder = HelloRecorder::start().await;
+    let mut recorder = HelloRecorder::start().await.expect("recorder");
     let url = Url::parse(&format!("https://localhost:{}/", recorder.addr.port())).unwrap();
     let broker = BrokerClient::new(&url).unwrap();
 
     assert!(guard("poll", broker.poll(&poll_params())).await.is_err());
-    let hello = recorder.next().await;
+    let hello = next_hello(&mut recorder).await;
     assert_eq!(hello.ja4(), ja4);
     assert_eq!(hello.ja4_r(), ja4_r);
     assert_eq!(hello.sni().as_deref(), Some("localhost"));
@@ -168,14 +124,14 @@ async fn broker_poll_and_answer_send_chromiums_hello() {
     assert!(guard("answer", broker.answer("sid", &answer()))
         .await
         .is_err());
-    assert_eq!(recorder.next().await.ja4(), ja4);
+    assert_eq!(next_hello(&mut recorder).await.ja4(), ja4);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_nat_probe_sends_chromiums_hello() {
     init_logs();
     let (ja4, _) = chromium();
-    let mut recorder = HelloRecorder::start().await;
+    let mut recorder = HelloRecorder::start().await.expect("recorder");
     let url = Url::parse(&format!("https://localhost:{}/probe", recorder.addr.port())).unwrap();
     let backend = common::loopback_backend();
     let result = guard(
@@ -184,7 +140,7 @@ async fn the_nat_probe_sends_chromiums_hello() {
     )
     .await;
     assert!(result.is_err());
-    let hello = recorder.next().await;
+    let hello = next_hello(&mut recorder).await;
     assert_eq!(hello.ja4(), ja4);
     assert_eq!(hello.sni().as_deref(), Some("localhost"));
 }
@@ -204,7 +160,7 @@ async fn the_wss_relay_gets_chromiums_websocket_hello() {
     init_logs();
     let (ja4, ja4_r) = chromium_websocket();
     let (h2_ja4, _) = chromium();
-    let mut recorder = HelloRecorder::start().await;
+    let mut recorder = HelloRecorder::start().await.expect("recorder");
     let port = recorder.addr.port();
     let url = Url::parse(&format!("wss://localhost:{port}/?client_ip=192.0.2.1")).unwrap();
     for _ in 0..3 {
@@ -214,7 +170,7 @@ async fn the_wss_relay_gets_chromiums_websocket_hello() {
         )
         .await;
         assert!(result.is_err());
-        let hello = recorder.next().await;
+        let hello = next_hello(&mut recorder).await;
         assert_eq!(hello.alpn, Some(vec![b"http/1.1".to_vec()]));
         assert!(!hello.has_extension(ALPS) && !hello.has_extension(0x4469));
         assert_eq!(hello.sni().as_deref(), Some("localhost"));

@@ -51,6 +51,7 @@ pub mod file_server;
 pub mod go_build;
 pub mod go_client;
 pub mod go_proxy;
+pub mod hello_recorder;
 pub mod http;
 pub mod http_connect_proxy;
 pub mod impair;
