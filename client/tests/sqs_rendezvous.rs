@@ -15,11 +15,7 @@ use snowflake_client::rendezvous::sqs::{
     SqsChannel, SqsRendezvousConfig, SqsRendezvousError, SqsTimings,
 };
 use snowflake_client::rendezvous::{BrokerChannel, RendezvousError};
-use snowflake_common::messages::proxy::{new_session_id, ProxyAnswerRequest};
-use snowflake_common::messages::{
-    BridgeFingerprint, NatType, ProxyPollRequest, ProxyPollResponse, ProxyType, SdpType,
-    SessionDescription,
-};
+use snowflake_common::messages::{BridgeFingerprint, NatType, SdpType, SessionDescription};
 use snowflake_common::sqs::{Credentials, QueueUrl, SqsClient, Url};
 use snowflake_testkit::moto::{self, Moto};
 
@@ -86,31 +82,9 @@ fn answer(marker: &str) -> SessionDescription {
 /// A proxy that polls the broker over HTTP until it gets a client's offer
 /// and answers it with `answer(marker)`; returns the offer it got.
 async fn proxy(addr: SocketAddr, marker: &'static str) -> SessionDescription {
-    let sid = new_session_id();
-    loop {
-        let poll = ProxyPollRequest {
-            sid: sid.clone(),
-            proxy_type: ProxyType::Standalone,
-            nat: NatType::Unrestricted,
-            clients: 0,
-            accepted_relay_pattern: Some(PATTERN.to_string()),
-        }
-        .encode();
-        let response = snowflake_testkit::http::post(addr, "/proxy", poll)
-            .await
-            .expect("proxy poll");
-        let response = ProxyPollResponse::decode(&response.body).expect("poll response");
-        if let Ok(offer) = response.offer_description() {
-            let body = ProxyAnswerRequest::new(&sid, &answer(marker)).encode();
-            let answered = snowflake_testkit::http::post(addr, "/answer", body)
-                .await
-                .expect("answer");
-            assert_eq!(answered.text(), r#"{"Status":"success"}"#);
-            return offer;
-        }
-        // No client this time (or polled too soon): poll again a little later.
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
+    snowflake_testkit::signaling_proxy::answer_one_client(addr, PATTERN, &answer(marker))
+        .await
+        .expect("the proxy answered a client")
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
