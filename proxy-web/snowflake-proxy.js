@@ -328,7 +328,9 @@
     let held = 0;
     let fromRelay = []; // held while the data channel is above HIGH_WATER
     let idleTimer = null;
-    const record = { tlsVersion: "", dtlsCipher: "" };
+    // transportStats: whether the browser has RTCTransportStats at all
+    // (Firefox has none, so its DTLS version stays unknown).
+    const record = { tlsVersion: "", dtlsCipher: "", transportStats: false };
     status.dtls.push(record);
 
     const close = (why) => {
@@ -365,14 +367,22 @@
       status.clientsServed += 1;
       note("client connected");
       flushToClient();
+      // Some browsers (Firefox) fill in the transport's DTLS fields a
+      // moment after the channel opens: ask a few times.
       try {
-        const stats = await pc.getStats();
-        stats.forEach((s) => {
-          if (s.type === "transport") {
-            record.tlsVersion = s.tlsVersion || "";
-            record.dtlsCipher = s.dtlsCipher || "";
-          }
-        });
+        for (let i = 0; i < 30 && !(record.tlsVersion && record.dtlsCipher); i++) {
+          if (i > 0) await new Promise((r) => setTimeout(r, 100));
+          const stats = await pc.getStats();
+          stats.forEach((s) => {
+            if (s.type !== "transport") return;
+            record.transportStats = true;
+            if (s.tlsVersion) {
+              record.tlsVersion = s.tlsVersion;
+              record.dtlsCipher = s.dtlsCipher || "";
+            }
+          });
+          if (i >= 4 && !record.transportStats) break;
+        }
       } catch (e) { /* stats are informative only */ }
       render();
     };
