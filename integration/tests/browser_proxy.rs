@@ -222,16 +222,19 @@ async fn one_browser_redial(browser: Browser) {
     // The page reports once a second: wait for the report that has all of
     // the transfer in its counters.
     let status = proxy
-        .status_where("relayed the whole transfer and read its DTLS version", |s| {
-            s["bytesToClients"].as_u64().unwrap_or(0) >= 50 * MB
-                && s["bytesToRelay"].as_u64().unwrap_or(0) >= 10 * MB
-                && s["dtls"].as_array().is_some_and(|list| {
-                    list.iter().any(|d| {
-                        d["tlsVersion"].as_str().is_some_and(|v| !v.is_empty())
-                            || d["transportStats"] == Value::Bool(false)
+        .status_where(
+            "relayed the whole transfer and read its DTLS version",
+            |s| {
+                s["bytesToClients"].as_u64().unwrap_or(0) >= 50 * MB
+                    && s["bytesToRelay"].as_u64().unwrap_or(0) >= 10 * MB
+                    && s["dtls"].as_array().is_some_and(|list| {
+                        list.iter().any(|d| {
+                            d["tlsVersion"].as_str().is_some_and(|v| !v.is_empty())
+                                || d["transportStats"] == Value::Bool(false)
+                        })
                     })
-                })
-        })
+            },
+        )
         .await;
     assert!(status["clientsServed"].as_u64().unwrap_or(0) >= 1);
     if browser == Browser::Chromium {
@@ -239,9 +242,10 @@ async fn one_browser_redial(browser: Browser) {
     }
     let versions = dtls_versions(&status);
     eprintln!("{what}: negotiated {versions:?}");
-    let without_transport_stats = status["dtls"]
-        .as_array()
-        .is_some_and(|list| list.iter().all(|d| d["transportStats"] == Value::Bool(false)));
+    let without_transport_stats = status["dtls"].as_array().is_some_and(|list| {
+        list.iter()
+            .all(|d| d["transportStats"] == Value::Bool(false))
+    });
     if without_transport_stats {
         // Firefox has no RTCTransportStats: the version cannot be read from
         // the page. Only Chromium's report is checked; the transfer above
