@@ -249,13 +249,16 @@ fn rendezvous_methods(
         methods.push((MethodKind::Http, channel(None)?));
     }
     if let (Some(queue), Some(credentials)) = (&config.sqs_queue, &config.sqs_creds) {
-        let channel = BrokerChannel::sqs(SqsChannel::new(
-            SqsRendezvousConfig {
-                queue: queue.clone(),
-                credentials: credentials.clone(),
-            },
-            config.fingerprint.clone(),
-        ));
+        let channel = BrokerChannel::sqs(
+            SqsChannel::new(
+                SqsRendezvousConfig {
+                    queue: queue.clone(),
+                    credentials: credentials.clone(),
+                },
+                config.fingerprint.clone(),
+            ),
+            config.rendezvous_tls,
+        )?;
         methods.push((MethodKind::Sqs, channel));
     }
     if methods.is_empty() {

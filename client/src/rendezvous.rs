@@ -286,18 +286,28 @@ impl BrokerChannel {
     }
 
     /// A channel through the broker's SQS queue (`sqsqueue=`,
-    /// `sqscreds=`); the bridge asked for is the SQS channel's.
-    pub fn sqs(channel: sqs::SqsChannel) -> Self {
-        BrokerChannel {
+    /// `sqscreds=`); the bridge asked for is the SQS channel's. An `https`
+    /// queue (every real one) is spoken to with the browser hello of
+    /// `tls`, as the other methods are.
+    pub fn sqs(channel: sqs::SqsChannel, tls: RendezvousTls) -> Result<Self, RendezvousError> {
+        let connector = if channel.uses_https() {
+            Some(
+                tls.web_pki()
+                    .map_err(|e| RendezvousError::InvalidConfig(format!("rendezvous TLS: {e}")))?,
+            )
+        } else {
+            None
+        };
+        Ok(BrokerChannel {
             fingerprint: channel.fingerprint().clone(),
             method: Method::Sqs(Box::new(channel)),
             fronts: Vec::new(),
-            tls_settings: RendezvousTls::default(),
-            tls: None,
+            tls_settings: tls,
+            tls: connector,
             tls_config: None,
             connector: None,
             legacy_nat: Arc::new(AtomicBool::new(false)),
-        }
+        })
     }
 
     /// Whether requests go through SQS.
@@ -398,7 +408,12 @@ impl BrokerChannel {
         let poll = ClientPollRequest::new(offer, nat, self.fingerprint.clone()).encode();
         if let Method::Sqs(sqs) = &self.method {
             return sqs
-                .exchange_encoded(poll, self.tls_config.clone(), self.connector.clone())
+                .exchange_encoded(
+                    poll,
+                    self.tls.clone(),
+                    self.tls_config.clone(),
+                    self.connector.clone(),
+                )
                 .await;
         }
         let mut request = match &self.method {

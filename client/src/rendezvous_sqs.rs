@@ -27,7 +27,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use snowflake_common::http_client::TcpConnector;
+use snowflake_common::http_client::{TcpConnector, TlsConnect};
 use snowflake_common::messages::{
     BridgeFingerprint, ClientPollRequest, ClientPollResponse, NatType, SessionDescription,
     READ_LIMIT,
@@ -139,6 +139,9 @@ pub struct SqsChannel {
     fingerprint: BridgeFingerprint,
     timings: SqsTimings,
     tls_config: Option<Arc<rustls::ClientConfig>>,
+    /// The TLS client of `https` queue URLs: the rendezvous' browser hello
+    /// when set (it takes precedence over `tls_config`).
+    tls: Option<Arc<dyn TlsConnect>>,
     connector: Option<Arc<dyn TcpConnector>>,
 }
 
@@ -151,6 +154,7 @@ impl SqsChannel {
             fingerprint,
             timings: SqsTimings::default(),
             tls_config: None,
+            tls: None,
             connector: None,
         }
     }
@@ -167,10 +171,23 @@ impl SqsChannel {
         self
     }
 
+    /// Speaks TLS to an `https` queue with `tls` (the rendezvous' browser
+    /// hello) instead of rustls.
+    pub fn with_tls(mut self, tls: Arc<dyn TlsConnect>) -> Self {
+        self.tls = Some(tls);
+        self
+    }
+
     /// Opens every connection with `connector` (the upstream proxy).
     pub fn with_connector(mut self, connector: Arc<dyn TcpConnector>) -> Self {
         self.connector = Some(connector);
         self
+    }
+
+    /// Whether the queue is reached over `https` (and so needs a TLS
+    /// client).
+    pub fn uses_https(&self) -> bool {
+        self.config.queue.endpoint().scheme() == "https"
     }
 
     /// The broker's queue.
@@ -191,21 +208,28 @@ impl SqsChannel {
         nat: NatType,
     ) -> Result<SessionDescription, RendezvousError> {
         let poll = ClientPollRequest::new(offer, nat, self.fingerprint.clone()).encode();
-        self.exchange_encoded(poll, self.tls_config.clone(), self.connector.clone())
-            .await
+        self.exchange_encoded(poll, None, None, None).await
     }
 
-    /// One exchange of an encoded poll, with the TLS configuration and
-    /// connector given (those of the [`super::BrokerChannel`] that holds
-    /// this channel); the answer in the broker's reply.
+    /// One exchange of an encoded poll, with the TLS client and connector
+    /// given (those of the [`super::BrokerChannel`] that holds this
+    /// channel) in place of this channel's own; the answer in the broker's
+    /// reply. A browser TLS client (`tls`) goes before rustls
+    /// (`tls_config`), the holder's before this channel's.
     pub(crate) async fn exchange_encoded(
         &self,
         poll: Vec<u8>,
+        tls: Option<Arc<dyn TlsConnect>>,
         tls_config: Option<Arc<rustls::ClientConfig>>,
         connector: Option<Arc<dyn TcpConnector>>,
     ) -> Result<SessionDescription, RendezvousError> {
+        let (tls, tls_config) = match (tls, tls_config) {
+            (None, None) => (self.tls.clone(), self.tls_config.clone()),
+            given => given,
+        };
         let client = SqsClient::for_queue(&self.config.queue, self.config.credentials.clone())
-            .with_tls_config(tls_config.or_else(|| self.tls_config.clone()))
+            .with_tls_config(tls_config)
+            .with_tls(tls)
             .with_connector(connector.or_else(|| self.connector.clone()));
         let deadline = self.timings.exchange_timeout;
         let reply = tokio::time::timeout(deadline, self.round_trip(&client, poll))

@@ -10,64 +10,33 @@
 //! Skipped (with a message) when moto is not installed, unless
 //! `SNOWFLAKE_REQUIRE_SQS` is set.
 
+mod common;
+
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use snowflake_broker::sqs::{ClientPolls, SqsHandle, SqsRendezvous, SqsSettings};
-use snowflake_broker::{Broker, BrokerConfig, BrokerHandle};
 use snowflake_client::collector::Reporter;
-use snowflake_client::rendezvous::sqs::{SqsChannel, SqsRendezvousConfig};
+use snowflake_client::rendezvous::sqs::SqsChannel;
 use snowflake_client::rendezvous::{BrokerChannel, RendezvousConfig, RendezvousError};
 use snowflake_client::rendezvous_fallback::{
     read_memory, MethodKind, RendezvousMethods, MEMORY_FILE,
 };
+use snowflake_client::rendezvous_tls::RendezvousTls;
 use snowflake_common::messages::{BridgeFingerprint, NatType, SdpType, SessionDescription};
-use snowflake_common::sqs::{Credentials, Url};
-use snowflake_testkit::moto::{self, Moto};
+use snowflake_testkit::moto;
+
+use common::sqs_broker::{guarded, queue_config, start_broker, start_sqs, PATTERN};
 use snowflake_testkit::signaling_proxy::answer_one_client;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
 
-const PATTERN: &str = "snowflake.torproject.net$";
-const HANG_GUARD: Duration = Duration::from_secs(120);
-
-fn credentials() -> Credentials {
-    Credentials::new("AKIDTESTING", "testing-secret").expect("credentials")
-}
-
-async fn guarded<T>(future: impl std::future::Future<Output = T>) -> T {
-    tokio::time::timeout(HANG_GUARD, future)
-        .await
-        .expect("hang guard expired")
-}
-
-async fn start_broker() -> BrokerHandle {
-    Broker::start(BrokerConfig {
-        allowed_relay_pattern: PATTERN.to_string(),
-        ..BrokerConfig::default()
-    })
-    .await
-    .expect("broker starts")
-}
-
-async fn start_sqs(moto: &Moto, broker: &BrokerHandle) -> SqsHandle {
-    let polls: Arc<dyn ClientPolls> = broker.client_polls();
-    let settings = SqsSettings::new(
-        "snowflake-broker".into(),
-        "us-east-1".into(),
-        Url::parse(&moto.endpoint()).expect("endpoint"),
-        credentials(),
-    );
-    SqsRendezvous::start(settings, polls)
-        .await
-        .expect("SQS rendezvous starts")
-}
-
 fn sqs_channel(queue_url: &str) -> BrokerChannel {
-    let config = SqsRendezvousConfig::parse(queue_url, &credentials().to_sqscreds())
-        .expect("sqsqueue and sqscreds");
-    BrokerChannel::sqs(SqsChannel::new(config, BridgeFingerprint::default()))
+    BrokerChannel::sqs(
+        SqsChannel::new(queue_config(queue_url), BridgeFingerprint::default()),
+        RendezvousTls::default(),
+    )
+    .expect("SQS channel")
 }
 
 fn http_channel(broker_url: String) -> BrokerChannel {

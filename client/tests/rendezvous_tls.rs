@@ -17,6 +17,7 @@ use rcgen::{
 use snowflake_broker::bridges::BridgeList;
 use snowflake_broker::{Broker, BrokerConfig, BrokerHandle, TlsFiles};
 use snowflake_client::config::ClientConfig;
+use snowflake_client::rendezvous::sqs::{SqsChannel, SqsRendezvousConfig};
 use snowflake_client::rendezvous::{BrokerChannel, RendezvousConfig, RendezvousError};
 use snowflake_client::rendezvous_tls::{HelloProfile, Roots, TlsConnector};
 use snowflake_common::http_client::{
@@ -175,6 +176,49 @@ async fn the_rendezvous_hello_is_chromiums() {
     )
     .await;
     assert_eq!(hello.alpn, None);
+}
+
+/// An `https` SQS queue (every real one) gets the same browser hello as
+/// the broker: `sqsqueue=` pointed at the recorder.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_sqs_rendezvous_hello_is_chromiums() {
+    init_logs();
+    let ja4 = chromium_ja4();
+    let mut recorder = HelloRecorder::start().await.expect("recorder");
+    let port = recorder.addr.port();
+    let creds = "eyJhd3MtYWNjZXNzLWtleS1pZCI6IkFLSUFURVNUIiwiYXdzLXNlY3JldC1rZXkiOiJzZWNyZXQifQ==";
+    for extra in ["", ";utls-nosni=true"] {
+        let args = format!(
+            "sqsqueue=https://localhost:{port}/123456789012/snowflake-broker;sqscreds={creds}{extra}"
+        );
+        let parsed = parse_client_args(args.as_bytes()).expect("bridge-line arguments");
+        let (config, warnings) = ClientConfig::default()
+            .with_args(&parsed)
+            .expect("usable arguments");
+        assert!(warnings.is_empty(), "{warnings:?}");
+        let queue = SqsRendezvousConfig {
+            queue: config.sqs_queue.clone().expect("sqsqueue"),
+            credentials: config.sqs_creds.clone().expect("sqscreds"),
+        };
+        let channel = BrokerChannel::sqs(
+            SqsChannel::new(queue, config.fingerprint.clone()),
+            config.rendezvous_tls,
+        )
+        .expect("SQS channel");
+        let result = guard("SQS exchange", channel.exchange(&offer(), NatType::Unknown)).await;
+        assert!(result.is_err(), "the recorder answers nothing: {result:?}");
+        let hello = guard("hello", recorder.next())
+            .await
+            .expect("a hello")
+            .expect("a ClientHello");
+        if extra.is_empty() {
+            assert_eq!(hello.ja4(), ja4, "{args}");
+            assert_eq!(hello.sni().as_deref(), Some("localhost"));
+        } else {
+            assert_eq!(hello.sni(), None, "{args}");
+            assert_eq!(hello.ja4(), ja4.replacen("t13d1517", "t13i1516", 1));
+        }
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

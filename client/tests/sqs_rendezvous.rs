@@ -5,60 +5,25 @@
 //! Skipped (with a message) when moto is not installed, unless
 //! `SNOWFLAKE_REQUIRE_SQS` is set.
 
+mod common;
+
 use std::net::SocketAddr;
-use std::sync::Arc;
 use std::time::Duration;
 
-use snowflake_broker::sqs::{ClientPolls, SqsHandle, SqsRendezvous, SqsSettings};
-use snowflake_broker::{Broker, BrokerConfig, BrokerHandle};
 use snowflake_client::rendezvous::sqs::{
     SqsChannel, SqsRendezvousConfig, SqsRendezvousError, SqsTimings,
 };
 use snowflake_client::rendezvous::{BrokerChannel, RendezvousError};
+use snowflake_client::rendezvous_tls::RendezvousTls;
 use snowflake_common::messages::{BridgeFingerprint, NatType, SdpType, SessionDescription};
-use snowflake_common::sqs::{Credentials, QueueUrl, SqsClient, Url};
-use snowflake_testkit::moto::{self, Moto};
+use snowflake_common::sqs::{QueueUrl, SqsClient, Url};
+use snowflake_testkit::moto;
 
-const PATTERN: &str = "snowflake.torproject.net$";
-const HANG_GUARD: Duration = Duration::from_secs(120);
-
-fn credentials() -> Credentials {
-    Credentials::new("AKIDTESTING", "testing-secret").expect("credentials")
-}
-
-async fn guarded<T>(future: impl std::future::Future<Output = T>) -> T {
-    tokio::time::timeout(HANG_GUARD, future)
-        .await
-        .expect("hang guard expired")
-}
-
-async fn start_broker() -> BrokerHandle {
-    Broker::start(BrokerConfig {
-        allowed_relay_pattern: PATTERN.to_string(),
-        ..BrokerConfig::default()
-    })
-    .await
-    .expect("broker starts")
-}
-
-async fn start_sqs(moto: &Moto, broker: &BrokerHandle) -> SqsHandle {
-    let polls: Arc<dyn ClientPolls> = broker.client_polls();
-    let settings = SqsSettings::new(
-        "snowflake-broker".into(),
-        "us-east-1".into(),
-        Url::parse(&moto.endpoint()).expect("endpoint"),
-        credentials(),
-    );
-    SqsRendezvous::start(settings, polls)
-        .await
-        .expect("SQS rendezvous starts")
-}
+use common::sqs_broker::{credentials, guarded, queue_config, start_broker, start_sqs, PATTERN};
 
 /// What the bridge line would say: `sqsqueue=<url>;sqscreds=<base64>`.
 fn channel(queue_url: &str) -> SqsChannel {
-    let config = SqsRendezvousConfig::parse(queue_url, &credentials().to_sqscreds())
-        .expect("sqsqueue and sqscreds");
-    SqsChannel::new(config, BridgeFingerprint::default())
+    SqsChannel::new(queue_config(queue_url), BridgeFingerprint::default())
 }
 
 fn offer(marker: &str) -> SessionDescription {
@@ -96,7 +61,8 @@ async fn offer_and_answer_through_sqs() {
     let sqs = start_sqs(&moto, &broker).await;
     let proxy_task = tokio::spawn(proxy(broker.local_addr(), "proxy-answer"));
     // Through the broker channel the dialer holds.
-    let channel = BrokerChannel::sqs(channel(sqs.queue_url()));
+    let channel =
+        BrokerChannel::sqs(channel(sqs.queue_url()), RendezvousTls::default()).expect("channel");
     assert!(channel.uses_sqs() && !channel.uses_amp_cache());
     let got = guarded(async {
         loop {
