@@ -53,6 +53,17 @@ pub mod sqs;
 /// Deadline for one broker exchange, connecting included.
 pub const BROKER_TIMEOUT: Duration = Duration::from_secs(15);
 
+/// Deadline for opening a rendezvous connection (TCP and TLS) directly:
+/// a censor who blackholes the address or stalls the TLS handshake costs
+/// this long, not [`BROKER_TIMEOUT`], before the next method is tried. The
+/// broker itself may hold a poll for about 10 s while it looks for a
+/// proxy, so only the connection phase can be bounded this tightly.
+pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(6);
+
+/// [`CONNECT_TIMEOUT`] through an upstream proxy (`TOR_PT_PROXY`), which
+/// adds its own handshake and connection.
+pub const PROXIED_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+
 /// The most response-body bytes read from the broker (Go's `readLimit`).
 pub const RESPONSE_LIMIT: usize = READ_LIMIT;
 
@@ -437,6 +448,11 @@ impl BrokerChannel {
         request.tls = self.tls.clone();
         request.tls_config = self.tls_config.clone();
         request.connector = self.connector.clone();
+        request.connect_timeout = Some(if self.connector.is_some() {
+            PROXIED_CONNECT_TIMEOUT
+        } else {
+            CONNECT_TIMEOUT
+        });
         tracing::debug!(
             amp = self.uses_amp_cache(),
             front = request.front.as_deref().unwrap_or(""),

@@ -68,6 +68,10 @@ enum Block {
     Hangs,
     /// Something answers, but not HTTP.
     Garbage,
+    /// An `https` broker whose connections are accepted and then never
+    /// answer the TLS ClientHello (a censor stalling the handshake): the
+    /// connection deadline ends the attempt, not the attempt's.
+    StallsTls,
 }
 
 /// A URL for the broker that is blocked as `block` says; the listener (if
@@ -80,7 +84,7 @@ async fn blocked_broker(block: Block) -> (String, tokio::task::JoinHandle<()>) {
             drop(listener);
             tokio::spawn(async {})
         }
-        Block::Hangs => tokio::spawn(async move {
+        Block::Hangs | Block::StallsTls => tokio::spawn(async move {
             let mut held = Vec::new();
             while let Ok((socket, _)) = listener.accept().await {
                 held.push(socket);
@@ -96,7 +100,11 @@ async fn blocked_broker(block: Block) -> (String, tokio::task::JoinHandle<()>) {
             }
         }),
     };
-    (format!("http://{addr}/"), task)
+    let scheme = match block {
+        Block::StallsTls => "https",
+        _ => "http",
+    };
+    (format!("{scheme}://{addr}/"), task)
 }
 
 fn state_dir(name: &str) -> PathBuf {
@@ -137,7 +145,11 @@ async fn second_method_carries_the_rendezvous_when_the_first_is(block: Block) {
         Some(memory.clone()),
         Some(reporter),
     )
-    .with_attempt_timeout(Duration::from_secs(3));
+    .with_attempt_timeout(match block {
+        // Longer than the connection deadline, which must end it first.
+        Block::StallsTls => Duration::from_secs(40),
+        _ => Duration::from_secs(3),
+    });
     assert_eq!(methods.sequence(), vec![MethodKind::Http, MethodKind::Sqs]);
     let proxy = tokio::spawn({
         let addr = broker.local_addr();
@@ -174,6 +186,14 @@ async fn second_method_carries_the_rendezvous_when_the_first_is(block: Block) {
             .any(|l| l.contains("rendezvous through http failed") && l.contains("trying sqs")),
         "{block:?}: {lines:?}"
     );
+    if let Block::StallsTls = block {
+        assert!(
+            lines
+                .iter()
+                .any(|l| l.contains("connection not established within")),
+            "the connection deadline ended the attempt: {lines:?}"
+        );
+    }
     // SQS worked: it goes first now, and in the next run.
     assert_eq!(methods.sequence(), vec![MethodKind::Sqs, MethodKind::Http]);
     assert_eq!(read_memory(&memory), Some(MethodKind::Sqs));
@@ -220,6 +240,11 @@ async fn sqs_carries_the_rendezvous_when_the_broker_never_answers() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sqs_carries_the_rendezvous_when_the_broker_answers_garbage() {
     second_method_carries_the_rendezvous_when_the_first_is(Block::Garbage).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqs_carries_the_rendezvous_when_the_tls_handshake_stalls() {
+    second_method_carries_the_rendezvous_when_the_first_is(Block::StallsTls).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

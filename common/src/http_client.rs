@@ -156,6 +156,12 @@ pub struct HttpRequest {
     pub response_limit: usize,
     /// Deadline for the whole exchange, connecting included.
     pub timeout: Duration,
+    /// Deadline for opening the connection (TCP, and the TLS handshake for
+    /// `https`); `None` leaves it to [`Self::timeout`]. A connection that a
+    /// censor blackholes or stalls mid-handshake then fails early, as
+    /// [`HttpError::Connect`] of kind `TimedOut`, while a server that is
+    /// slow to answer keeps the whole `timeout`.
+    pub connect_timeout: Option<Duration>,
     /// TLS configuration for `https` when [`Self::tls`] is `None`; `None`
     /// uses [`tls_client_config`].
     pub tls_config: Option<Arc<rustls::ClientConfig>>,
@@ -180,6 +186,7 @@ impl HttpRequest {
             content_type: None,
             response_limit,
             timeout,
+            connect_timeout: None,
             tls_config: None,
             tls: None,
             connector: None,
@@ -384,6 +391,49 @@ pub async fn post(
 /// Connects and runs the exchange; with `require_ok`, a status other than
 /// 200 fails before the body is read.
 async fn send_inner(request: HttpRequest, require_ok: bool) -> Result<HttpResponse, HttpError> {
+    let (head, body, limits, stream) = match request.connect_timeout {
+        Some(limit) => {
+            let host = request
+                .front
+                .clone()
+                .or_else(|| request.url.host_str().map(str::to_string))
+                .unwrap_or_default();
+            tokio::time::timeout(limit, open(request, require_ok))
+                .await
+                .map_err(|_| HttpError::Connect {
+                    host,
+                    source: std::io::Error::new(
+                        std::io::ErrorKind::TimedOut,
+                        format!("connection not established within {limit:?}"),
+                    ),
+                })??
+        }
+        None => open(request, require_ok).await?,
+    };
+    match stream {
+        Opened::Plain(tcp) => exchange_http1(tcp, head, body, limits).await,
+        Opened::Tls(stream, alpn) if alpn.as_deref() == Some(b"h2") => {
+            tracing::trace!("HTTP/2 by ALPN");
+            exchange_http2(stream, head, body, limits).await
+        }
+        Opened::Tls(stream, _) => exchange_http1(stream, head, body, limits).await,
+    }
+}
+
+/// A connection ready for the request.
+enum Opened {
+    /// Plain `http`.
+    Plain(TcpStream),
+    /// `https`, with the protocol the server chose by ALPN.
+    Tls(BoxedIo, Option<Vec<u8>>),
+}
+
+/// Opens the connection of `request` (TCP through the connector or
+/// directly, then TLS for `https`) and splits off what the exchange needs.
+async fn open(
+    request: HttpRequest,
+    require_ok: bool,
+) -> Result<(RequestHead, Bytes, Limits, Opened), HttpError> {
     let tls = is_tls(&request.url)?;
     let (authority, path) = authority_and_path(&request.url)?;
     let target = match &request.front {
@@ -423,7 +473,7 @@ async fn send_inner(request: HttpRequest, require_ok: bool) -> Result<HttpRespon
         require_ok,
     };
     if !tls {
-        return exchange_http1(tcp, head, request.body, limits).await;
+        return Ok((head, request.body, limits, Opened::Plain(tcp)));
     }
     let (stream, alpn): TlsConnection = match &request.tls {
         Some(connector) => connector
@@ -439,12 +489,7 @@ async fn send_inner(request: HttpRequest, require_ok: bool) -> Result<HttpRespon
             (Box::new(stream), alpn)
         }
     };
-    if alpn.as_deref() == Some(b"h2") {
-        tracing::trace!(host = %target.host, "HTTP/2 by ALPN");
-        exchange_http2(stream, head, request.body, limits).await
-    } else {
-        exchange_http1(stream, head, request.body, limits).await
-    }
+    Ok((head, request.body, limits, Opened::Tls(stream, alpn)))
 }
 
 /// The request line (or pseudo-headers) and headers.
