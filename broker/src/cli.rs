@@ -118,6 +118,12 @@ pub struct Args {
     /// AWS region of the SQS queue (default: AWS_REGION).
     #[arg(long, default_value = "")]
     pub broker_sqs_region: String,
+    /// Comma-separated AWS profiles to listen on the SQS queue as, one
+    /// listener each, with each profile's credentials and region from
+    /// ~/.aws/credentials and ~/.aws/config (empty: one listener with the
+    /// default credentials).
+    #[arg(long, default_value = "")]
+    pub sqs_profiles: String,
     /// Testing: the SQS endpoint URL (default: https://sqs.<region>.amazonaws.com).
     #[arg(long, hide = true, default_value = "")]
     pub broker_sqs_endpoint: String,
@@ -171,6 +177,7 @@ impl Args {
             &self.broker_sqs_region,
             &self.broker_sqs_endpoint,
         )
+        .and_then(|sqs| sqs.map(|o| o.with_profiles(&self.sqs_profiles)).transpose())
         .map_err(CliError::Sqs)?;
         let acme_flags = !self.acme_hostnames.is_empty() || !self.acme_email.is_empty();
         let mut acme = None;
@@ -468,6 +475,31 @@ mod tests {
         assert_eq!(settings.sqs, None);
         assert!(matches!(
             parse(&["-disable-tls", "-disable-geoip", "-broker-sqs-name=a/b"]).into_settings(),
+            Err(CliError::Sqs(_))
+        ));
+        // -sqs-profiles: one listener per profile; nothing without a queue.
+        let settings = parse(&[
+            "-disable-tls",
+            "-disable-geoip",
+            "-broker-sqs-name=q",
+            "-sqs-profiles",
+            "one,two",
+        ])
+        .into_settings()
+        .unwrap();
+        assert_eq!(settings.sqs.expect("SQS on").profiles, ["one", "two"]);
+        let settings = parse(&["-disable-tls", "-disable-geoip", "-sqs-profiles=one"])
+            .into_settings()
+            .unwrap();
+        assert_eq!(settings.sqs, None);
+        assert!(matches!(
+            parse(&[
+                "-disable-tls",
+                "-disable-geoip",
+                "-broker-sqs-name=q",
+                "-sqs-profiles=a b"
+            ])
+            .into_settings(),
             Err(CliError::Sqs(_))
         ));
     }

@@ -36,9 +36,10 @@ async fn main() -> ExitCode {
         }
     };
     // SQS rendezvous (docs/sqs-rendezvous.md): the queue, the region and
-    // the credentials are checked before anything starts.
-    let sqs_settings = match settings.sqs.as_ref().map(|o| o.resolve()).transpose() {
-        Ok(sqs_settings) => sqs_settings,
+    // the credentials (of each -sqs-profiles profile) are checked before
+    // anything starts.
+    let sqs_settings = match settings.sqs.as_ref().map(|o| o.resolve_all()).transpose() {
+        Ok(sqs_settings) => sqs_settings.unwrap_or_default(),
         Err(error) => {
             tracing::error!("{error}");
             return ExitCode::FAILURE;
@@ -63,26 +64,26 @@ async fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let sqs = match sqs_settings {
-        Some(sqs_settings) => {
-            match snowflake_broker::sqs::SqsRendezvous::start(sqs_settings, broker.client_polls())
-                .await
-            {
-                Ok(sqs) => Some(sqs),
-                Err(error) => {
-                    tracing::error!("{error}");
-                    broker.shutdown().await;
-                    return ExitCode::FAILURE;
+    let mut sqs = Vec::with_capacity(sqs_settings.len());
+    for sqs_settings in sqs_settings {
+        match snowflake_broker::sqs::SqsRendezvous::start(sqs_settings, broker.client_polls()).await
+        {
+            Ok(listener) => sqs.push(listener),
+            Err(error) => {
+                tracing::error!("{error}");
+                for listener in sqs {
+                    listener.shutdown().await;
                 }
+                broker.shutdown().await;
+                return ExitCode::FAILURE;
             }
         }
-        None => None,
-    };
+    }
     signals
         .wait_reloading(false, || settings.reloadable.reload(&broker))
         .await;
-    if let Some(sqs) = sqs {
-        sqs.shutdown().await;
+    for listener in sqs {
+        listener.shutdown().await;
     }
     broker.shutdown().await;
     ExitCode::SUCCESS

@@ -23,6 +23,11 @@
 //! early. Response queues left over from an earlier run (found with
 //! `ListQueues` at start) are adopted and deleted the same way.
 //!
+//! With `-sqs-profiles a,b,…` (upstream's flag) the broker listens on the
+//! queue once per named AWS profile, each with that profile's credentials
+//! and region ([`SqsOptions::resolve_all_with`]): one broker serving the
+//! queues of several AWS accounts or regions.
+//!
 //! Upstream handles the client id the same way but deletes every
 //! `snowflake-client-*` queue of the account that is older than two
 //! minutes; this broker deletes only queues it created or adopted.
@@ -145,6 +150,14 @@ pub enum SqsSetupError {
     /// No usable credentials.
     #[error("SQS credentials: {0}")]
     Credentials(#[from] sqs::CredentialsError),
+    /// A profile of `-sqs-profiles` cannot be used.
+    #[error("-sqs-profiles: profile {profile:?}: {reason}")]
+    Profile {
+        /// The profile's name.
+        profile: String,
+        /// What is missing.
+        reason: String,
+    },
     /// The broker's queue cannot be created or found.
     #[error("SQS queue {name}: {error}")]
     Queue {
@@ -166,6 +179,21 @@ pub struct SqsOptions {
     pub region: Option<String>,
     /// The hidden `-broker-sqs-endpoint` (tests), if given.
     pub endpoint: Option<Url>,
+    /// `-sqs-profiles`: the AWS profiles to listen as, one listener each;
+    /// empty for one listener with the default credentials.
+    pub profiles: Vec<String>,
+}
+
+/// The largest AWS config file read.
+const MAX_AWS_CONFIG_LEN: u64 = 1024 * 1024;
+
+/// Whether `name` can be an AWS profile name here: 1 to 64 letters,
+/// digits and `-_.+@`.
+fn is_valid_profile(name: &str) -> bool {
+    (1..=64).contains(&name.len())
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-_.+@".contains(&b))
 }
 
 /// Whether `name` can be an SQS queue name: 1 to 80 letters, digits,
@@ -211,7 +239,145 @@ impl SqsOptions {
             queue_name: name.to_string(),
             region,
             endpoint,
+            profiles: Vec::new(),
         }))
+    }
+
+    /// Adds `-sqs-profiles` (comma-separated profile names; blanks
+    /// around names and empty entries are ignored).
+    pub fn with_profiles(mut self, profiles: &str) -> Result<Self, String> {
+        let mut names = Vec::new();
+        for name in profiles.split(',').map(str::trim).filter(|n| !n.is_empty()) {
+            if !is_valid_profile(name) {
+                return Err(format!(
+                    "-sqs-profiles: {name:?} is not a profile name (letters, digits, -_.+@)"
+                ));
+            }
+            names.push(name.to_string());
+        }
+        self.profiles = names;
+        Ok(self)
+    }
+
+    /// The settings of every listener: one per `-sqs-profiles` profile, or
+    /// the one of [`SqsOptions::resolve`].
+    pub fn resolve_all(&self) -> Result<Vec<SqsSettings>, SqsSetupError> {
+        let home = std::env::var_os("HOME").map(std::path::PathBuf::from);
+        self.resolve_all_with(|name| std::env::var(name).ok(), home.as_deref())
+    }
+
+    /// [`SqsOptions::resolve_all`] with the environment `env` and home
+    /// directory `home` given.
+    ///
+    /// A profile's credentials come from its section of the shared
+    /// credentials file (`AWS_SHARED_CREDENTIALS_FILE`, else
+    /// `~/.aws/credentials`), else from its section of the config file
+    /// (`AWS_CONFIG_FILE`, else `~/.aws/config`; `[profile NAME]`, or
+    /// `[default]`); the environment's `AWS_ACCESS_KEY_ID` is not used for
+    /// it, as the AWS SDK gives a named profile precedence. Its region is
+    /// `AWS_REGION` or `AWS_DEFAULT_REGION`, else the profile's `region`
+    /// in the config file, else `-broker-sqs-region` (where upstream's
+    /// broker has no region).
+    pub fn resolve_all_with(
+        &self,
+        env: impl Fn(&str) -> Option<String>,
+        home: Option<&Path>,
+    ) -> Result<Vec<SqsSettings>, SqsSetupError> {
+        if self.profiles.is_empty() {
+            return Ok(vec![self.resolve_with(env, home)?]);
+        }
+        let var = |name: &str| env(name).filter(|v| !v.is_empty());
+        let config_path = match var("AWS_CONFIG_FILE") {
+            Some(path) => Some(std::path::PathBuf::from(path)),
+            None => home.map(|home| home.join(".aws").join("config")),
+        };
+        let config_text = match &config_path {
+            Some(path) => read_aws_file(path).map_err(|error| SqsSetupError::Profile {
+                profile: self.profiles.join(","),
+                reason: format!("cannot read {}: {error}", path.display()),
+            })?,
+            None => None,
+        };
+        let mut all = Vec::with_capacity(self.profiles.len());
+        for profile in &self.profiles {
+            let section = if profile == "default" {
+                "default".to_string()
+            } else {
+                format!("profile {profile}")
+            };
+            let config_section = config_text
+                .as_deref()
+                .map(|text| ini_section(text, &section))
+                .unwrap_or_default();
+            let from_config = || {
+                let id = config_section.get("aws_access_key_id")?;
+                let secret = config_section.get("aws_secret_access_key")?;
+                Some(Credentials::new(id.clone(), secret.clone()).map(|c| {
+                    c.with_session_token(config_section.get("aws_session_token").cloned())
+                }))
+            };
+            // The profile's section of the credentials file: the usual
+            // lookup with AWS_PROFILE set to it and no key in the
+            // environment.
+            let profile_env = |name: &str| match name {
+                "AWS_PROFILE" => Some(profile.clone()),
+                "AWS_ACCESS_KEY_ID" | "AWS_SECRET_ACCESS_KEY" | "AWS_SESSION_TOKEN" => None,
+                other => env(other),
+            };
+            let credentials = match Credentials::from_sources(profile_env, home) {
+                Ok(credentials) => credentials,
+                Err(sqs::CredentialsError::NotFound(where_)) => match from_config() {
+                    Some(credentials) => credentials?,
+                    None => {
+                        return Err(SqsSetupError::Profile {
+                            profile: profile.clone(),
+                            reason: format!(
+                                "no credentials in {where_} nor in the config file{}",
+                                config_path
+                                    .as_ref()
+                                    .map(|p| format!(" ({})", p.display()))
+                                    .unwrap_or_default()
+                            ),
+                        })
+                    }
+                },
+                Err(error) => return Err(error.into()),
+            };
+            let region = var("AWS_REGION")
+                .or_else(|| var("AWS_DEFAULT_REGION"))
+                .or_else(|| {
+                    config_section
+                        .get("region")
+                        .cloned()
+                        .filter(|r| !r.is_empty())
+                })
+                .or_else(|| self.region.clone())
+                .ok_or_else(|| SqsSetupError::Profile {
+                    profile: profile.clone(),
+                    reason: "no region (AWS_REGION, the profile's region, or \
+                             -broker-sqs-region)"
+                        .to_string(),
+                })?;
+            if !is_valid_region(&region) {
+                return Err(SqsSetupError::Profile {
+                    profile: profile.clone(),
+                    reason: format!("region {region:?}: not a region name"),
+                });
+            }
+            let endpoint = match &self.endpoint {
+                Some(endpoint) => endpoint.clone(),
+                None => {
+                    regional_endpoint(&region).map_err(|e| SqsSetupError::Flag(e.to_string()))?
+                }
+            };
+            all.push(SqsSettings::new(
+                self.queue_name.clone(),
+                region,
+                endpoint,
+                credentials,
+            ));
+        }
+        Ok(all)
     }
 
     /// The settings, with the region and credentials from the process
@@ -251,6 +417,54 @@ impl SqsOptions {
             credentials,
         ))
     }
+}
+
+/// The text of an AWS file, `None` if it does not exist.
+fn read_aws_file(path: &Path) -> std::io::Result<Option<String>> {
+    use std::io::Read;
+    let file = match std::fs::File::open(path) {
+        Ok(file) => file,
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(error) => return Err(error),
+    };
+    let mut bytes = Vec::new();
+    file.take(MAX_AWS_CONFIG_LEN + 1).read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > MAX_AWS_CONFIG_LEN {
+        return Err(std::io::Error::other(format!(
+            "larger than {MAX_AWS_CONFIG_LEN} bytes"
+        )));
+    }
+    String::from_utf8(bytes)
+        .map(Some)
+        .map_err(|_| std::io::Error::other("not UTF-8"))
+}
+
+/// The `key = value` pairs of section `[name]` of an INI-style AWS file
+/// (keys lower-cased; `#` and `;` start comment lines; later values win;
+/// indented lines of nested settings are skipped).
+fn ini_section(text: &str, name: &str) -> HashMap<String, String> {
+    let mut values = HashMap::new();
+    let mut inside = false;
+    for raw in text.lines() {
+        let line = raw.trim();
+        if line.is_empty() || line.starts_with('#') || line.starts_with(';') {
+            continue;
+        }
+        if let Some(section) = line.strip_prefix('[') {
+            let section = section.split(']').next().unwrap_or("");
+            // `[profile  a]` and `[ profile a ]` name the same section.
+            let words: Vec<&str> = section.split_whitespace().collect();
+            inside = words.join(" ") == name;
+            continue;
+        }
+        if !inside || raw.starts_with([' ', '\t']) {
+            continue;
+        }
+        if let Some((key, value)) = line.split_once('=') {
+            values.insert(key.trim().to_ascii_lowercase(), value.trim().to_string());
+        }
+    }
+    values
 }
 
 /// Everything SQS rendezvous needs.
@@ -863,6 +1077,118 @@ mod tests {
         }
         assert!(SqsOptions::from_flags("q", "us east", "").is_err());
         assert!(SqsOptions::from_flags("q", "", "ftp://x/").is_err());
+    }
+
+    #[test]
+    fn profiles_from_flags() {
+        let options = SqsOptions::from_flags("q", "", "").unwrap().unwrap();
+        assert!(options.profiles.is_empty());
+        let options = options.with_profiles(" a, b.c ,,default").unwrap();
+        assert_eq!(options.profiles, ["a", "b.c", "default"]);
+        assert_eq!(options.clone().with_profiles("").unwrap().profiles.len(), 0);
+        for bad in ["a b", "x]", "p\nq"] {
+            assert!(options.clone().with_profiles(bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn ini_sections() {
+        let text = "[default]\nregion = us-east-1\n[profile  two]\n# c\nRegion=eu-west-1\n\
+                    s3 =\n  region = nested\naws_access_key_id = k\n[other]\nregion = x\n";
+        assert_eq!(ini_section(text, "default")["region"], "us-east-1");
+        let two = ini_section(text, "profile two");
+        assert_eq!(two["region"], "eu-west-1");
+        assert_eq!(two["aws_access_key_id"], "k");
+        assert!(ini_section(text, "profile none").is_empty());
+    }
+
+    #[test]
+    fn resolving_profiles() {
+        let dir = std::env::temp_dir().join(format!("sf-sqs-profiles-{}", std::process::id()));
+        let aws = dir.join(".aws");
+        std::fs::create_dir_all(&aws).unwrap();
+        std::fs::write(
+            aws.join("credentials"),
+            "[default]\naws_access_key_id = d\naws_secret_access_key = ds\n\
+             [one]\naws_access_key_id = k1\naws_secret_access_key = s1\n",
+        )
+        .unwrap();
+        std::fs::write(
+            aws.join("config"),
+            "[profile one]\nregion = eu-west-1\n\
+             [profile two]\nregion = ap-south-1\naws_access_key_id = k2\n\
+             aws_secret_access_key = s2\naws_session_token = t2\n\
+             [profile three]\nregion = us-east-2\n",
+        )
+        .unwrap();
+        let env_with = |pairs: Vec<(&'static str, &'static str)>| {
+            move |name: &str| {
+                pairs
+                    .iter()
+                    .find(|(k, _)| *k == name)
+                    .map(|(_, v)| (*v).to_string())
+            }
+        };
+        let options = SqsOptions::from_flags("q", "us-west-2", "")
+            .unwrap()
+            .unwrap()
+            .with_profiles("one,two,default")
+            .unwrap();
+        // The environment's keys are not the profiles'.
+        let env = env_with(vec![
+            ("AWS_ACCESS_KEY_ID", "envkey"),
+            ("AWS_SECRET_ACCESS_KEY", "e"),
+        ]);
+        let all = options.resolve_all_with(&env, Some(&dir)).unwrap();
+        let got: Vec<(&str, &str, Option<&str>)> = all
+            .iter()
+            .map(|s| {
+                (
+                    s.region.as_str(),
+                    s.credentials.access_key_id(),
+                    s.credentials.session_token(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("eu-west-1", "k1", None),
+                ("ap-south-1", "k2", Some("t2")),
+                // No region in the profile: the flag's.
+                ("us-west-2", "d", None),
+            ]
+        );
+        assert_eq!(
+            all[1].endpoint.as_str(),
+            "https://sqs.ap-south-1.amazonaws.com/"
+        );
+        assert!(all.iter().all(|s| s.queue_name == "q"));
+        // AWS_REGION wins over the profile's region, as in the AWS SDK.
+        let env = env_with(vec![("AWS_REGION", "sa-east-1")]);
+        let all = options.resolve_all_with(&env, Some(&dir)).unwrap();
+        assert!(all.iter().all(|s| s.region == "sa-east-1"));
+        // A profile without credentials anywhere, or not there at all.
+        for missing in ["three", "nobody"] {
+            let options = options.clone().with_profiles(missing).unwrap();
+            assert!(
+                matches!(
+                    options.resolve_all_with(env_with(vec![]), Some(&dir)),
+                    Err(SqsSetupError::Profile { ref profile, .. }) if profile == missing
+                ),
+                "{missing}"
+            );
+        }
+        // Without profiles: the one listener of `resolve_with`.
+        let plain = SqsOptions::from_flags("q", "us-west-2", "")
+            .unwrap()
+            .unwrap();
+        let all = plain
+            .resolve_all_with(env_with(vec![]), Some(&dir))
+            .unwrap();
+        assert_eq!(all.len(), 1);
+        assert_eq!(all[0].credentials.access_key_id(), "d");
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]

@@ -13,6 +13,7 @@ pub mod cli;
 mod driver;
 pub mod encapsulation;
 pub mod fd_limit;
+pub mod geoip;
 #[cfg(feature = "http")]
 pub mod http_client;
 pub mod kcp;

@@ -36,17 +36,13 @@ const DATA: &str = include_str!("data/upstream_flags.tsv");
 const README_START: &str = "<!-- flag-table:start -->";
 const README_END: &str = "<!-- flag-table:end -->";
 
-/// Upstream flags that our programs refuse today. Issue 15 ("Drop-in for
-/// upstream's current Snowflake: every flag") is to accept every one of
-/// them; until then they show as ✗ in the README and are listed here, so
-/// that this test fails both when another flag starts being refused and
-/// when one of these is accepted (remove it here then).
-const KNOWN_MISSING: &[(&str, &str)] = &[
-    ("proxy", "geoip6db"),
-    ("proxy", "geoipdb"),
-    ("proxy", "outbound-address"),
-    ("broker", "sqs-profiles"),
-];
+/// Upstream flags that our programs refuse today: none since issue 15
+/// ("Drop-in for upstream's current Snowflake: every flag"; the last were
+/// the proxy's `-geoipdb`, `-geoip6db` and `-outbound-address` and the
+/// broker's `-sqs-profiles`). A flag listed here shows as ✗ in the README;
+/// the test fails both when a flag not listed is refused and when a
+/// listed one is accepted.
+const KNOWN_MISSING: &[(&str, &str)] = &[];
 
 /// How many flags and options upstream has, per program (a check that the
 /// data file lost no line).

@@ -11,8 +11,8 @@ use snowflake_common::namematcher::NameMatcher;
 use snowflake_rtc::covert::{CovertDtlsConfig, CovertDtlsError, CovertDtlsMode};
 
 use crate::config::{
-    ProxyConfig, DEFAULT_BROKER_URL, DEFAULT_NAT_PROBE_URL, DEFAULT_RELAY_PATTERN,
-    DEFAULT_RELAY_URL, DEFAULT_STUN_URL,
+    ProxyConfig, DEFAULT_BROKER_URL, DEFAULT_GEOIP6_FILE, DEFAULT_GEOIP_FILE,
+    DEFAULT_NAT_PROBE_URL, DEFAULT_RELAY_PATTERN, DEFAULT_RELAY_URL, DEFAULT_STUN_URL,
 };
 use crate::schedule::MIN_CLI_POLL_INTERVAL;
 
@@ -74,10 +74,19 @@ pub struct Args {
     /// Do not log the periodic summary lines.
     #[arg(long)]
     pub disable_stats_logger: bool,
-    /// The address to advertise as the host candidate to clients (a 1:1
-    /// NAT address, e.g. a bridge's second address).
+    /// The address to advertise in host candidates to clients instead of
+    /// the local one (a 1:1 NAT address, e.g. a second address of a
+    /// machine that also runs a bridge). Excludes -keep-local-addresses.
     #[arg(long)]
     pub outbound_address: Option<String>,
+    /// Tor's IPv4 geoip file, for the per-country connection counts in
+    /// the metrics (read only with -metrics; a missing file only means no
+    /// countries).
+    #[arg(long, default_value = DEFAULT_GEOIP_FILE)]
+    pub geoipdb: PathBuf,
+    /// Tor's IPv6 geoip file, likewise.
+    #[arg(long, default_value = DEFAULT_GEOIP6_FILE)]
+    pub geoip6db: PathBuf,
     /// More detailed logs.
     #[arg(long)]
     pub verbose: bool,
@@ -143,12 +152,6 @@ pub enum CliError {
     /// the pair too).
     #[error("cannot keep local address candidates when -outbound-address is specified")]
     OutboundWithLocalAddresses,
-    /// `-outbound-address` needs the WebRTC layer to replace host
-    /// candidates, which it cannot do yet; refused rather than ignored, so
-    /// that the proxy never advertises an address the operator wanted
-    /// hidden.
-    #[error("-outbound-address {0} is not supported yet: the WebRTC layer cannot replace host candidates")]
-    OutboundAddressUnsupported(IpAddr),
     /// No STUN server (and not loopback-only).
     #[error("-stun lists no STUN server")]
     NoStun,
@@ -220,11 +223,8 @@ impl Args {
                     .map_err(|_| CliError::OutboundAddress(text.to_string()))
             })
             .transpose()?;
-        if let Some(address) = outbound_address {
-            if self.keep_local_addresses {
-                return Err(CliError::OutboundWithLocalAddresses);
-            }
-            return Err(CliError::OutboundAddressUnsupported(address));
+        if outbound_address.is_some() && self.keep_local_addresses {
+            return Err(CliError::OutboundWithLocalAddresses);
         }
         if stun_urls.is_empty() && !self.loopback_only {
             return Err(CliError::NoStun);
@@ -281,6 +281,9 @@ impl Args {
             drain_timeout: self.drain_timeout,
             covert_dtls,
             datagrams: self.datagrams,
+            outbound_address,
+            geoipdb: self.geoipdb,
+            geoip6db: self.geoip6db,
             ..ProxyConfig::default()
         };
         Ok(Settings {

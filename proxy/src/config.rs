@@ -2,7 +2,8 @@
 //! (upstream's defaults); tests and demos override the addresses and turn
 //! on [`ProxyConfig::loopback_only`].
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
+use std::path::PathBuf;
 use std::time::Duration;
 
 use snowflake_common::messages::ProxyType;
@@ -39,6 +40,10 @@ pub const DEFAULT_NAT_PROBE_TIMEOUT: Duration = Duration::from_secs(20);
 pub const DEFAULT_NAT_RETEST_INTERVAL: Duration = Duration::from_secs(24 * 60 * 60);
 /// How often the summary line is logged (`-summary-interval`).
 pub const DEFAULT_SUMMARY_INTERVAL: Duration = Duration::from_secs(60 * 60);
+/// Tor's IPv4 geoip file, upstream's `-geoipdb` default.
+pub const DEFAULT_GEOIP_FILE: &str = "/usr/share/tor/geoip";
+/// Tor's IPv6 geoip file, upstream's `-geoip6db` default.
+pub const DEFAULT_GEOIP6_FILE: &str = "/usr/share/tor/geoip6";
 /// How long clients may keep going after SIGINT/SIGTERM.
 pub const DEFAULT_DRAIN_TIMEOUT: Duration = Duration::from_secs(30);
 
@@ -101,6 +106,15 @@ pub struct ProxyConfig {
     /// Open the datagram channel beside each client's channel
     /// (`-datagrams`; docs/datagram-channel.md).
     pub datagrams: bool,
+    /// Advertise this address in our host ICE candidates instead of the
+    /// local one (`-outbound-address`, a 1:1 NAT address; upstream's
+    /// rule that it excludes `-keep-local-addresses` is the CLI's).
+    pub outbound_address: Option<IpAddr>,
+    /// Tor's IPv4 geoip file (`-geoipdb`), read at start when metrics are
+    /// served, for `connections_total{country}` (docs/proxy-geoip.md).
+    pub geoipdb: PathBuf,
+    /// Tor's IPv6 geoip file (`-geoip6db`), likewise.
+    pub geoip6db: PathBuf,
 }
 
 /// Whether the datagram channel is offered by default.
@@ -133,6 +147,9 @@ impl Default for ProxyConfig {
             drain_timeout: DEFAULT_DRAIN_TIMEOUT,
             covert_dtls: CovertDtlsConfig::proxy_default(),
             datagrams: DEFAULT_DATAGRAMS,
+            outbound_address: None,
+            geoipdb: PathBuf::from(DEFAULT_GEOIP_FILE),
+            geoip6db: PathBuf::from(DEFAULT_GEOIP6_FILE),
         }
     }
 }
@@ -158,6 +175,9 @@ impl ProxyConfig {
         };
         if let Some((min, max)) = self.ephemeral_ports {
             rtc = rtc.with_port_range(min, max);
+        }
+        if let Some(address) = self.outbound_address {
+            rtc = rtc.with_host_address(address);
         }
         rtc.with_gathering_timeout(self.gathering_timeout)
             .with_covert_dtls(self.covert_dtls.clone())

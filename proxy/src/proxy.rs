@@ -11,6 +11,7 @@ use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use snowflake_common::geoip::GeoIp;
 use snowflake_common::messages::{
     proxy::new_session_id, NatType, ProxyAnswerResponse, ProxyPollResponse, ProxyPollStatus,
 };
@@ -69,6 +70,9 @@ struct Shared {
     broker: BrokerClient,
     policy: RelayPolicy,
     stats: ProxyStats,
+    /// Countries of client addresses, for `connections_total{country}`:
+    /// loaded when metrics are served, empty otherwise.
+    geoip: GeoIp,
     nat: watch::Sender<NatType>,
     /// Cancelled when shutdown starts: no more polls, no new clients.
     stop_polling: CancellationToken,
@@ -138,6 +142,11 @@ impl Proxy {
             None => None,
         };
 
+        let geoip = if metrics_addr.is_some() {
+            load_geoip(&config).await
+        } else {
+            GeoIp::default()
+        };
         let (nat, _) = watch::channel(NatType::Unknown);
         let shared = Arc::new(Shared {
             config,
@@ -145,6 +154,7 @@ impl Proxy {
             broker,
             policy,
             stats,
+            geoip,
             nat,
             stop_polling,
             stop_clients,
@@ -453,7 +463,12 @@ async fn serve_client_inner(
     let socket = relay::connect(&target, &addrs, &url)
         .await
         .map_err(ClientError::Relay)?;
-    shared.stats.connections.inc();
+    // Countries are for the metrics only; the address is not logged here.
+    let country = client_ip
+        .and_then(|ip| shared.geoip.country(ip))
+        .map(|code| String::from_utf8_lossy(&code).into_owned())
+        .unwrap_or_default();
+    shared.stats.count_connection(&country);
     let started = Instant::now();
     let end = relay::run(
         channel,
@@ -465,6 +480,26 @@ async fn serve_client_inner(
     .await;
     tracing::debug!(?end, duration = ?started.elapsed(), "relay ended");
     Ok(end)
+}
+
+/// Reads the geoip files (`-geoipdb`, `-geoip6db`) off the runtime's
+/// threads. As upstream, a file that does not load is not fatal: it is
+/// logged and its addresses count under the country `""`.
+async fn load_geoip(config: &ProxyConfig) -> GeoIp {
+    let (v4, v6) = (config.geoipdb.clone(), config.geoip6db.clone());
+    let loaded = tokio::task::spawn_blocking(move || GeoIp::from_files_each(&v4, &v6)).await;
+    match loaded {
+        Ok((geoip, errors)) => {
+            for error in errors {
+                tracing::warn!(%error, "Error loading geoip db for country based metrics");
+            }
+            geoip
+        }
+        Err(error) => {
+            tracing::warn!(%error, "Error loading geoip db for country based metrics");
+            GeoIp::default()
+        }
+    }
 }
 
 /// Measures the NAT type now and then every `nat_retest_interval`.

@@ -7,7 +7,7 @@
 use std::fmt::Write as _;
 use std::time::Duration;
 
-use prometheus::{IntCounter, IntGauge, IntGaugeVec, Opts, Registry};
+use prometheus::{IntCounter, IntCounterVec, IntGauge, IntGaugeVec, Opts, Registry};
 use snowflake_common::messages::NatType;
 
 /// Prometheus namespace, as upstream's proxy uses.
@@ -21,8 +21,12 @@ pub const METRICS_PATH: &str = "/internal/metrics";
 pub struct ProxyStats {
     registry: Registry,
     /// Clients whose data channel opened and whose relay connection was
-    /// made (upstream `connections_total`).
+    /// made, in total (the sum of [`ProxyStats::count_connection`]'s
+    /// per-country series; bump it through that method).
     pub connections: IntCounter,
+    /// The same, by the client's country (upstream's
+    /// `connections_total{country}`; `""` when unknown).
+    connections_by_country: IntCounterVec,
     /// Clients that got an answer but never opened their channel in time
     /// (upstream `connection_timeouts_total`).
     pub connection_timeouts: IntCounter,
@@ -73,12 +77,23 @@ impl ProxyStats {
         )
         .expect("constant metric definitions are valid");
         let _ = registry.register(Box::new(nat_type.clone()));
-        let stats = ProxyStats {
-            connections: counter(
-                &registry,
+        let connections_by_country = IntCounterVec::new(
+            Opts::new(
                 "connections_total",
-                "Client connections relayed (data channel open and relay connected)",
-            ),
+                "Client connections relayed (data channel open and relay connected), \
+                 by the client's country (empty when unknown)",
+            )
+            .namespace(METRICS_NAMESPACE),
+            &["country"],
+        )
+        .expect("constant metric definitions are valid");
+        let _ = registry.register(Box::new(connections_by_country.clone()));
+        let stats = ProxyStats {
+            // The total is not exported: Prometheus has the per-country
+            // series under the name upstream uses.
+            connections: IntCounter::new("connections", "Client connections relayed, in total")
+                .expect("constant metric definitions are valid"),
+            connections_by_country,
             connection_timeouts: counter(
                 &registry,
                 "connection_timeouts_total",
@@ -115,6 +130,15 @@ impl ProxyStats {
         };
         stats.set_nat_type(NatType::Unknown);
         stats
+    }
+
+    /// Counts one relayed client from `country` (a country code, or `""`
+    /// when unknown).
+    pub fn count_connection(&self, country: &str) {
+        self.connections.inc();
+        self.connections_by_country
+            .with_label_values(&[country])
+            .inc();
     }
 
     /// Records the current NAT type.
@@ -285,11 +309,15 @@ mod tests {
     #[test]
     fn prometheus_names() {
         let stats = ProxyStats::new();
-        stats.connections.inc();
+        stats.count_connection("");
+        stats.count_connection("AQ");
+        stats.count_connection("AQ");
         stats.set_nat_type(NatType::Restricted);
+        assert_eq!(stats.snapshot().connections, 3);
         let text = stats.prometheus_text();
         for line in [
-            "tor_snowflake_proxy_connections_total 1",
+            "tor_snowflake_proxy_connections_total{country=\"\"} 1",
+            "tor_snowflake_proxy_connections_total{country=\"AQ\"} 2",
             "tor_snowflake_proxy_connection_timeouts_total 0",
             "tor_snowflake_proxy_traffic_inbound_bytes_total 0",
             "tor_snowflake_proxy_traffic_outbound_bytes_total 0",

@@ -212,9 +212,9 @@ fn log_local_time_and_disable_stats_logger() {
 }
 
 /// `-outbound-address` is read and checked as upstream does (an address;
-/// not with `-keep-local-addresses`), then refused with a clear message
-/// rather than ignored: the WebRTC layer cannot yet put it in place of
-/// the host candidates.
+/// not with `-keep-local-addresses`) and reaches the WebRTC configuration
+/// as the address of the host candidates (proxy/tests/outbound_address.rs
+/// shows it in a real answer).
 #[test]
 fn outbound_address() {
     assert!(settings(&["-outbound-address", ""]).is_ok());
@@ -228,13 +228,30 @@ fn outbound_address() {
         CliError::OutboundWithLocalAddresses
     );
     for address in ["192.0.2.7", "2001:db8::7"] {
-        let error = settings(&["--outbound-address", address]).unwrap_err();
-        assert_eq!(
-            error,
-            CliError::OutboundAddressUnsupported(address.parse().unwrap())
-        );
-        assert!(error.to_string().contains("-outbound-address"), "{error}");
+        let config = settings(&["--outbound-address", address]).unwrap().config;
+        let expected: std::net::IpAddr = address.parse().unwrap();
+        assert_eq!(config.outbound_address, Some(expected));
+        assert_eq!(config.rtc_config().host_address(), Some(expected));
     }
+}
+
+/// `-geoipdb` and `-geoip6db` default to tor's files, as upstream's.
+#[test]
+fn geoip_files() {
+    let config = settings(&[]).unwrap().config;
+    assert_eq!(
+        config.geoipdb,
+        std::path::PathBuf::from("/usr/share/tor/geoip")
+    );
+    assert_eq!(
+        config.geoip6db,
+        std::path::PathBuf::from("/usr/share/tor/geoip6")
+    );
+    let config = settings(&["-geoipdb", "/g4", "--geoip6db=/g6"])
+        .unwrap()
+        .config;
+    assert_eq!(config.geoipdb, std::path::PathBuf::from("/g4"));
+    assert_eq!(config.geoip6db, std::path::PathBuf::from("/g6"));
 }
 
 #[test]

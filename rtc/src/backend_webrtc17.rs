@@ -16,6 +16,7 @@ use w::data_channel::RTCDataChannel;
 use w::ice::mdns::MulticastDnsMode;
 use w::ice::network_type::NetworkType;
 use w::ice::udp_network::{EphemeralUDP, UDPNetwork};
+use w::ice_transport::ice_candidate_type::RTCIceCandidateType;
 use w::ice_transport::ice_connection_state::RTCIceConnectionState;
 use w::ice_transport::ice_server::RTCIceServer;
 use w::peer_connection::configuration::RTCConfiguration;
@@ -153,6 +154,15 @@ fn setting_engine(config: &RtcConfig) -> Result<SettingEngine, RtcError> {
     let mut s = SettingEngine::default();
     s.detach_data_channels();
     s.set_ice_multicast_dns_mode(MulticastDnsMode::Disabled);
+    if let Some(address) = config.host_address() {
+        // 1:1 NAT: every host candidate of the address's family carries it
+        // instead of the local address its socket is bound to (0.17 maps a
+        // sole address to every local address of that family; a local
+        // address of the other family keeps its own, with a warning from
+        // the ICE agent). Upstream's `-outbound-address` is the same call
+        // in Pion.
+        s.set_nat_1to1_ips(vec![address.to_string()], RTCIceCandidateType::Host);
+    }
     if let Some(factory) = config.packet_sockets() {
         // ICE through the caller's sockets (`crate::packet_socket`): one
         // host candidate, 127.0.0.1 with the socket's port; no reflexive

@@ -67,6 +67,15 @@ impl Webrtc21Backend {
                 return Err(RtcError::BadPortRange(min, max));
             }
         }
+        if let Some(address) = config.host_address() {
+            // Not wired to 0.21's gathering: refused rather than ignored,
+            // so that the local address is never advertised when the
+            // operator asked for another.
+            return Err(RtcError::Backend(format!(
+                "a host candidate address ({address}, -outbound-address) is not available \
+                 on the webrtc-0.21 backend"
+            )));
+        }
         if config.packet_sockets().is_some() {
             // Sending ICE through a proxy's relay is built on 0.17's UDP
             // mux; without it the datagrams would bypass the proxy.

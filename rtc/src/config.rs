@@ -1,5 +1,6 @@
 //! Peer configuration shared by every backend.
 
+use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -39,6 +40,12 @@ pub struct RtcConfig {
     /// Send ICE through these sockets instead of the system's UDP
     /// ([`crate::packet_socket`]); `None` uses the system's.
     packet_sockets: Option<PacketSockets>,
+    /// Advertise this address in every host candidate of its family
+    /// instead of the local address the candidate's socket is bound to: a
+    /// 1:1 NAT address (the proxy's `-outbound-address`). Candidates of the
+    /// other family keep their local address; server-reflexive candidates
+    /// are unchanged.
+    host_address: Option<IpAddr>,
 }
 
 impl RtcConfig {
@@ -98,6 +105,19 @@ impl RtcConfig {
     pub fn with_packet_sockets(mut self, factory: Arc<dyn PacketSocketFactory>) -> Self {
         self.packet_sockets = Some(PacketSockets(factory));
         self
+    }
+
+    /// Advertises `address` in host candidates instead of the local
+    /// address ([`RtcConfig::host_address`]).
+    pub fn with_host_address(mut self, address: IpAddr) -> Self {
+        self.host_address = Some(address);
+        self
+    }
+
+    /// The address host candidates carry instead of the local one, if
+    /// set (`-outbound-address`).
+    pub fn host_address(&self) -> Option<IpAddr> {
+        self.host_address
     }
 
     /// The caller's socket factory, if ICE goes through one.
@@ -206,6 +226,22 @@ mod tests {
         assert!(config.strips_local_addresses());
         let config = config.with_keep_local_addresses(true);
         assert!(!config.strips_local_addresses());
+    }
+
+    #[test]
+    fn host_address_is_unset_by_default_and_reaches_every_backend() {
+        assert_eq!(RtcConfig::default().host_address(), None);
+        let address: IpAddr = "192.0.2.7".parse().unwrap();
+        let config = RtcConfig::default().with_host_address(address);
+        assert_eq!(config.host_address(), Some(address));
+        #[cfg(feature = "webrtc17")]
+        assert!(crate::backend_webrtc17::Webrtc17Backend::new(config.clone()).is_ok());
+        // 0.21 refuses it rather than advertise the local address.
+        #[cfg(feature = "webrtc21")]
+        assert!(matches!(
+            crate::backend_webrtc21::Webrtc21Backend::new(config),
+            Err(crate::RtcError::Backend(message)) if message.contains("-outbound-address")
+        ));
     }
 
     #[test]
