@@ -17,7 +17,7 @@ use boring::x509::X509VerifyError;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 
 use crate::randomized::RandomHello;
-use crate::{chrome, ffi, Error, HelloProfile, Roots};
+use crate::{chrome, ffi, firefox, Error, HelloProfile, Roots};
 
 /// A TLS client whose ClientHello follows a [`HelloProfile`]. Built once;
 /// cloning is cheap (the state is shared).
@@ -101,6 +101,8 @@ fn fixed_context(profile: HelloProfile, store: &X509Store) -> Result<Option<SslC
     match profile {
         HelloProfile::Chrome => chrome::configure_context(&mut ctx)
             .map_err(|e| Error::boring("configuring the Chrome hello", e))?,
+        HelloProfile::Firefox => firefox::configure_context(&mut ctx)
+            .map_err(|e| Error::boring("configuring the Firefox hello", e))?,
         HelloProfile::Golang => ctx
             .set_alpn_protos(chrome::ALPN)
             .map_err(|e| Error::boring("configuring ALPN", e))?,
@@ -252,6 +254,8 @@ impl TlsConnector {
         match (self.inner.profile, draw) {
             (HelloProfile::Chrome, _) => chrome::configure_connection(ssl, !http11_only)
                 .map_err(|e| Error::boring("configuring the Chrome hello", e))?,
+            (HelloProfile::Firefox, _) => firefox::configure_connection(ssl)
+                .map_err(|e| Error::boring("configuring the Firefox hello", e))?,
             (_, Some(draw)) => draw
                 .configure_connection(ssl)
                 .map_err(|e| Error::boring("configuring a randomized hello", e))?,

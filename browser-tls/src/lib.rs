@@ -7,7 +7,7 @@
 //! argument `utls-imitate`; this crate reads the same argument
 //! ([`HelloProfile::from_utls_name`]) and produces the hello with
 //! BoringSSL, Chromium's own TLS library, configured as Chromium 156
-//! configures it. See `docs/rendezvous-tls.md` for what each value sends,
+//! configures it (or, with a patched BoringSSL, as Firefox 153 ESR's hello). See `docs/rendezvous-tls.md` for what each value sends,
 //! what differs from the browsers and the measurements.
 //!
 //! ```no_run
@@ -33,6 +33,7 @@ mod chrome;
 mod compression;
 mod connector;
 mod ffi;
+mod firefox;
 #[cfg(feature = "http-client")]
 mod http_client;
 mod profile;

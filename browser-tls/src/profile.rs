@@ -14,6 +14,9 @@ use std::fmt;
 pub enum HelloProfile {
     /// Chromium 156's hello (BoringSSL is Chromium's own TLS library).
     Chrome,
+    /// Firefox 153 ESR's hello (BoringSSL with our patch, configured as
+    /// NSS writes its hello).
+    Firefox,
     /// A fresh random hello per connection, offering h2 and http/1.1.
     RandomizedAlpn,
     /// A fresh random hello per connection, without ALPN.
@@ -31,8 +34,9 @@ pub struct ProfileChoice {
     /// The canonical (lower-case) upstream name that was asked for.
     pub requested: &'static str,
     /// `Some(requested)` when `profile` is not the hello `requested`
-    /// names (a Firefox or iOS hello, or an old Chrome version, which we
-    /// replace by current Chrome). The caller should log [`Self::note`].
+    /// names (an iOS hello, replaced by current Chrome, or an old Chrome or
+    /// Firefox version, replaced by the current hello of that browser). The
+    /// caller should log [`Self::note`].
     pub substituted_from: Option<&'static str>,
 }
 
@@ -41,18 +45,26 @@ impl ProfileChoice {
     /// the requested hello is sent as asked.
     pub fn note(&self) -> Option<String> {
         let from = self.substituted_from?;
-        let why = if from.starts_with("hellofirefox") {
-            "BoringSSL cannot send Firefox's hello (delegated_credentials, record_size_limit, \
-             ffdhe groups, fixed extension order), and a Firefox/Chrome mix would be a unique \
-             fingerprint"
+        let (hello, why) = if from.starts_with("hellofirefox") {
+            (
+                "Firefox 153 ESR",
+                "old Firefox versions' hellos are no longer seen on the network; \
+                 the current Firefox ESR hello blends in",
+            )
         } else if from.starts_with("helloios") {
-            "Safari's hello (Apple's TLS stack) cannot be produced with BoringSSL"
+            (
+                "Chrome 156",
+                "Safari's hello (Apple's TLS stack) cannot be produced with BoringSSL",
+            )
         } else {
-            "old Chrome versions' hellos are no longer seen on the network; \
-             the current Chrome hello blends in"
+            (
+                "Chrome 156",
+                "old Chrome versions' hellos are no longer seen on the network; \
+                 the current Chrome hello blends in",
+            )
         };
         Some(format!(
-            "utls-imitate={from}: sending the Chrome 156 hello instead ({why})"
+            "utls-imitate={from}: sending the {hello} hello instead ({why})"
         ))
     }
 }
@@ -87,8 +99,9 @@ pub const KNOWN_NAMES: &[&str] = &[
 
 impl HelloProfile {
     /// Reads a `utls-imitate` value, case-insensitively (surrounding
-    /// white space ignored). Firefox, iOS and versioned Chrome names map to
-    /// [`HelloProfile::Chrome`] with `substituted_from` set.
+    /// white space ignored). iOS and versioned Chrome names map to
+    /// [`HelloProfile::Chrome`], versioned Firefox names to
+    /// [`HelloProfile::Firefox`], with `substituted_from` set.
     pub fn from_utls_name(name: &str) -> Result<ProfileChoice, UnknownProfile> {
         let lower = name.trim().to_ascii_lowercase();
         let requested = KNOWN_NAMES
@@ -103,7 +116,10 @@ impl HelloProfile {
             "hellorandomizednoalpn" => (HelloProfile::RandomizedNoAlpn, true),
             "hellogolang" => (HelloProfile::Golang, true),
             "hellochrome_auto" => (HelloProfile::Chrome, true),
-            // Versioned Chrome, every Firefox and iOS name.
+            "hellofirefox_auto" => (HelloProfile::Firefox, true),
+            // Versioned Firefox: the current ESR hello.
+            f if f.starts_with("hellofirefox") => (HelloProfile::Firefox, false),
+            // Versioned Chrome and every iOS name.
             _ => (HelloProfile::Chrome, false),
         };
         Ok(ProfileChoice {
@@ -117,7 +133,10 @@ impl HelloProfile {
     /// if the server picks it; check [`crate::TlsStream::negotiated_alpn`]).
     pub fn offers_h2(&self) -> bool {
         match self {
-            HelloProfile::Chrome | HelloProfile::RandomizedAlpn | HelloProfile::Golang => true,
+            HelloProfile::Chrome
+            | HelloProfile::Firefox
+            | HelloProfile::RandomizedAlpn
+            | HelloProfile::Golang => true,
             HelloProfile::RandomizedNoAlpn => false,
         }
     }
@@ -126,6 +145,7 @@ impl HelloProfile {
     pub fn utls_name(&self) -> &'static str {
         match self {
             HelloProfile::Chrome => "hellochrome_auto",
+            HelloProfile::Firefox => "hellofirefox_auto",
             HelloProfile::RandomizedAlpn => "hellorandomizedalpn",
             HelloProfile::RandomizedNoAlpn => "hellorandomizednoalpn",
             HelloProfile::Golang => "hellogolang",

@@ -3,8 +3,9 @@
 
 mod common;
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::HashSet;
 
+use common::hello::{self, fixture_lengths, form, hexes, numbers, our_lengths, strings, text_list};
 use common::tls_wire::{ext, is_grease, ClientHello};
 use common::{capture_hello, FIXTURE_HOST};
 use serde_json::Value;
@@ -14,90 +15,7 @@ use snowflake_browser_tls::{HelloProfile, Roots, TlsConnector};
 const RUNS: usize = 6;
 
 fn fixture() -> Value {
-    let path = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../fixtures/fingerprints/tls-chromium.json"
-    );
-    let text = std::fs::read_to_string(path).expect("Chromium fixture");
-    serde_json::from_str(&text).expect("fixture JSON")
-}
-
-fn strings(v: &Value) -> Vec<String> {
-    v.as_array()
-        .expect("array")
-        .iter()
-        .map(|x| match x {
-            Value::String(s) => s.clone(),
-            other => other.to_string(),
-        })
-        .collect()
-}
-
-fn numbers(v: &Value) -> Vec<u64> {
-    v.as_array()
-        .expect("array")
-        .iter()
-        .map(|x| x.as_u64().expect("number"))
-        .collect()
-}
-
-fn form(values: &[u16]) -> Vec<String> {
-    ClientHello::fixture_form(values)
-}
-
-fn hexes(values: &[u16]) -> Vec<String> {
-    values.iter().map(|v| format!("{v:04x}")).collect()
-}
-
-fn text_list(values: &[Vec<u8>]) -> Vec<String> {
-    values
-        .iter()
-        .map(|v| String::from_utf8_lossy(v).into_owned())
-        .collect()
-}
-
-/// Extension type (fixture form) → body length, from one of the fixture's
-/// runs. GREASE extensions are keyed by position: "GREASE@first",
-/// "GREASE@last".
-fn fixture_lengths(ch: &Value) -> BTreeMap<String, u64> {
-    let types = strings(&ch["extensions"]);
-    let lengths = numbers(&ch["extension_lengths"]);
-    assert_eq!(types.len(), lengths.len());
-    let last = types.len() - 1;
-    types
-        .iter()
-        .zip(lengths)
-        .enumerate()
-        .map(|(i, (t, l))| {
-            let key = match (t.as_str(), i) {
-                ("GREASE", 0) => "GREASE@first".to_string(),
-                ("GREASE", i) if i == last => "GREASE@last".to_string(),
-                _ => t.clone(),
-            };
-            (key, l)
-        })
-        .collect()
-}
-
-fn our_lengths(hello: &ClientHello) -> BTreeMap<String, u64> {
-    let last = hello.extensions.len() - 1;
-    hello
-        .extensions
-        .iter()
-        .enumerate()
-        .map(|(i, e)| {
-            let key = if is_grease(e.ext_type) {
-                match i {
-                    0 => "GREASE@first".to_string(),
-                    i if i == last => "GREASE@last".to_string(),
-                    _ => format!("GREASE@{i}"),
-                }
-            } else {
-                format!("{:04x}", e.ext_type)
-            };
-            (key, e.data.len() as u64)
-        })
-        .collect()
+    hello::fixture("tls-chromium.json")
 }
 
 #[tokio::test]

@@ -9,8 +9,9 @@ use std::io::ErrorKind;
 use common::{connect_and_echo, Server, TestCa, Versions, FIXTURE_HOST};
 use snowflake_browser_tls::{HelloProfile, Roots, TlsConnector};
 
-const PROFILES: [HelloProfile; 4] = [
+const PROFILES: [HelloProfile; 5] = [
     HelloProfile::Chrome,
+    HelloProfile::Firefox,
     HelloProfile::RandomizedAlpn,
     HelloProfile::RandomizedNoAlpn,
     HelloProfile::Golang,

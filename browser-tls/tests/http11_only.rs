@@ -94,6 +94,7 @@ async fn chrome_websocket_hello_is_the_chrome_hello_with_http11_alpn_and_no_alps
 async fn every_profile_offers_http11_alone_or_nothing() {
     for profile in [
         HelloProfile::Chrome,
+        HelloProfile::Firefox,
         HelloProfile::Golang,
         HelloProfile::RandomizedAlpn,
         HelloProfile::RandomizedNoAlpn,

@@ -12,11 +12,11 @@ const UPSTREAM: &[(&str, HelloProfile, bool)] = &[
         HelloProfile::RandomizedNoAlpn,
         false,
     ),
-    ("hellofirefox_auto", HelloProfile::Chrome, true),
-    ("hellofirefox_55", HelloProfile::Chrome, true),
-    ("hellofirefox_56", HelloProfile::Chrome, true),
-    ("hellofirefox_63", HelloProfile::Chrome, true),
-    ("hellofirefox_65", HelloProfile::Chrome, true),
+    ("hellofirefox_auto", HelloProfile::Firefox, false),
+    ("hellofirefox_55", HelloProfile::Firefox, true),
+    ("hellofirefox_56", HelloProfile::Firefox, true),
+    ("hellofirefox_63", HelloProfile::Firefox, true),
+    ("hellofirefox_65", HelloProfile::Firefox, true),
     ("hellochrome_auto", HelloProfile::Chrome, false),
     ("hellochrome_58", HelloProfile::Chrome, true),
     ("hellochrome_62", HelloProfile::Chrome, true),
@@ -56,7 +56,11 @@ fn every_upstream_value_is_accepted_in_any_case() {
             let note = choice.note();
             assert_eq!(note.is_some(), substituted, "{spelling}");
             if let Some(note) = note {
-                assert!(note.contains(name) && note.contains("Chrome"), "{note}");
+                let browser = match profile {
+                    HelloProfile::Firefox => "Firefox 153 ESR",
+                    _ => "Chrome 156",
+                };
+                assert!(note.contains(name) && note.contains(browser), "{note}");
             }
         }
     }
@@ -88,6 +92,7 @@ fn unknown_values_are_rejected_naming_the_value() {
 #[test]
 fn h2_is_offered_by_the_alpn_profiles_only() {
     assert!(HelloProfile::Chrome.offers_h2());
+    assert!(HelloProfile::Firefox.offers_h2());
     assert!(HelloProfile::RandomizedAlpn.offers_h2());
     assert!(HelloProfile::Golang.offers_h2());
     assert!(!HelloProfile::RandomizedNoAlpn.offers_h2());

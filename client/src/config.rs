@@ -282,7 +282,7 @@ impl ClientConfig {
                         .with_fingerprint_hex(value)
                         .map_err(|error| covert_error(key, error))?;
                 }
-                // The note of a substituted hello (e.g. Firefox's, which
+                // The note of a substituted hello (e.g. Safari's, which
                 // BoringSSL cannot send) goes to tor's log like a warning.
                 "utls-imitate" => {
                     let (profile, note) =
@@ -493,12 +493,11 @@ mod tests {
             );
         }
         // A substitution is reported.
-        let (config, warnings) = apply("utls-imitate=hellofirefox_auto").unwrap();
+        let (config, warnings) = apply("utls-imitate=helloios_auto").unwrap();
         assert_eq!(config.rendezvous_tls.profile, HelloProfile::Chrome);
         assert_eq!(warnings.len(), 1, "{warnings:?}");
         assert!(
-            warnings[0].contains("utls-imitate=hellofirefox_auto")
-                && warnings[0].contains("Chrome"),
+            warnings[0].contains("utls-imitate=helloios_auto") && warnings[0].contains("Chrome"),
             "{warnings:?}"
         );
         // An unknown hello refuses the connection, naming the value.

@@ -35,7 +35,7 @@ impl Default for RendezvousTls {
 
 impl RendezvousTls {
     /// Reads a `utls-imitate` value: the profile and, when the hello asked
-    /// for is replaced by another (Firefox, iOS, old Chrome versions), the
+    /// for is replaced by another (iOS, old Chrome or Firefox versions), the
     /// line to report. An empty value means the default (Chrome).
     pub fn imitate(value: &str) -> Result<(HelloProfile, Option<String>), UnknownProfile> {
         if value.trim().is_empty() {
@@ -82,9 +82,16 @@ mod tests {
             RendezvousTls::imitate("hellorandomizednoalpn").unwrap(),
             (HelloProfile::RandomizedNoAlpn, None)
         );
-        let (profile, note) = RendezvousTls::imitate("hellofirefox_auto").unwrap();
+        assert_eq!(
+            RendezvousTls::imitate("hellofirefox_auto").unwrap(),
+            (HelloProfile::Firefox, None)
+        );
+        let (profile, note) = RendezvousTls::imitate("hellofirefox_65").unwrap();
+        assert_eq!(profile, HelloProfile::Firefox);
+        assert!(note.is_some_and(|n| n.contains("hellofirefox_65")));
+        let (profile, note) = RendezvousTls::imitate("helloios_auto").unwrap();
         assert_eq!(profile, HelloProfile::Chrome);
-        assert!(note.is_some_and(|n| n.contains("hellofirefox_auto")));
+        assert!(note.is_some_and(|n| n.contains("helloios_auto")));
         assert!(RendezvousTls::imitate("hellonetscape_4").is_err());
     }
 }

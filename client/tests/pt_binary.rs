@@ -125,10 +125,10 @@ fn managed_mode_announces_the_socks_listener_and_exits_when_stdin_closes() {
     // Arguments upstream knows but we do not are reported to tor; a bad
     // one gets the connection refused.
     // A hello this client cannot send is replaced, and tor is told.
-    assert_eq!(socks_with_args(addr, "utls-imitate=hellofirefox_auto"), 0);
+    assert_eq!(socks_with_args(addr, "utls-imitate=helloios_auto"), 0);
     let log = read_line(&mut out);
     assert!(
-        log.starts_with("LOG SEVERITY=notice MESSAGE=") && log.contains("hellofirefox_auto"),
+        log.starts_with("LOG SEVERITY=notice MESSAGE=") && log.contains("helloios_auto"),
         "{log}"
     );
     assert_eq!(socks_with_args(addr, "utls-imitate=hellonetscape"), 1);

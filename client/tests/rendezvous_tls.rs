@@ -56,14 +56,18 @@ async fn guard<F: std::future::Future>(what: &str, fut: F) -> F::Output {
 }
 
 /// Chromium 156's JA4, from the fixture.
-fn chromium_ja4() -> String {
-    let path = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../fixtures/fingerprints/tls-chromium.json"
+fn fixture_ja4(browser: &str) -> String {
+    let path = format!(
+        "{}/../fixtures/fingerprints/tls-{browser}.json",
+        env!("CARGO_MANIFEST_DIR")
     );
-    let text = std::fs::read_to_string(path).expect("Chromium fixture");
+    let text = std::fs::read_to_string(&path).expect("browser fixture");
     let json: serde_json::Value = serde_json::from_str(&text).expect("fixture JSON");
     json["ja4"].as_str().expect("ja4").to_string()
+}
+
+fn chromium_ja4() -> String {
+    fixture_ja4("chromium")
 }
 
 fn offer() -> SessionDescription {
@@ -124,7 +128,7 @@ fn shape(hello: &ClientHello) -> [Vec<u16>; 4] {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_rendezvous_hello_is_chromiums() {
+async fn the_rendezvous_hello_is_the_browsers() {
     init_logs();
     let ja4 = chromium_ja4();
     let mut recorder = HelloRecorder::start().await.expect("recorder");
@@ -141,12 +145,19 @@ async fn the_rendezvous_hello_is_chromiums() {
         }
     }
 
-    // A substituted hello (Firefox's) is Chrome's too.
+    // hellofirefox_auto: Firefox ESR's hello; a versioned Firefox name
+    // gets the same, with a warning that it was substituted.
+    let firefox_ja4 = fixture_ja4("firefox");
     let args = format!("{url};utls-imitate=hellofirefox_auto");
+    let hello = hello_of(&mut recorder, &channel_for(&args)).await;
+    assert_eq!(hello.ja4(), firefox_ja4, "{args}");
+    assert_eq!(hello.sni().as_deref(), Some("localhost"));
+    assert_eq!(hello.alpn, Some(vec![b"h2".to_vec(), b"http/1.1".to_vec()]));
+    let args = format!("{url};utls-imitate=hellofirefox_65");
     let parsed = parse_client_args(args.as_bytes()).unwrap();
     let (config, warnings) = ClientConfig::default().with_args(&parsed).unwrap();
     assert_eq!(warnings.len(), 1, "{warnings:?}");
-    assert_eq!(config.rendezvous_tls.profile, HelloProfile::Chrome);
+    assert_eq!(config.rendezvous_tls.profile, HelloProfile::Firefox);
 
     // utls-nosni: no server_name, the rest as Chromium's (JA4: "i" and
     // one extension fewer, the hashes unchanged: SNI is not in them).

@@ -6,6 +6,8 @@
 #[path = "../../../testkit/src/tls_wire.rs"]
 pub mod tls_wire;
 
+pub mod hello;
+
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
