@@ -414,8 +414,8 @@ async fn start_broker(relay_url: &str, fingerprint: &str) -> BrokerHandle {
 }
 
 /// One of our proxies: loopback-only ICE, relays only on 127.0.0.1, NAT
-/// probed against `probe_url` (so it reports "unrestricted" and matches
-/// any client NAT type). Returns once it reports "unrestricted".
+/// probed against `probe_url` (so it reports "open" and matches any client
+/// NAT type). Returns once it reports "open".
 async fn start_proxy(broker: &BrokerHandle, relay_url: &str, probe_url: &str) -> ProxyHandle {
     let config = ProxyConfig {
         broker_url: format!("http://{}/", broker.local_addr()),
@@ -437,7 +437,7 @@ async fn start_proxy(broker: &BrokerHandle, relay_url: &str, probe_url: &str) ->
     let mut nat = proxy.nat_type_updates();
     guard(
         "proxy NAT probe",
-        nat.wait_for(|nat| *nat == NatType::Unrestricted),
+        nat.wait_for(|nat| *nat == NatType::Open),
     )
     .await
     .expect("proxy running");

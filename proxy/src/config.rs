@@ -38,6 +38,11 @@ pub const DEFAULT_GATHERING_TIMEOUT: Duration = Duration::from_millis(3750);
 pub const DEFAULT_NAT_PROBE_TIMEOUT: Duration = Duration::from_secs(20);
 /// How often the NAT type is measured again (`-nat-retest-interval`).
 pub const DEFAULT_NAT_RETEST_INTERVAL: Duration = Duration::from_secs(24 * 60 * 60);
+/// After a NAT probe that could not decide (the probe server unreachable,
+/// a bad reply), the next try comes this soon, then twice as late each
+/// time, up to the retest interval: a check that fails at start does not
+/// leave the proxy `unknown` for a day.
+pub const DEFAULT_NAT_PROBE_RETRY: Duration = Duration::from_secs(60);
 /// How often the summary line is logged (`-summary-interval`).
 pub const DEFAULT_SUMMARY_INTERVAL: Duration = Duration::from_secs(60 * 60);
 /// Tor's IPv4 geoip file, upstream's `-geoipdb` default.
@@ -80,6 +85,10 @@ pub struct ProxyConfig {
     pub nat_retest_interval: Duration,
     /// How long the probe waits for its data channel.
     pub nat_probe_timeout: Duration,
+    /// The first wait after a probe that could not decide
+    /// ([`DEFAULT_NAT_PROBE_RETRY`]; doubled each time, up to the retest
+    /// interval, or to [`DEFAULT_NAT_RETEST_INTERVAL`] when retests are off).
+    pub nat_probe_retry: Duration,
     /// Summary line interval; zero disables it (`-summary-interval`).
     pub summary_interval: Duration,
     /// Log client addresses (`-unsafe-logging`).
@@ -136,6 +145,7 @@ impl Default for ProxyConfig {
             nat_probe_url: Some(DEFAULT_NAT_PROBE_URL.to_string()),
             nat_retest_interval: DEFAULT_NAT_RETEST_INTERVAL,
             nat_probe_timeout: DEFAULT_NAT_PROBE_TIMEOUT,
+            nat_probe_retry: DEFAULT_NAT_PROBE_RETRY,
             summary_interval: DEFAULT_SUMMARY_INTERVAL,
             unsafe_logging: false,
             metrics_addr: None,

@@ -24,7 +24,7 @@ use tokio_util::task::TaskTracker;
 use url::Url;
 
 use crate::broker::{BrokerClient, BrokerError, PollParams};
-use crate::config::ProxyConfig;
+use crate::config::{ProxyConfig, DEFAULT_NAT_RETEST_INTERVAL};
 use crate::relay::{self, RelayEnd};
 use crate::relay_policy::{url_with_client_ip, RelayPolicy};
 use crate::schedule::{reported_clients, PollOutcome, PollSchedule};
@@ -502,25 +502,47 @@ async fn load_geoip(config: &ProxyConfig) -> GeoIp {
     }
 }
 
-/// Measures the NAT type now and then every `nat_retest_interval`.
+/// Measures the NAT type in three kinds (`open`, `moderate`, `strict`;
+/// docs/broker-polling.md) now and then every `nat_retest_interval`. A
+/// probe that cannot decide keeps the type measured before (`unknown` at
+/// start, as upstream) and is tried again after `nat_probe_retry`, doubled
+/// each time up to the retest interval.
 async fn nat_prober(shared: Arc<Shared>, url: Url, stop: CancellationToken) {
+    let retest = shared.config.nat_retest_interval;
+    let retry_cap = if retest.is_zero() {
+        DEFAULT_NAT_RETEST_INTERVAL
+    } else {
+        retest
+    };
+    let mut retry = shared.config.nat_probe_retry.min(retry_cap);
     loop {
         let outcome = tokio::select! {
-            outcome = nat_probe::probe_once(&*shared.backend, &url, shared.config.nat_probe_timeout) => outcome,
+            outcome = nat_probe::probe_three_kind(&*shared.backend, &url, shared.config.nat_probe_timeout) => outcome,
             () = stop.cancelled() => return,
         };
-        if let Err(error) = &outcome {
-            tracing::warn!(%error, "NAT probe failed");
-        }
-        let nat = nat_probe::outcome_nat_type(&outcome);
-        shared.nat.send_replace(nat);
-        shared.stats.set_nat_type(nat);
-        tracing::info!("NAT type: {nat}");
-        if shared.config.nat_retest_interval.is_zero() {
-            return;
-        }
+        let wait = match outcome {
+            Ok(nat) => {
+                shared.nat.send_replace(nat);
+                shared.stats.set_nat_type(nat);
+                tracing::info!("NAT type: {nat}");
+                retry = shared.config.nat_probe_retry.min(retry_cap);
+                if retest.is_zero() {
+                    return;
+                }
+                retest
+            }
+            Err(error) => {
+                // Publish anyway, so that watchers see the probe ended.
+                let kept = *shared.nat.borrow();
+                shared.nat.send_replace(kept);
+                tracing::warn!(%error, "NAT probe failed; NAT type stays {kept}; next try in {retry:?}");
+                let wait = retry;
+                retry = retry.saturating_mul(2).min(retry_cap);
+                wait
+            }
+        };
         tokio::select! {
-            () = tokio::time::sleep(shared.config.nat_retest_interval) => {}
+            () = tokio::time::sleep(wait) => {}
             () = stop.cancelled() => return,
         }
     }

@@ -143,7 +143,14 @@ impl ProxyStats {
 
     /// Records the current NAT type.
     pub fn set_nat_type(&self, nat: NatType) {
-        for t in [NatType::Unknown, NatType::Restricted, NatType::Unrestricted] {
+        for t in [
+            NatType::Unknown,
+            NatType::Restricted,
+            NatType::Unrestricted,
+            NatType::Strict,
+            NatType::Moderate,
+            NatType::Open,
+        ] {
             self.nat_type
                 .with_label_values(&[t.as_str()])
                 .set(i64::from(t == nat));

@@ -102,11 +102,11 @@ async fn exchange() {
         let mut nat = proxy.nat_type_updates();
         guard(
             "NAT probe",
-            nat.wait_for(|nat| *nat == NatType::Unrestricted),
+            nat.wait_for(|nat| *nat == NatType::Open),
         )
         .await
         .expect("proxy running");
-        wait_until("an unrestricted proxy poll", || {
+        wait_until("an open proxy poll", || {
             broker.stats().waiting_proxies > 0
         })
         .await;

@@ -105,7 +105,7 @@ async fn a_failing_broker_is_retried_and_counted() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn nat_probe_reachable_means_unrestricted_and_reaches_the_broker() {
+async fn nat_probe_reachable_means_open_and_reaches_the_broker() {
     init_logs();
     let probe = ProbeServer::start(ProbeBehavior::Connect).await;
     let broker = start_broker("ws://127.0.0.1:9/").await;
@@ -114,17 +114,20 @@ async fn nat_probe_reachable_means_unrestricted_and_reaches_the_broker() {
     config.nat_retest_interval = Duration::ZERO;
     let proxy = Proxy::start(config).await.unwrap();
     let mut nat = proxy.nat_type_updates();
-    guard("probe", nat.wait_for(|n| *n == NatType::Unrestricted))
+    // Reachable when the probe server acts as a peer behind a strict NAT
+    // (our test server reaches us whatever it is asked to act as): open.
+    guard("probe", nat.wait_for(|n| *n == NatType::Open))
         .await
         .unwrap();
-    // The next polls report it: the broker files the proxy as unrestricted.
-    guard("an unrestricted poll", async {
+    assert_eq!(probe.probes.load(Ordering::SeqCst), 1);
+    // The next polls report it: the broker files the proxy as open.
+    guard("an open poll", async {
         loop {
             let debug = snowflake_testkit::http::get(broker.local_addr(), "/debug")
                 .await
                 .unwrap()
                 .text();
-            if debug.contains("\tunrestricted: 1") {
+            if debug.contains("\topen: 1") {
                 return;
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
@@ -134,7 +137,7 @@ async fn nat_probe_reachable_means_unrestricted_and_reaches_the_broker() {
     assert!(proxy
         .stats()
         .prometheus_text()
-        .contains("tor_snowflake_proxy_nat_type{type=\"unrestricted\"} 1"));
+        .contains("tor_snowflake_proxy_nat_type{type=\"open\"} 1"));
     proxy.shutdown().await;
     broker.shutdown().await;
 }
@@ -183,16 +186,47 @@ async fn nat_type_is_probed_again_periodically() {
     config.nat_retest_interval = Duration::from_millis(200);
     let proxy = Proxy::start(config).await.unwrap();
     let mut nat = proxy.nat_type_updates();
-    guard("restricted", nat.wait_for(|n| *n == NatType::Restricted))
+    // Unreachable as a strict and as a moderate peer: strict (two probes).
+    guard("strict", nat.wait_for(|n| *n == NatType::Strict))
         .await
         .unwrap();
-    wait_until("a second probe", || {
-        probe.probes.load(Ordering::SeqCst) >= 2
+    wait_until("a second measurement", || {
+        probe.probes.load(Ordering::SeqCst) >= 4
     })
     .await;
     proxy.shutdown().await;
 }
 
+/// A probe that cannot decide is tried again soon (`nat_probe_retry`), not
+/// after the 24 h retest interval, and the type it then measures is used.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failed_nat_probe_is_retried_soon() {
+    init_logs();
+    let probe = ProbeServer::start(ProbeBehavior::FailThenConnect(2)).await;
+    let (addr, _polls) = fake_broker(
+        hyper::StatusCode::OK,
+        ProxyPollResponse::no_match(Some(Duration::from_secs(1))).encode(),
+    )
+    .await;
+    let mut config = proxy_config(addr);
+    config.nat_probe_url = Some(probe.url());
+    config.nat_retest_interval = Duration::from_secs(24 * 60 * 60);
+    config.nat_probe_retry = Duration::from_millis(300);
+    let proxy = Proxy::start(config).await.unwrap();
+    let mut nat = proxy.nat_type_updates();
+    // Two failures (kept unknown), then the third try measures open.
+    guard(
+        "open after two failed probes",
+        nat.wait_for(|n| *n == NatType::Open),
+    )
+    .await
+    .unwrap();
+    assert_eq!(probe.probes.load(Ordering::SeqCst), 3);
+    proxy.shutdown().await;
+}
+
+/// A failed probe keeps the type measured before (upstream's rule); at
+/// start that is `unknown`.
 #[tokio::test]
 async fn failed_probe_reports_unknown() {
     init_logs();
@@ -237,7 +271,7 @@ async fn metrics_are_served() {
     assert_eq!(page.status, 200);
     let text = page.text();
     for line in [
-        "tor_snowflake_proxy_connections_total 1",
+        "tor_snowflake_proxy_connections_total{country=\"\"} 1",
         "tor_snowflake_proxy_connected_clients 1",
         "tor_snowflake_proxy_traffic_inbound_bytes_total",
         "tor_snowflake_proxy_traffic_outbound_bytes_total",

@@ -365,6 +365,8 @@ pub enum ProbeBehavior {
     AnswerThenVanish,
     /// Reply with HTTP 500.
     Fail,
+    /// Reply with HTTP 500 to the first `n` probes, then as `Connect`.
+    FailThenConnect(usize),
 }
 
 /// A probetest-style NAT probe server on 127.0.0.1 (`POST /probe`), built
@@ -391,7 +393,14 @@ impl ProbeServer {
                         let backend = backend.clone();
                         let counter = counter.clone();
                         async move {
-                            counter.fetch_add(1, Ordering::SeqCst);
+                            let seen = counter.fetch_add(1, Ordering::SeqCst);
+                            let behavior = match behavior {
+                                ProbeBehavior::FailThenConnect(n) if seen < n => {
+                                    ProbeBehavior::Fail
+                                }
+                                ProbeBehavior::FailThenConnect(_) => ProbeBehavior::Connect,
+                                other => other,
+                            };
                             let (status, body) = probe(&*backend, request, behavior).await;
                             let mut response = hyper::Response::new(Full::new(Bytes::from(body)));
                             *response.status_mut() = status;
@@ -453,7 +462,9 @@ async fn probe(
                 }
             });
         }
-        ProbeBehavior::AnswerThenVanish | ProbeBehavior::Fail => drop(peer),
+        ProbeBehavior::AnswerThenVanish
+        | ProbeBehavior::Fail
+        | ProbeBehavior::FailThenConnect(_) => drop(peer),
     }
     (hyper::StatusCode::OK, reply)
 }
