@@ -435,12 +435,9 @@ async fn start_proxy(broker: &BrokerHandle, relay_url: &str, probe_url: &str) ->
     };
     let proxy = Proxy::start(config).await.expect("proxy starts");
     let mut nat = proxy.nat_type_updates();
-    guard(
-        "proxy NAT probe",
-        nat.wait_for(|nat| *nat == NatType::Open),
-    )
-    .await
-    .expect("proxy running");
+    guard("proxy NAT probe", nat.wait_for(|nat| *nat == NatType::Open))
+        .await
+        .expect("proxy running");
     proxy
 }
 

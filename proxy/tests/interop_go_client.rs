@@ -100,16 +100,10 @@ async fn exchange() {
         config.covert_dtls = covert;
         let proxy = Proxy::start(config).await.expect("proxy starts");
         let mut nat = proxy.nat_type_updates();
-        guard(
-            "NAT probe",
-            nat.wait_for(|nat| *nat == NatType::Open),
-        )
-        .await
-        .expect("proxy running");
-        wait_until("an open proxy poll", || {
-            broker.stats().waiting_proxies > 0
-        })
-        .await;
+        guard("NAT probe", nat.wait_for(|nat| *nat == NatType::Open))
+            .await
+            .expect("proxy running");
+        wait_until("an open proxy poll", || broker.stats().waiting_proxies > 0).await;
 
         // The first round moves 4 MB each way, the others 1 MB.
         let size = if round == 0 { upload.len() } else { MB };
