@@ -85,6 +85,11 @@ pub struct ProxyConfig {
     pub nat_retest_interval: Duration,
     /// How long the probe waits for its data channel.
     pub nat_probe_timeout: Duration,
+    /// Poll only while a WebSocket to `default_relay_url` opens, checked
+    /// at start and then with backoff from this wait up to 24 h
+    /// (upstream's rule, [`crate::relay_check`]); `None` skips the check
+    /// (tests whose default relay is a placeholder).
+    pub relay_check: Option<Duration>,
     /// The first wait after a probe that could not decide
     /// ([`DEFAULT_NAT_PROBE_RETRY`]; doubled each time, up to the retest
     /// interval, or to [`DEFAULT_NAT_RETEST_INTERVAL`] when retests are off).
@@ -146,6 +151,7 @@ impl Default for ProxyConfig {
             nat_retest_interval: DEFAULT_NAT_RETEST_INTERVAL,
             nat_probe_timeout: DEFAULT_NAT_PROBE_TIMEOUT,
             nat_probe_retry: DEFAULT_NAT_PROBE_RETRY,
+            relay_check: Some(crate::relay_check::DEFAULT_RELAY_CHECK_BACKOFF),
             summary_interval: DEFAULT_SUMMARY_INTERVAL,
             unsafe_logging: false,
             metrics_addr: None,

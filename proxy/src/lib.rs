@@ -17,7 +17,8 @@
 //!   [`snowflake_common::safelog`];
 //! * I/O: [`broker`] (HTTP(S) to the broker, with
 //!   [`snowflake_common::http_client`], as is the probe server),
-//!   [`nat_probe`], [`relay`] (WebSocket and byte copying), [`metrics_http`];
+//!   [`nat_probe`], [`relay`] (WebSocket and byte copying), [`relay_check`]
+//!   (poll only while the default relay answers), [`metrics_http`];
 //! * [`Proxy::start`] ties them together and returns a [`ProxyHandle`].
 //!
 //! ```no_run
@@ -40,6 +41,7 @@ pub mod nat_probe;
 mod proxy;
 pub mod public_destination;
 pub mod relay;
+pub mod relay_check;
 pub mod relay_policy;
 pub mod schedule;
 pub mod stats;

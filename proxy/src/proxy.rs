@@ -26,6 +26,7 @@ use url::Url;
 use crate::broker::{BrokerClient, BrokerError, PollParams};
 use crate::config::{ProxyConfig, DEFAULT_NAT_RETEST_INTERVAL};
 use crate::relay::{self, RelayEnd};
+use crate::relay_check::{check_relay, RelayCheckSchedule, MAX_RELAY_CHECK_BACKOFF};
 use crate::relay_policy::{url_with_client_ip, RelayPolicy};
 use crate::schedule::{reported_clients, PollOutcome, PollSchedule};
 use crate::stats::{totals_line, ProxyStats, Summary};
@@ -74,6 +75,9 @@ struct Shared {
     /// loaded when metrics are served, empty otherwise.
     geoip: GeoIp,
     nat: watch::Sender<NatType>,
+    /// Whether the default relay answered its last check; polls wait for
+    /// `true` (always `true` without the check).
+    relay_reachable: watch::Sender<bool>,
     /// Cancelled when shutdown starts: no more polls, no new clients.
     stop_polling: CancellationToken,
     /// Cancelled when the drain time is over: active clients are closed.
@@ -148,6 +152,7 @@ impl Proxy {
             GeoIp::default()
         };
         let (nat, _) = watch::channel(NatType::Unknown);
+        let (relay_reachable, _) = watch::channel(config.relay_check.is_none());
         let shared = Arc::new(Shared {
             config,
             backend,
@@ -156,6 +161,7 @@ impl Proxy {
             stats,
             geoip,
             nat,
+            relay_reachable,
             stop_polling,
             stop_clients,
         });
@@ -168,6 +174,13 @@ impl Proxy {
             background.push(tokio::spawn(nat_prober(
                 shared.clone(),
                 url,
+                stop_tasks.clone(),
+            )));
+        }
+        if let Some(first) = shared.config.relay_check {
+            background.push(tokio::spawn(relay_checker(
+                shared.clone(),
+                first,
                 stop_tasks.clone(),
             )));
         }
@@ -294,7 +307,17 @@ async fn poll_loop(shared: Arc<Shared>, clients: TaskTracker) {
     let capacity =
         (shared.config.capacity > 0).then(|| Arc::new(Semaphore::new(shared.config.capacity)));
     let mut schedule = PollSchedule::new(shared.config.poll_interval);
+    let mut relay_reachable = shared.relay_reachable.subscribe();
     loop {
+        // No polls while the default relay does not answer.
+        tokio::select! {
+            reachable = relay_reachable.wait_for(|reachable| *reachable) => {
+                if reachable.is_err() {
+                    return;
+                }
+            }
+            () = stop.cancelled() => return,
+        }
         // Take a client slot before polling: a full proxy does not poll.
         let permit = match &capacity {
             Some(slots) => tokio::select! {
@@ -541,6 +564,42 @@ async fn nat_prober(shared: Arc<Shared>, url: Url, stop: CancellationToken) {
                 wait
             }
         };
+        tokio::select! {
+            () = tokio::time::sleep(wait) => {}
+            () = stop.cancelled() => return,
+        }
+    }
+}
+
+/// Checks that the default relay answers, at start and then on
+/// [`RelayCheckSchedule`]'s backoff, and lets the poll loop run only while
+/// it does.
+async fn relay_checker(shared: Arc<Shared>, first: Duration, stop: CancellationToken) {
+    let mut schedule = RelayCheckSchedule::new(first, MAX_RELAY_CHECK_BACKOFF);
+    // The operator's own setting: logged as it is.
+    let relay = shared.config.default_relay_url.clone();
+    loop {
+        let outcome = tokio::select! {
+            outcome = check_relay(&shared.policy, &relay) => outcome,
+            () = stop.cancelled() => return,
+        };
+        let was = schedule.reachable();
+        let reachable = outcome.is_ok();
+        let wait = schedule.after_check(reachable);
+        match outcome {
+            Ok(()) if was != Some(true) => tracing::info!(
+                %relay,
+                "the default relay is reachable; polling the broker"
+            ),
+            Ok(()) => tracing::debug!("the default relay is still reachable"),
+            Err(error) => tracing::warn!(
+                %relay,
+                %error,
+                "the default relay is not reachable; not polling the broker until it is \
+                 (next check in {wait:?})"
+            ),
+        }
+        shared.relay_reachable.send_replace(reachable);
         tokio::select! {
             () = tokio::time::sleep(wait) => {}
             () = stop.cancelled() => return,

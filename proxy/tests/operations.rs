@@ -5,7 +5,7 @@
 mod common;
 
 use std::net::SocketAddr;
-use std::sync::atomic::Ordering;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -356,4 +356,54 @@ fn client_addresses_are_scrubbed_unless_unsafe_logging() {
 
     let unsafe_log = proxy_log(true);
     assert!(unsafe_log.contains("client=127.0.0.1"), "{unsafe_log}");
+}
+
+/// Upstream's rule: no polls while the default relay does not answer a
+/// WebSocket; polling starts once it does (checked again on a backoff
+/// that starts here at 200 ms).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn polls_wait_until_the_default_relay_answers() {
+    init_logs();
+    let (broker, mut polls) = fake_broker(
+        hyper::StatusCode::OK,
+        ProxyPollResponse::no_match(Some(Duration::from_secs(1))).encode(),
+    )
+    .await;
+    // A port with nothing listening on it yet.
+    let port = {
+        let probe = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        probe.local_addr().unwrap().port()
+    };
+    let mut config = proxy_config(broker);
+    config.default_relay_url = format!("ws://127.0.0.1:{port}/");
+    config.relay_check = Some(Duration::from_millis(200));
+    let proxy = Proxy::start(config).await.unwrap();
+    // Checks at about 0, 0.2, 0.6 and 1.4 s fail: no poll meanwhile.
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert!(
+        polls.try_recv().is_err(),
+        "the proxy polled while its default relay was unreachable"
+    );
+
+    // The relay comes up: the next check passes and polling starts.
+    let relay = TcpListener::bind(("127.0.0.1", port)).await.unwrap();
+    let handshakes = Arc::new(AtomicUsize::new(0));
+    let counter = handshakes.clone();
+    let relay_task = tokio::spawn(async move {
+        while let Ok((stream, _)) = relay.accept().await {
+            let counter = counter.clone();
+            tokio::spawn(async move {
+                if let Ok(mut ws) = tokio_tungstenite::accept_async(stream).await {
+                    counter.fetch_add(1, Ordering::SeqCst);
+                    while let Some(Ok(_)) = futures_util::StreamExt::next(&mut ws).await {}
+                }
+            });
+        }
+    });
+    guard("a poll once the relay answers", polls.recv())
+        .await
+        .expect("a poll");
+    assert!(handshakes.load(Ordering::SeqCst) >= 1);
+    proxy.shutdown().await;
+    relay_task.abort();
 }

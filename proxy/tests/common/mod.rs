@@ -196,6 +196,8 @@ pub fn proxy_config(broker: SocketAddr) -> ProxyConfig {
         unsafe_logging: true,
         poll_interval: Duration::from_secs(1),
         drain_timeout: Duration::from_secs(5),
+        // The default relay above is a placeholder: no reachability check.
+        relay_check: None,
         ..ProxyConfig::default()
     }
 }
