@@ -72,7 +72,8 @@ pub struct Args {
     /// Do not use geoip for statistics.
     #[arg(long)]
     pub disable_geoip: bool,
-    /// File to append the daily metrics to (also served at /metrics).
+    /// File to append the daily metrics to (also served at /metrics);
+    /// unset, they go to stdout, as upstream.
     #[arg(long)]
     pub metrics_log: Option<PathBuf>,
     /// Log client and proxy addresses unscrubbed.
@@ -230,6 +231,7 @@ impl Args {
             default_relay_pattern: Some(self.default_relay_pattern)
                 .filter(|pattern| !pattern.is_empty()),
             geoip: reloadable.geoip.load().map_err(CliError::GeoIp)?,
+            metrics_log_stdout: self.metrics_log.is_none(),
             metrics_log_path: self.metrics_log,
             metrics_log_interval: self.metrics_interval,
             unsafe_logging: self.unsafe_logging,

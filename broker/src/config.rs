@@ -57,6 +57,10 @@ pub struct BrokerConfig {
     /// Where to append the periodic metrics log (`-metrics-log`), also
     /// served at `/metrics`.
     pub metrics_log_path: Option<PathBuf>,
+    /// Without `metrics_log_path`, write the periodic metrics blocks to
+    /// stdout instead (upstream's default when `-metrics-log` is unset;
+    /// the command line sets it, the library default is off).
+    pub metrics_log_stdout: bool,
     /// How often a metrics-log block is written (24 h in Go).
     pub metrics_log_interval: Duration,
     /// Log client and proxy addresses unscrubbed (`-unsafe-logging`).
@@ -126,6 +130,7 @@ impl Default for BrokerConfig {
             default_relay_pattern: None,
             geoip: None,
             metrics_log_path: None,
+            metrics_log_stdout: false,
             metrics_log_interval: Duration::from_secs(24 * 60 * 60),
             unsafe_logging: false,
             poll_intervals: PollIntervals::default(),

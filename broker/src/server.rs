@@ -313,10 +313,15 @@ async fn serve(
         let shutdown = shutdown.clone();
         async move { rendezvous.run_timer(wait_for_shutdown(shutdown)).await }
     });
-    if let Some(path) = config.metrics_log_path.clone() {
+    let metrics_sink = match config.metrics_log_path.clone() {
+        Some(path) => Some(MetricsLogSink::File(path)),
+        None if config.metrics_log_stdout => Some(MetricsLogSink::Stdout),
+        None => None,
+    };
+    if let Some(sink) = metrics_sink {
         tasks.spawn(write_metrics_log(
             app.metrics.clone(),
-            path,
+            sink,
             config.metrics_log_interval,
         ));
     }
@@ -430,17 +435,44 @@ async fn serve_connection(
 }
 
 /// Appends a metrics-log block every `interval`.
-async fn write_metrics_log(metrics: Arc<Metrics>, path: PathBuf, interval: Duration) {
+async fn write_metrics_log(metrics: Arc<Metrics>, sink: MetricsLogSink, interval: Duration) {
     let mut ticker = tokio::time::interval_at(tokio::time::Instant::now() + interval, interval);
     loop {
         ticker.tick().await;
         let block = metrics.take_log_block(SystemTime::now(), interval);
-        let written = match open_append(&path).await {
-            Ok(mut file) => file.write_all(block.as_bytes()).await,
-            Err(error) => Err(error),
+        let written = match &sink {
+            MetricsLogSink::File(path) => match open_append(path).await {
+                Ok(mut file) => file.write_all(block.as_bytes()).await,
+                Err(error) => Err(error),
+            },
+            MetricsLogSink::Stdout => {
+                let mut stdout = tokio::io::stdout();
+                match stdout.write_all(block.as_bytes()).await {
+                    Ok(()) => stdout.flush().await,
+                    Err(error) => Err(error),
+                }
+            }
         };
         if let Err(error) = written {
-            tracing::warn!(%error, path = %path.display(), "cannot write metrics log");
+            tracing::warn!(%error, sink = %sink, "cannot write metrics log");
+        }
+    }
+}
+
+/// Where the periodic metrics blocks go.
+#[derive(Debug, Clone)]
+enum MetricsLogSink {
+    /// Appended to this file (`-metrics-log`).
+    File(PathBuf),
+    /// Written to stdout (no `-metrics-log`, as upstream).
+    Stdout,
+}
+
+impl std::fmt::Display for MetricsLogSink {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            MetricsLogSink::File(path) => write!(f, "{}", path.display()),
+            MetricsLogSink::Stdout => f.write_str("stdout"),
         }
     }
 }
