@@ -13,12 +13,14 @@
 //! as Go's client does by swapping `req.URL.Host` for the front and
 //! setting `req.Host`.
 //!
-//! TLS: rustls by default (Mozilla's root certificates via `webpki-roots`,
-//! the ring provider; [`tls_client_config`], shared with other callers),
-//! or any [`TlsConnect`] given in [`HttpRequest::tls`]: the client and the
-//! proxy plug in the browser-identical ClientHello of
+//! TLS: any [`TlsConnect`] given in [`HttpRequest::tls`] (the client and
+//! the proxy plug in the browser-identical ClientHello of
 //! `snowflake-browser-tls` there, without this crate depending on
-//! BoringSSL. When the server picks `h2` by ALPN the request goes over
+//! BoringSSL), else, with the `http-rustls` feature, rustls (Mozilla's
+//! root certificates via `webpki-roots`, the ring provider;
+//! `tls_client_config`, shared with other callers). Without that feature
+//! an `https` request with no [`HttpRequest::tls`] fails to connect: the
+//! proxy, which always gives its own, is built without rustls's client. When the server picks `h2` by ALPN the request goes over
 //! HTTP/2 with Chromium's SETTINGS values where hyper lets us set them
 //! ([`H2_INITIAL_STREAM_WINDOW`] and the others); otherwise HTTP/1.1.
 //!
@@ -28,13 +30,16 @@ use std::fmt::Debug;
 use std::future::Future;
 use std::io;
 use std::pin::Pin;
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
+#[cfg(feature = "http-rustls")]
+use std::sync::OnceLock;
 use std::time::Duration;
 
 use bytes::Bytes;
 use http::{HeaderMap, HeaderName, HeaderValue, Request, StatusCode};
 use http_body_util::{BodyExt, Full, Limited};
 use hyper_util::rt::{TokioExecutor, TokioIo};
+#[cfg(feature = "http-rustls")]
 use rustls_pki_types::ServerName;
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpStream;
@@ -163,10 +168,12 @@ pub struct HttpRequest {
     /// slow to answer keeps the whole `timeout`.
     pub connect_timeout: Option<Duration>,
     /// TLS configuration for `https` when [`Self::tls`] is `None`; `None`
-    /// uses [`tls_client_config`].
+    /// uses [`tls_client_config`] (feature `http-rustls`).
+    #[cfg(feature = "http-rustls")]
     pub tls_config: Option<Arc<rustls::ClientConfig>>,
-    /// The TLS client for `https`; takes precedence over
-    /// [`Self::tls_config`]. `None` uses rustls.
+    /// The TLS client for `https`; takes precedence over `tls_config`.
+    /// `None` uses rustls with the `http-rustls` feature, and fails the
+    /// request without it.
     pub tls: Option<Arc<dyn TlsConnect>>,
     /// How to open the TCP connection; `None` connects directly.
     pub connector: Option<Arc<dyn TcpConnector>>,
@@ -187,6 +194,7 @@ impl HttpRequest {
             response_limit,
             timeout,
             connect_timeout: None,
+            #[cfg(feature = "http-rustls")]
             tls_config: None,
             tls: None,
             connector: None,
@@ -229,6 +237,7 @@ impl HttpResponse {
     }
 }
 
+#[cfg(feature = "http-rustls")]
 /// The TLS client configuration for `https` and `wss` (web PKI roots).
 pub fn tls_client_config() -> Arc<rustls::ClientConfig> {
     static CONFIG: OnceLock<Arc<rustls::ClientConfig>> = OnceLock::new();
@@ -242,6 +251,7 @@ pub fn tls_client_config() -> Arc<rustls::ClientConfig> {
         .clone()
 }
 
+#[cfg(feature = "http-rustls")]
 /// A TLS client configuration trusting exactly `roots`, with the ring
 /// provider (tests use it with their own certificate authority).
 pub fn tls_config_with_roots(roots: rustls::RootCertStore) -> rustls::ClientConfig {
@@ -262,6 +272,7 @@ pub fn tls_config_with_roots(roots: rustls::RootCertStore) -> rustls::ClientConf
         })
 }
 
+#[cfg(feature = "http-rustls")]
 /// Wraps `tcp` in TLS for `host` (SNI and certificate name), with the web
 /// PKI configuration.
 pub async fn tls_connect(
@@ -271,6 +282,7 @@ pub async fn tls_connect(
     tls_connect_with(tls_client_config(), tcp, host).await
 }
 
+#[cfg(feature = "http-rustls")]
 /// [`tls_connect`] with a configuration of the caller's choosing.
 pub async fn tls_connect_with(
     config: Arc<rustls::ClientConfig>,
@@ -376,7 +388,8 @@ pub async fn send_ok(request: HttpRequest) -> Result<Bytes, HttpError> {
 /// `POST`s `body` to `url` (as `application/json`) and returns the body of
 /// a 200 response, at most `limit` bytes; any other status is
 /// [`HttpError::Status`]. The whole exchange (connect included) must finish
-/// within `timeout`. Default TLS (rustls); see [`send_ok`] for others.
+/// within `timeout`. Default TLS (rustls, feature `http-rustls`); see
+/// [`send_ok`] for others.
 pub async fn post(
     url: &Url,
     body: Vec<u8>,
@@ -480,6 +493,7 @@ async fn open(
             .connect(&target.host, Box::new(tcp))
             .await
             .map_err(connect_error)?,
+        #[cfg(feature = "http-rustls")]
         None => {
             let config = request.tls_config.unwrap_or_else(tls_client_config);
             let stream = tls_connect_with(config, tcp, &target.host)
@@ -487,6 +501,13 @@ async fn open(
                 .map_err(connect_error)?;
             let alpn = stream.get_ref().1.alpn_protocol().map(<[u8]>::to_vec);
             (Box::new(stream), alpn)
+        }
+        #[cfg(not(feature = "http-rustls"))]
+        None => {
+            return Err(connect_error(io::Error::new(
+                io::ErrorKind::Unsupported,
+                "https needs a TLS client (built without rustls)",
+            )))
         }
     };
     Ok((head, request.body, limits, Opened::Tls(stream, alpn)))

@@ -22,6 +22,6 @@ pub mod namematcher;
 pub mod pt;
 pub mod safelog;
 pub mod smux;
-#[cfg(feature = "http")]
+#[cfg(feature = "http-rustls")]
 pub mod sqs;
 pub mod turbotunnel;

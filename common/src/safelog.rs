@@ -359,13 +359,74 @@ pub fn webrtc_directives(level: &str) -> String {
         .join(",")
 }
 
+/// Why a `RUST_LOG` directive was not understood ([`parse_filter`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FilterError(String);
+
+impl fmt::Display for FilterError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "invalid log filter directive {:?}", self.0)
+    }
+}
+
+impl std::error::Error for FilterError {}
+
+/// One directive of a filter: `Some(target)` or the default (`None`), and
+/// its level.
+fn parse_directive(
+    directive: &str,
+) -> Result<(Option<&str>, tracing_subscriber::filter::LevelFilter), FilterError> {
+    use tracing_subscriber::filter::LevelFilter;
+    let invalid = || FilterError(directive.to_owned());
+    let trimmed = directive.trim();
+    // Span and field directives (`target[span{field=value}]=level`) need
+    // tracing-subscriber's EnvFilter and its regex engine; the programs
+    // do not carry them, so such a filter is refused as a whole.
+    let allowed = |c: char| c.is_alphanumeric() || matches!(c, '-' | ':' | '_');
+    if !trimmed.starts_with(allowed) || trimmed.contains(['[', ']', '{', '}']) {
+        return Err(invalid());
+    }
+    match trimmed.split_once('=') {
+        Some((target, "")) => Ok((Some(target), LevelFilter::TRACE)),
+        Some((target, level)) => Ok((Some(target), level.parse().map_err(|_| invalid())?)),
+        None => Ok(match trimmed.parse() {
+            Ok(level) => (None, level),
+            Err(_) => (Some(trimmed), LevelFilter::TRACE),
+        }),
+    }
+}
+
+/// Parses `directives` as tracing-subscriber's EnvFilter parses the
+/// `RUST_LOG` variable, without its regex engine: comma-separated
+/// `target=level`, bare `level` (every other target) and bare `target`
+/// (all its levels), the most specific target winning; levels `off`,
+/// `error` … `trace` (any case) or `0` … `5`; an empty string logs
+/// nothing. Refused, as a whole: a directive that EnvFilter refuses, and
+/// span or field directives (`target[span{field}]=level`), which only
+/// developers use. Unlike EnvFilter, spaces around a directive are
+/// ignored.
+pub fn parse_filter(directives: &str) -> Result<tracing_subscriber::filter::Targets, FilterError> {
+    use tracing_subscriber::filter::Targets;
+    let mut filter = Targets::new();
+    for directive in directives.split(',').filter(|d| !d.is_empty()) {
+        filter = match parse_directive(directive)? {
+            (Some(target), level) => filter.with_target(target, level),
+            (None, level) => filter.with_default(level),
+        };
+    }
+    Ok(filter)
+}
+
 /// The filter [`init_logging`] installs: `rust_log` (the `RUST_LOG`
-/// variable) when it is set and valid, exactly as written; otherwise
-/// `default_filter` with [`QUIET_TARGETS`] lowered to errors only, except
-/// for those `default_filter` names itself.
-pub fn env_filter(rust_log: Option<&str>, default_filter: &str) -> tracing_subscriber::EnvFilter {
-    use tracing_subscriber::EnvFilter;
-    if let Some(filter) = rust_log.and_then(|r| EnvFilter::try_new(r).ok()) {
+/// variable) when it is set and valid ([`parse_filter`]), exactly as
+/// written; otherwise `default_filter` with [`QUIET_TARGETS`] lowered to
+/// errors only, except for those `default_filter` names itself.
+pub fn env_filter(
+    rust_log: Option<&str>,
+    default_filter: &str,
+) -> tracing_subscriber::filter::Targets {
+    use tracing_subscriber::filter::{LevelFilter, Targets};
+    if let Some(filter) = rust_log.and_then(|r| parse_filter(r).ok()) {
         return filter;
     }
     let named: Vec<&str> = default_filter
@@ -383,7 +444,22 @@ pub fn env_filter(rust_log: Option<&str>, default_filter: &str) -> tracing_subsc
             directives.push_str("=error");
         }
     }
-    EnvFilter::new(directives)
+    // As EnvFilter::new: invalid directives of the default are skipped,
+    // and errors only are logged if none is left.
+    let valid: Vec<_> = directives
+        .split(',')
+        .filter(|d| !d.is_empty())
+        .filter_map(|d| parse_directive(d).ok())
+        .collect();
+    if valid.is_empty() {
+        return Targets::new().with_default(LevelFilter::ERROR);
+    }
+    valid
+        .into_iter()
+        .fold(Targets::new(), |filter, directive| match directive {
+            (Some(target), level) => filter.with_target(target, level),
+            (None, level) => filter.with_default(level),
+        })
 }
 
 /// Installs the global `tracing` subscriber every program uses: lines go
@@ -399,6 +475,8 @@ pub fn init_logging(
     unsafe_logging: bool,
 ) -> Result<(), String> {
     use tracing_subscriber::fmt::writer::BoxMakeWriter;
+    use tracing_subscriber::layer::SubscriberExt;
+    use tracing_subscriber::util::SubscriberInitExt;
 
     let writer = match (file, fallback) {
         (Some(path), _) => {
@@ -415,9 +493,10 @@ pub fn init_logging(
     let filter = env_filter(std::env::var("RUST_LOG").ok().as_deref(), default_filter);
     // A second call (tests) keeps the first subscriber.
     let _ = tracing_subscriber::fmt()
-        .with_env_filter(filter)
         .with_ansi(false)
         .with_writer(ScrubbingMakeWriter::new(writer, !unsafe_logging))
+        .finish()
+        .with(filter)
         .try_init();
     Ok(())
 }
@@ -566,15 +645,16 @@ mod tests {
     }
 
     /// What `filter` lets through of a warning from `target`.
-    fn passes(filter: tracing_subscriber::EnvFilter, target: &str) -> bool {
+    fn passes(filter: tracing_subscriber::filter::Targets, target: &str) -> bool {
         use std::sync::{Arc, Mutex};
+        use tracing_subscriber::layer::SubscriberExt;
         let lines = Arc::new(Mutex::new(Vec::<u8>::new()));
         let sink = lines.clone();
         let subscriber = tracing_subscriber::fmt()
-            .with_env_filter(filter)
             .with_ansi(false)
             .with_writer(move || SharedBuf(sink.clone()))
-            .finish();
+            .finish()
+            .with(filter);
         tracing::subscriber::with_default(subscriber, || match target {
             // Targets are literals in tracing's macros; these are the
             // module paths the log-crate records of those crates carry.
@@ -657,6 +737,117 @@ mod tests {
             env_filter(Some("=[bad"), "info"),
             "snowflake_proxy::proxy"
         ));
+    }
+
+    /// The events of [`emit_at_all_levels`] that get through `filter`.
+    fn let_through<L>(filter: L) -> Vec<(String, tracing::Level)>
+    where
+        L: tracing_subscriber::Layer<tracing_subscriber::Registry> + Send + Sync,
+    {
+        use std::sync::{Arc, Mutex};
+        use tracing_subscriber::layer::{Context, SubscriberExt};
+        struct Seen(Arc<Mutex<Vec<(String, tracing::Level)>>>);
+        impl<S: tracing::Subscriber> tracing_subscriber::Layer<S> for Seen {
+            fn on_event(&self, event: &tracing::Event<'_>, _: Context<'_, S>) {
+                let meta = event.metadata();
+                self.0
+                    .lock()
+                    .expect("lock")
+                    .push((meta.target().to_owned(), *meta.level()));
+            }
+        }
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let subscriber = tracing_subscriber::registry()
+            .with(filter)
+            .with(Seen(seen.clone()));
+        tracing::subscriber::with_default(subscriber, emit_at_all_levels);
+        let seen = seen.lock().expect("lock").clone();
+        seen
+    }
+
+    /// One event per level for targets of our crates and the WebRTC ones.
+    fn emit_at_all_levels() {
+        macro_rules! at_all_levels {
+            ($($target:literal),*) => {$(
+                tracing::error!(target: $target, "e");
+                tracing::warn!(target: $target, "w");
+                tracing::info!(target: $target, "i");
+                tracing::debug!(target: $target, "d");
+                tracing::trace!(target: $target, "t");
+            )*};
+        }
+        at_all_levels!(
+            "snowflake_proxy",
+            "snowflake_proxy::relay",
+            "snowflake_rtc::webrtc17",
+            "webrtc::data_channel",
+            "webrtc_ice::agent",
+            "dtls::conn",
+            "info",
+            "other"
+        );
+    }
+
+    #[test]
+    fn rust_log_is_read_as_env_filter_reads_it() {
+        use tracing_subscriber::EnvFilter;
+        // Directives the programs' operators and developers write, each
+        // compared with tracing-subscriber's EnvFilter (a dev-dependency
+        // here, no longer in the programs).
+        let same = [
+            "",
+            ",",
+            "info",
+            "INFO",
+            "Debug",
+            "3",
+            "0",
+            "off",
+            "trace",
+            "warn,snowflake_proxy=debug",
+            "warn,snowflake_proxy=info,snowflake_rtc=info",
+            "snowflake_proxy",
+            "snowflake_proxy=",
+            "snowflake_proxy=debug,",
+            "error,snowflake_proxy::relay=trace,snowflake_proxy=warn",
+            "webrtc=off,debug",
+            "webrtc_sctp=debug",
+            "dtls=warn,webrtc=info,info=trace",
+            "warn,info",
+            "info,snowflake_proxy=debug,snowflake_proxy=error",
+            "snowflake_proxy=5,webrtc=1",
+        ];
+        for directives in same {
+            let ours = parse_filter(directives).expect(directives);
+            let theirs = EnvFilter::try_new(directives).expect(directives);
+            let lines = let_through(ours);
+            assert_eq!(lines, let_through(theirs), "{directives:?}");
+        }
+        // Refused by both: the default filter is used instead.
+        for bad in [
+            "=info",
+            "snowflake_proxy=loud",
+            "a=b=c",
+            " ",
+            "info, ,debug",
+            "snowflake_proxy=debug,?",
+        ] {
+            assert!(EnvFilter::try_new(bad).is_err(), "{bad:?}");
+            assert!(parse_filter(bad).is_err(), "{bad:?}");
+        }
+        // Span and field directives need EnvFilter's regex engine: refused.
+        for developers_only in ["[conn]=debug", "snowflake_proxy[{client}]=debug"] {
+            assert!(EnvFilter::try_new(developers_only).is_ok());
+            assert!(parse_filter(developers_only).is_err());
+        }
+        // Spaces around a directive, which EnvFilter refuses, are ignored.
+        let spaced = let_through(parse_filter("warn, snowflake_proxy=debug ").expect("spaces"));
+        assert_eq!(
+            spaced,
+            let_through(parse_filter("warn,snowflake_proxy=debug").expect("plain"))
+        );
+        assert!(spaced.contains(&("snowflake_proxy::relay".into(), tracing::Level::DEBUG)));
+        assert!(!spaced.contains(&("webrtc::data_channel".into(), tracing::Level::INFO)));
     }
 
     #[test]

@@ -236,6 +236,12 @@ fn get_boringssl_cmake_config(config: &Config) -> cmake::Config {
     // Snowflake: BoringSSL's tests, benchmarks and googletest are not
     // vendored (see PATCHES.md), so their CMake targets must not be declared.
     boringssl_cmake.define("BUILD_TESTING", "OFF");
+    // Snowflake: OPENSSL_SMALL, for smaller binaries (README.md, "Small
+    // binaries"): no 150 KB precomputed P-256 table and the nistz256
+    // assembly that uses it (P-256 falls back to BoringSSL's fiat-crypto C
+    // code), no X25519 base-point table nor ADX assembly. A few hundred
+    // microseconds more per handshake (PATCHES.md).
+    boringssl_cmake.define("OPENSSL_SMALL", "1");
 
     if config.env.cmake_toolchain_file.is_some() {
         return boringssl_cmake;
