@@ -18,7 +18,6 @@ use snowflake_rtc::covert::{CovertDtlsConfig, CovertDtlsMode};
 
 use crate::config::{
     parse_sqs_creds, parse_sqs_queue, split_list, ClientConfig, DEFAULT_MAX_PROXIES,
-    MAX_PROXIES_LIMIT,
 };
 
 /// Snowflake client: tor's ClientTransportPlugin (managed mode, the
@@ -52,9 +51,10 @@ pub struct Args {
     /// STUN servers, comma-separated (only stun: URLs are used).
     #[arg(long)]
     pub ice: Option<String>,
-    /// Number of proxies to keep connected.
-    #[arg(long, default_value_t = DEFAULT_MAX_PROXIES)]
-    pub max: usize,
+    /// Number of proxies to keep connected (less than 1 means 1; more
+    /// than 16 means 16).
+    #[arg(long, default_value_t = DEFAULT_MAX_PROXIES as i64, allow_negative_numbers = true)]
+    pub max: i64,
     /// Spread packets over all connected proxies (striping) instead of one
     /// at a time.
     #[arg(long)]
@@ -139,8 +139,9 @@ impl Args {
 
     /// The base configuration the flags give.
     pub fn client_config(&self) -> Result<ClientConfig, String> {
-        if !(1..=MAX_PROXIES_LIMIT).contains(&self.max) {
-            return Err(format!("-max must be from 1 to {MAX_PROXIES_LIMIT}"));
+        let (max_proxies, note) = crate::config::max_proxies(self.max);
+        if let Some(note) = note {
+            tracing::warn!("-max {note}");
         }
         let fingerprint = match &self.fingerprint {
             Some(hex) => {
@@ -173,7 +174,7 @@ impl Args {
             sqs_queue,
             sqs_creds,
             ice_servers: snowflake_rtc::config::stun_urls_only(split(&self.ice)),
-            max_proxies: self.max,
+            max_proxies,
             striping: self.striping,
             fingerprint,
             keep_local_addresses: self.keep_local_addresses || self.old_keep_local_addresses,

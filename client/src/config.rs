@@ -18,6 +18,25 @@ use crate::upstream_proxy::{UdpAssociationFactory, UpstreamProxy};
 pub const DEFAULT_MAX_PROXIES: usize = 1;
 /// Upper bound on `max`: each proxy is a WebRTC peer connection.
 pub const MAX_PROXIES_LIMIT: usize = 16;
+
+/// The number of proxies for a `max` of `asked` (the flag or the
+/// bridge-line argument): less than 1 means 1, as upstream reads it; more
+/// than [`MAX_PROXIES_LIMIT`] is capped there (upstream has no cap), with
+/// a note to report, so that an existing configuration still starts.
+pub fn max_proxies(asked: i64) -> (usize, Option<String>) {
+    if asked < 1 {
+        return (1, None);
+    }
+    match usize::try_from(asked) {
+        Ok(n) if n <= MAX_PROXIES_LIMIT => (n, None),
+        _ => (
+            MAX_PROXIES_LIMIT,
+            Some(format!(
+                "{asked}: using {MAX_PROXIES_LIMIT} proxies, the most this client keeps at once"
+            )),
+        ),
+    }
+}
 /// Default cap on concurrent SOCKS connections (sessions); tor opens one
 /// per bridge, so this only stops a runaway local application.
 pub const DEFAULT_MAX_SESSIONS: usize = 256;
@@ -124,7 +143,7 @@ pub const DEFAULT_DATAGRAMS: bool = true;
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ArgError {
     /// `max` is not a number in 1..=[`MAX_PROXIES_LIMIT`].
-    #[error("max={0:?}: expected a number of proxies from 1 to {MAX_PROXIES_LIMIT}")]
+    #[error("max={0:?}: expected a number of proxies")]
     BadMax(String),
     /// `fingerprint` is not 40 (or 64) hex digits.
     #[error("fingerprint={0:?}: expected 40 hex digits")]
@@ -255,12 +274,13 @@ impl ClientConfig {
                 }
                 "ice" => config.ice_servers = stun_urls_only(split_list(value)),
                 "max" => {
-                    config.max_proxies = value
+                    let asked = value
                         .trim()
-                        .parse::<usize>()
-                        .ok()
-                        .filter(|n| (1..=MAX_PROXIES_LIMIT).contains(n))
-                        .ok_or_else(|| ArgError::BadMax(value.to_string()))?;
+                        .parse::<i64>()
+                        .map_err(|_| ArgError::BadMax(value.to_string()))?;
+                    let (max, note) = max_proxies(asked);
+                    config.max_proxies = max;
+                    warnings.extend(note.map(|note| format!("max={note}")));
                 }
                 "fingerprint" => {
                     config.fingerprint = BridgeFingerprint::from_hex(value)
@@ -513,8 +533,13 @@ mod tests {
     #[test]
     fn bad_values_are_refused() {
         assert_eq!(apply("max=abc"), Err(ArgError::BadMax("abc".into())));
-        assert_eq!(apply("max=0"), Err(ArgError::BadMax("0".into())));
-        assert_eq!(apply("max=1000"), Err(ArgError::BadMax("1000".into())));
+        // As upstream: less than 1 is 1. Above our cap: the cap, reported.
+        for (value, expected, notes) in [("0", 1, 0), ("-3", 1, 0), ("16", 16, 0), ("1000", 16, 1)]
+        {
+            let (config, warnings) = apply(&format!("max={value}")).unwrap();
+            assert_eq!(config.max_proxies, expected, "{value}");
+            assert_eq!(warnings.len(), notes, "{value}: {warnings:?}");
+        }
         assert!(matches!(
             apply("fingerprint=zz"),
             Err(ArgError::BadFingerprint(_))

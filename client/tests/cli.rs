@@ -204,7 +204,11 @@ fn socks_listen_addresses_as_go_takes_them() {
 
 #[test]
 fn bad_values_are_refused() {
-    assert!(parse(&["-max", "0"]).client_config().is_err());
+    // -max as upstream reads it (less than 1 is 1), capped at 16.
+    for (value, expected) in [("0", 1), ("-2", 1), ("3", 3), ("16", 16), ("100", 16)] {
+        let config = parse(&["-max", value]).client_config().unwrap();
+        assert_eq!(config.max_proxies, expected, "{value}");
+    }
     assert!(parse(&["-fingerprint", "zz"]).client_config().is_err());
     let error = parse(&["-covertdtls-config", "sometimes"])
         .client_config()
