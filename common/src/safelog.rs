@@ -491,8 +491,11 @@ pub fn init_logging(
         (None, LogFallback::Discard) => BoxMakeWriter::new(io::sink),
     };
     let filter = env_filter(std::env::var("RUST_LOG").ok().as_deref(), default_filter);
-    // A second call (tests) keeps the first subscriber.
+    // A second call (tests) keeps the first subscriber. The fmt
+    // builder's own level (INFO unless told) must not hide what `filter`
+    // lets through (RUST_LOG=debug).
     let _ = tracing_subscriber::fmt()
+        .with_max_level(tracing_subscriber::filter::LevelFilter::TRACE)
         .with_ansi(false)
         .with_writer(ScrubbingMakeWriter::new(writer, !unsafe_logging))
         .finish()
@@ -651,6 +654,7 @@ mod tests {
         let lines = Arc::new(Mutex::new(Vec::<u8>::new()));
         let sink = lines.clone();
         let subscriber = tracing_subscriber::fmt()
+            .with_max_level(tracing_subscriber::filter::LevelFilter::TRACE)
             .with_ansi(false)
             .with_writer(move || SharedBuf(sink.clone()))
             .finish()
