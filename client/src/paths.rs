@@ -348,6 +348,15 @@ impl ProxyPaths {
         }
         inner.replacement_wanted = wanted;
         drop(inner);
+        if checkup.session_lost {
+            tracing::warn!(
+                "nothing acknowledged for {} s over several proxies: the server no longer has this \
+                 session; closing it so that tor can start again",
+                crate::scheduler::SESSION_LOST_AFTER.as_secs()
+            );
+            self.close();
+            return;
+        }
         for id in checkup.remove {
             self.remove_path(id, PathEnd::Stalled);
         }

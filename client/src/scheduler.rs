@@ -49,6 +49,17 @@
 //!   even if it recovered, since an idle extra proxy would still take its
 //!   share of the server's packets.
 //!
+//! * **Lost session**: nothing sent in the whole session has been
+//!   acknowledged for [`SESSION_LOST_AFTER`] while data was outstanding,
+//!   and at least [`SESSION_LOST_PATHS`] proxies were dropped in that time
+//!   for getting nothing acknowledged. The server no longer has the session
+//!   (it evicted or expired it, or restarted): it drops the later segments
+//!   of a conversation it does not know, so no proxy will ever help, and
+//!   the session is closed ([`Checkup::session_lost`]) so that tor sees the
+//!   connection end and tries again, instead of waiting for smux's
+//!   10-minute keepalive timeout. A time without any proxy drops no
+//!   proxy, so a broker outage alone never ends a session.
+//!
 //! In redial mode (the policy of [`crate::paths::RedialPacketConn`]) one
 //! path carries everything: the current carrier for as long as it is not
 //! demoted, else the oldest path that is not; the others are warm spares. A
@@ -87,6 +98,14 @@ pub const SIBLING_STALL_FLOOR: Duration = Duration::from_secs(1);
 /// Packets received over the other paths, while nothing arrived over a
 /// path, after which that path is starved (see the module docs).
 pub const STARVED_PACKETS: u64 = 256;
+/// Time without any acknowledgement, data outstanding, after which a
+/// session that has also dropped [`SESSION_LOST_PATHS`] proxies for silence
+/// is lost (three times [`STALL_BOUND`], at which a proxy that gets nothing
+/// acknowledged is dropped).
+pub const SESSION_LOST_AFTER: Duration = Duration::from_secs(60);
+/// Proxies that must have been dropped for silence since the last
+/// acknowledgement before the session counts as lost.
+pub const SESSION_LOST_PATHS: u32 = 2;
 /// Data segments tracked at once (KCP's window is 65535 segments).
 const TRACKED_SEGMENTS: usize = 65_536;
 /// Packets kept per path for resending when it dies.
@@ -187,6 +206,9 @@ pub struct Checkup {
     /// Whether a path that stays is suspect, stalled or demoted: the
     /// session should dial one proxy beyond its `max`.
     pub replacement_wanted: bool,
+    /// The server no longer has this session (see the module docs): close
+    /// it.
+    pub session_lost: bool,
 }
 
 /// The scheduler. Time is passed in; nothing here sleeps or does I/O.
@@ -207,6 +229,14 @@ pub struct PathScheduler {
     received_total: u64,
     /// The session's `max`: beyond it, superseded paths are retired.
     max_paths: usize,
+    /// Data segments tracked and not yet acknowledged, over every path.
+    unacked: usize,
+    /// The last acknowledgement of anything, or when data became
+    /// outstanding with nothing outstanding before.
+    session_progress_at: Option<Instant>,
+    /// Paths dropped for silence since
+    /// [`PathScheduler::session_progress_at`].
+    paths_since_progress: u32,
 }
 
 impl PathScheduler {
@@ -222,6 +252,9 @@ impl PathScheduler {
             based: false,
             received_total: 0,
             max_paths: usize::MAX,
+            unacked: 0,
+            session_progress_at: None,
+            paths_since_progress: 0,
         }
     }
 
@@ -493,6 +526,7 @@ impl PathScheduler {
             let (id, demoted) = (self.paths[index].id, self.paths[index].demoted);
             if v.expired || (v.stalled && other_healthy(id)) {
                 checkup.remove.push(id);
+                self.paths_since_progress = self.paths_since_progress.saturating_add(1);
                 continue;
             }
             if !demoted && (v.suspect || v.stalled) && other_healthy(id) {
@@ -514,6 +548,11 @@ impl PathScheduler {
         // A path on its way out wants no replacement: the set is above
         // `max` while it is there.
         checkup.replacement_wanted = wanting.iter().any(|id| !checkup.retired.contains(id));
+        checkup.session_lost = self.unacked > 0
+            && self.paths_since_progress >= SESSION_LOST_PATHS
+            && self
+                .session_progress_at
+                .is_some_and(|t| now.saturating_duration_since(t) > SESSION_LOST_AFTER);
         checkup
     }
 
@@ -582,7 +621,14 @@ impl PathScheduler {
                 }
                 1
             }
-            None => 1,
+            None => {
+                if self.unacked == 0 {
+                    self.session_progress_at = Some(now);
+                    self.paths_since_progress = 0;
+                }
+                self.unacked += 1;
+                1
+            }
         }
     }
 
@@ -619,6 +665,9 @@ impl PathScheduler {
     }
 
     fn credit(&mut self, entry: Tracked, now: Instant) {
+        self.unacked = self.unacked.saturating_sub(1);
+        self.session_progress_at = Some(now);
+        self.paths_since_progress = 0;
         if let Some(path) = self.path_mut(entry.path) {
             path.outstanding = path.outstanding.saturating_sub(1);
             path.progress_at = now;
@@ -841,6 +890,69 @@ mod tests {
         s.on_sent(1, &push(&[0], 0), t0);
         assert!(s.check(t0 + STALL_BOUND).remove.is_empty());
         assert_eq!(s.check(t0 + STALL_BOUND + ms(1)).remove, vec![1]);
+    }
+
+    /// The server forgot the session: nothing sent over any proxy is
+    /// acknowledged, each proxy is dropped at the bound and replaced.
+    #[test]
+    fn a_session_the_server_forgot_is_lost_after_two_more_proxies_fail() {
+        let t0 = Instant::now();
+        let mut s = PathScheduler::new(Mode::Redial);
+        s.add_path(1, t0);
+        s.on_sent(1, &push(&[0], 0), t0);
+        s.on_received(1, &ack(&[0], 1), t0 + ms(50));
+        // Acknowledged; then the server evicts the session and drops the
+        // rest without a word.
+        let t1 = t0 + ms(100);
+        s.on_sent(1, &push(&[1, 2], 1), t1);
+        let mut now = t1;
+        for id in 2..=3 {
+            now += STALL_BOUND + ms(1);
+            assert_eq!(s.check(now).remove, vec![id - 1]);
+            let resend = s.remove_path(id - 1);
+            s.add_path(id, now);
+            for packet in &resend {
+                s.on_sent(id, packet, now);
+            }
+        }
+        assert!(!s.check(t1 + SESSION_LOST_AFTER).session_lost);
+        assert!(s.check(t1 + SESSION_LOST_AFTER + ms(1)).session_lost);
+    }
+
+    #[test]
+    fn one_dead_proxy_or_no_proxy_at_all_does_not_lose_the_session() {
+        let t0 = Instant::now();
+        let mut s = PathScheduler::new(Mode::Redial);
+        s.add_path(1, t0);
+        s.on_sent(1, &push(&[0], 0), t0);
+        // The only proxy is dead and the broker has none to give: a long
+        // silence with no new proxy is not a lost session.
+        assert_eq!(s.check(t0 + STALL_BOUND + ms(1)).remove, vec![1]);
+        s.remove_path(1);
+        assert!(!s.check(t0 + Duration::from_secs(600)).session_lost);
+        // The next proxy joins after the outage and gets the data
+        // acknowledged: alive.
+        let t1 = t0 + Duration::from_secs(600);
+        s.add_path(2, t1);
+        s.on_sent(2, &push(&[0], 0), t1);
+        assert!(
+            !s.check(t1 + ms(10)).session_lost,
+            "a new proxy gets its chance"
+        );
+        s.on_received(2, &ack(&[0], 1), t1 + ms(100));
+        // More data, and this proxy dies too: one proxy dropped since.
+        let t2 = t1 + ms(200);
+        s.on_sent(2, &push(&[1], 1), t2);
+        assert_eq!(s.check(t2 + STALL_BOUND + ms(1)).remove, vec![2]);
+        s.remove_path(2);
+        assert!(!s.check(t2 + SESSION_LOST_AFTER * 3).session_lost);
+        // Nothing outstanding: never lost, however many proxies go.
+        let mut idle = PathScheduler::new(Mode::Redial);
+        idle.add_path(1, t0);
+        idle.on_sent(1, &push(&[0], 0), t0);
+        idle.on_received(1, &ack(&[0], 1), t0 + ms(10));
+        idle.add_path(2, t0);
+        assert!(!idle.check(t0 + Duration::from_secs(3600)).session_lost);
     }
 
     #[test]

@@ -459,3 +459,67 @@ async fn with_a_spare_traffic_moves_as_soon_as_the_carrier_is_suspect() {
     assert_eq!(last.live, 2, "{last:?}");
     paths.close();
 }
+
+/// The server forgot the session (evicted it, or restarted): from some
+/// moment on, nothing sent over any proxy is acknowledged and nothing comes
+/// back, over the proxy of the moment and over every replacement. The
+/// session ends (so that tor starts again) once two proxies in a row were
+/// dropped for silence and nothing was acknowledged for a minute; not
+/// before, and not for one dead proxy.
+#[tokio::test(start_paused = true)]
+async fn a_session_the_server_forgot_is_closed_after_a_minute_and_two_proxies() {
+    init_logs();
+    let forgotten = Arc::new(AtomicBool::new(false));
+    let mut plans = Vec::new();
+    for name in ["p1", "p2", "p3", "p4", "p5"] {
+        let mut proxy = FakeProxy::new(name, Duration::from_millis(100));
+        proxy.silent = Arc::clone(&forgotten);
+        plans.push(Plan::Connect {
+            after: Duration::from_secs(1),
+            proxy,
+        });
+    }
+    let dialer = FakeDialer::new(plans);
+    let conn = start_session(Arc::clone(&dialer), 1);
+    let paths = Arc::clone(conn.paths());
+    let start = Instant::now();
+    let mut forgot_at = None;
+    let mut closed_at = None;
+    let mut samples = Vec::new();
+    let run = async {
+        for sn in 0u32.. {
+            let elapsed = start.elapsed();
+            if forgot_at.is_none() && elapsed >= Duration::from_secs(10) {
+                forgotten.store(true, Ordering::SeqCst);
+                forgot_at = Some(elapsed);
+            }
+            if conn.send(packet(CMD_PUSH, sn, &[0xab; 100])).await.is_err() {
+                closed_at = Some(start.elapsed());
+                return;
+            }
+            samples.push((start.elapsed(), sample(&paths, &dialer)));
+            tokio::time::sleep(SEND_EVERY).await;
+        }
+    };
+    tokio::time::timeout(HANG_GUARD, run)
+        .await
+        .expect("the forgotten session was never closed");
+    let forgot_at = forgot_at.expect("the server forgot");
+    let closed_at = closed_at.expect("closed");
+    assert!(paths.is_closed());
+    let silence = closed_at - forgot_at;
+    // The last acknowledgement came up to a round trip before the proxies
+    // fell silent.
+    assert!(
+        silence + Duration::from_millis(200) > snowflake_client::scheduler::SESSION_LOST_AFTER,
+        "closed after {silence:?} of silence"
+    );
+    let (_, last) = samples.last().copied().expect("samples");
+    assert!(last.totals.stalled >= 2, "{last:?}");
+    // While only one proxy had been dropped, the session stayed.
+    for (at, s) in &samples {
+        if s.totals.stalled < 2 {
+            assert!(*at < closed_at, "{s:?}");
+        }
+    }
+}

@@ -436,6 +436,79 @@ async fn at_the_cap_the_oldest_unestablished_session_makes_room() {
 }
 
 #[tokio::test(start_paused = true)]
+async fn a_session_that_sent_segments_0_and_1_outlives_a_flood_of_one_packet_sessions() {
+    let (queue, listener) = listener(ListenerConfig {
+        max_sessions: 3,
+        ..ListenerConfig::default()
+    });
+    // The real client: its SYN and its first data, in two packets; its
+    // stream has not been read yet (a loaded server), so it is unproven.
+    let real = ClientId([0xaa; 8]);
+    queue.queue_incoming(real, segment(7, CMD_PUSH, 0, 0, 0, b"x"));
+    let session = accept(&listener).await;
+    queue.queue_incoming(real, segment(7, CMD_PUSH, 0, 1, 0, b"y"));
+    // Then a flood of one-packet sessions, far more than the cap.
+    let mut flood = Vec::new();
+    for i in 0..20u8 {
+        queue.queue_incoming(ClientId([i; 8]), segment(7, CMD_PUSH, 0, 0, 0, b"x"));
+        flood.push(accept(&listener).await);
+    }
+    let stats = listener.stats();
+    assert_eq!(stats.evicted_unestablished, 18, "{stats:?}");
+    assert_eq!(listener.session_count(), 3);
+    assert_eq!(session.stream.error(), None, "the real client was evicted");
+    let mut stream = session.stream;
+    let mut buf = [0u8; 2];
+    stream.read_exact(&mut buf).await.expect("read");
+    assert_eq!(&buf, b"xy");
+    // With only sessions like it left, the oldest of them goes first.
+    for i in 20..22u8 {
+        let mut two = segment(7, CMD_PUSH, 0, 0, 0, b"x").to_vec();
+        two.extend_from_slice(&segment(7, CMD_PUSH, 0, 1, 0, b"y"));
+        queue.queue_incoming(ClientId([i; 8]), Bytes::from(two));
+        flood.push(accept(&listener).await);
+    }
+    for i in 22..25u8 {
+        queue.queue_incoming(ClientId([i; 8]), segment(7, CMD_PUSH, 0, 0, 0, b"x"));
+        flood.push(accept(&listener).await);
+    }
+    until(|| stream.error() == Some(KcpError::Evicted)).await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn packets_without_segment_0_make_no_session() {
+    let (queue, listener) = listener(ListenerConfig {
+        max_sessions: 1,
+        ..ListenerConfig::default()
+    });
+    // A later segment, and an acknowledgement, from clients without a
+    // session.
+    queue.queue_incoming(ClientId([1; 8]), segment(7, CMD_PUSH, 0, 5, 0, b"x"));
+    queue.queue_incoming(ClientId([2; 8]), segment(7, CMD_ACK, 0, 0, 1, b""));
+    until(|| listener.stats().not_opening_dropped == 2).await;
+    assert_eq!(listener.stats().sessions_created, 0);
+    // A session evicted for a newcomer: its client's next segments are
+    // dropped, not made into a session that waits for segment 0, and they
+    // do not push the newcomer out in turn.
+    let first = ClientId([3; 8]);
+    queue.queue_incoming(first, segment(7, CMD_PUSH, 0, 0, 0, b"x"));
+    let evicted = accept(&listener).await;
+    let newcomer = ClientId([4; 8]);
+    queue.queue_incoming(newcomer, segment(7, CMD_PUSH, 0, 0, 0, b"x"));
+    let kept = accept(&listener).await;
+    until(|| evicted.stream.error() == Some(KcpError::Evicted)).await;
+    queue.queue_incoming(first, segment(7, CMD_PUSH, 0, 1, 0, b"y"));
+    until(|| listener.stats().not_opening_dropped == 3).await;
+    let stats = listener.stats();
+    assert_eq!(
+        (stats.sessions_created, stats.evicted_unestablished),
+        (2, 1)
+    );
+    assert_eq!(kept.stream.error(), None);
+    assert_eq!(listener.session_count(), 1);
+}
+
+#[tokio::test(start_paused = true)]
 async fn at_the_cap_an_idle_established_session_makes_room() {
     let (queue, listener) = listener(ListenerConfig {
         max_sessions: 2,

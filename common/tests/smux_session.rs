@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use bytes::{Bytes, BytesMut};
 use sha2::{Digest, Sha256};
+use snowflake_common::kcp::MemoryBudget;
 use snowflake_common::smux::{
     Command, Config, DecodeEvent, Frame, FrameDecoder, FrameError, Session, SessionError, Stream,
 };
@@ -469,6 +470,60 @@ async fn peer_flooding_an_unread_stream_is_stopped_by_the_bucket() {
     assert!(sent >= 4_194_304, "{sent}");
     assert!(sent <= 4_194_304 + 3 * 65_543 + 64 * 1024, "{sent}");
     assert!(!session.is_closed());
+}
+
+/// A server session charged to a memory budget: what the peer sent and the
+/// application has not read is charged, given back as it is read, and all
+/// of it when the session ends.
+#[tokio::test]
+async fn a_charged_session_holds_its_unread_data_in_the_budget() {
+    let budget = MemoryBudget::new(64 << 20);
+    let (a, b) = duplex(64 * 1024);
+    let client = Session::client(a, Config::snowflake_client()).unwrap();
+    let server = Session::server_charged(b, Config::snowflake_server(), &budget).unwrap();
+    let mut sent = client.open_stream().await.unwrap();
+    // Within the initial window (256 KiB), so that it all arrives unread.
+    let data = pattern(200_000, 7);
+    sent.write_all(&data).await.unwrap();
+    let mut received = timeout(HANG_GUARD, server.accept_stream())
+        .await
+        .unwrap()
+        .unwrap();
+    // Unread, it is all charged (with the driver's read buffer).
+    timeout(HANG_GUARD, async {
+        while budget.used() < data.len() {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+    })
+    .await
+    .unwrap_or_else(|_| panic!("charged {} of {}", budget.used(), data.len()));
+    assert!(
+        budget.used() <= data.len() + 64 * 1024 + 65_543,
+        "{}",
+        budget.used()
+    );
+    let mut back = vec![0u8; data.len()];
+    received.read_exact(&mut back).await.unwrap();
+    assert_eq!(sha256(&back), sha256(&data));
+    // The next frame in runs the driver, which gives the read data back.
+    sent.write_all(b"x").await.unwrap();
+    let mut one = [0u8; 1];
+    received.read_exact(&mut one).await.unwrap();
+    timeout(HANG_GUARD, async {
+        while budget.used() > 64 * 1024 {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+    })
+    .await
+    .unwrap_or_else(|_| panic!("still charged {} after reading", budget.used()));
+    drop((sent, received, client, server));
+    timeout(HANG_GUARD, async {
+        while budget.used() > 0 {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+    })
+    .await
+    .unwrap_or_else(|_| panic!("still charged {} after the end", budget.used()));
 }
 
 /// A peer that grants a huge window but never reads the transport: our

@@ -88,7 +88,7 @@ async fn run_session(shared: Weak<Shared>, accepted: Accepted) {
     // The tor instance this session's streams go to, once the first one
     // went somewhere (NO_INSTANCE until then).
     let instance = Arc::new(AtomicUsize::new(NO_INSTANCE));
-    match smux::Session::server(stream, smux::Config::snowflake_server()) {
+    match smux::Session::server_charged(stream, smux::Config::snowflake_server(), &shared.budget) {
         Ok(session) => loop {
             let finished = monitor.is_established()
                 && stream_slots.available_permits() == shared.config.limits.max_streams_per_session;

@@ -132,6 +132,7 @@ impl Collector for StatsCollector {
                 ("oversize", q.oversize_dropped),
                 ("client_table_full", q.clients_refused),
                 ("conv_mismatch", l.conv_mismatch_dropped),
+                ("not_opening", l.not_opening_dropped),
                 ("invalid", l.invalid_dropped),
                 ("session_cap", l.session_cap_dropped),
                 ("accept_backlog", l.backlog_dropped),

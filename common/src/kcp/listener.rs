@@ -18,11 +18,16 @@
 //! arrives and the session cap or the budget is reached, the listener
 //! first evicts sessions that the application has not marked established
 //! ([`KcpMonitor::mark_established`](super::KcpMonitor::mark_established)),
-//! oldest first, then sessions that have received nothing for
+//! oldest first (those that have not sent data segments 0 and 1 before
+//! those that have), then sessions that have received nothing for
 //! [`ListenerConfig::idle_eviction`], and only then refuses the client. A
 //! trickle of one-packet sessions therefore cannot keep real clients out:
 //! each new client pushes out the oldest unproven session, and a real
-//! client's session is established one round trip after it starts.
+//! client's session, which sends its SYN and its first data together, is
+//! established one round trip after it starts. Only a packet carrying
+//! data segment 0 makes a session: the later packets of a session the
+//! listener evicted or expired are dropped rather than made into a session
+//! that would wait for ever for its beginning.
 
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;
@@ -38,7 +43,7 @@ use tokio::task::JoinHandle;
 use tokio::time::Instant;
 
 use super::budget::{Charge, MemoryBudget, SESSION_COST};
-use super::segment::{packet_conv, packet_sn, validate_packet};
+use super::segment::{packet_conv, packet_sn, walk_packet, SegmentError, CMD_PUSH};
 use super::session::{spawn_session, KcpError, KcpStream, SessionIo, SessionTag, Shared};
 use crate::turbotunnel::{ClientId, QueuePacketConn};
 
@@ -103,6 +108,11 @@ pub struct ListenerStats {
     /// Packets from a known client with another conversation id and
     /// `sn` ≠ 0.
     pub conv_mismatch_dropped: u64,
+    /// Well-formed packets from a client without a session that do not
+    /// open a conversation (no data segment 0): the rest of a session the
+    /// server no longer has. A session is never made from them, since it
+    /// would wait for ever for a segment 0 the client will not send again.
+    pub not_opening_dropped: u64,
     /// Packets that would have started a session but were malformed.
     pub invalid_dropped: u64,
     /// Packets from new clients dropped because of the session cap (after
@@ -128,6 +138,7 @@ struct Counters {
     sessions_created: AtomicU64,
     sessions_replaced: AtomicU64,
     conv_mismatch_dropped: AtomicU64,
+    not_opening_dropped: AtomicU64,
     invalid_dropped: AtomicU64,
     session_cap_dropped: AtomicU64,
     budget_refused: AtomicU64,
@@ -148,6 +159,9 @@ struct SessionEntry {
     /// Its serial tells this session apart from a later one of the same
     /// client.
     tag: Arc<SessionTag>,
+    /// Data segments 0..=7 routed to it so far (bit `sn`), tracked until it
+    /// has segments 0 and 1: see [`Table::progressing`].
+    opening: u8,
     /// The session's fixed cost; given back when the entry goes.
     _cost: Charge,
 }
@@ -162,9 +176,17 @@ impl SessionEntry {
 #[derive(Default)]
 struct Table {
     sessions: HashMap<ClientId, SessionEntry>,
-    /// Candidates for eviction, oldest first. May hold sessions that have
-    /// since ended or been established; those are skipped when met.
+    /// Candidates for eviction, oldest first, that have not yet sent data
+    /// segments 0 and 1. May hold sessions that have since ended or been
+    /// established; those are skipped when met.
     unestablished: BTreeMap<u64, ClientId>,
+    /// Unestablished sessions that have sent segments 0 and 1: evicted only
+    /// when [`Table::unestablished`] has none left. A real client sends its
+    /// smux SYN and its first data back to back (usually in one packet), so
+    /// it moves here at once, while one-packet sessions (the cheapest
+    /// flood) stay behind it; a real client whose stream is slow to be
+    /// read on a loaded server is then not evicted by such a flood.
+    progressing: BTreeMap<u64, ClientId>,
     /// No idle session was found at this time; do not search again before
     /// [`IDLE_SEARCH_INTERVAL`].
     idle_search_after: Option<Instant>,
@@ -174,6 +196,7 @@ impl Table {
     fn remove(&mut self, client_id: &ClientId) -> Option<SessionEntry> {
         let entry = self.sessions.remove(client_id)?;
         self.unestablished.remove(&entry.id());
+        self.progressing.remove(&entry.id());
         Some(entry)
     }
 }
@@ -283,6 +306,7 @@ impl KcpListener {
             sessions_created: load(&c.sessions_created),
             sessions_replaced: load(&c.sessions_replaced),
             conv_mismatch_dropped: load(&c.conv_mismatch_dropped),
+            not_opening_dropped: load(&c.not_opening_dropped),
             invalid_dropped: load(&c.invalid_dropped),
             session_cap_dropped: load(&c.session_cap_dropped),
             budget_refused: load(&c.budget_refused),
@@ -333,14 +357,26 @@ fn route(
         return;
     };
     let mut table = shared.lock();
-    if let Some(entry) = table.sessions.get(&client_id) {
+    let mut progressed = None;
+    if let Some(entry) = table.sessions.get_mut(&client_id) {
         if entry.conv == conv {
             entry.tag.touch(shared.now_ms());
+            if entry.opening & OPENED != OPENED && !entry.tag.is_established() {
+                entry.opening |= opening_segments(&packet, conv);
+                if entry.opening & OPENED == OPENED {
+                    progressed = Some(entry.id());
+                }
+            }
             match entry.tx.try_send(packet) {
                 Ok(()) => {}
                 Err(mpsc::error::TrySendError::Full(_)) => bump(&counters.queue_full_dropped),
                 // The session is ending and will remove itself.
                 Err(mpsc::error::TrySendError::Closed(_)) => {}
+            }
+            if let Some(id) = progressed {
+                if table.unestablished.remove(&id).is_some() {
+                    table.progressing.insert(id, client_id);
+                }
             }
             return;
         }
@@ -348,10 +384,18 @@ fn route(
             bump(&counters.conv_mismatch_dropped);
             return;
         }
-        // A new conversation: only a well-formed packet may end the old one.
-        if validate_packet(&packet, conv).is_err() {
-            bump(&counters.invalid_dropped);
-            return;
+        // A new conversation: only a well-formed packet that opens one may
+        // end the old one.
+        match opens_conversation(&packet, conv) {
+            Ok(true) => {}
+            Ok(false) => {
+                bump(&counters.not_opening_dropped);
+                return;
+            }
+            Err(_) => {
+                bump(&counters.invalid_dropped);
+                return;
+            }
         }
         if let Some(old) = table.remove(&client_id) {
             tracing::debug!(
@@ -365,10 +409,22 @@ fn route(
                 stream.terminate(KcpError::Replaced);
             }
         }
-    } else if let Err(e) = validate_packet(&packet, conv) {
-        tracing::trace!(%client_id, "KCP packet from new client dropped: {e}");
-        bump(&counters.invalid_dropped);
-        return;
+    } else {
+        match opens_conversation(&packet, conv) {
+            Ok(true) => {}
+            Ok(false) => {
+                tracing::trace!(%client_id, "KCP packet without segment 0 from a client without a session dropped");
+                bump(&counters.not_opening_dropped);
+                drop(table);
+                conn.forget_if_detached(client_id);
+                return;
+            }
+            Err(e) => {
+                tracing::trace!(%client_id, "KCP packet from new client dropped: {e}");
+                bump(&counters.invalid_dropped);
+                return;
+            }
+        }
     }
     let Ok(permit) = accept_tx.try_reserve() else {
         bump(&counters.backlog_dropped);
@@ -381,6 +437,7 @@ fn route(
         return;
     };
     let (tx, rx) = mpsc::channel(config.session_queue.max(1));
+    let opening = opening_segments(&packet, conv);
     if tx.try_send(packet).is_err() {
         return;
     }
@@ -428,10 +485,15 @@ fn route(
             tx,
             stream: Arc::downgrade(&stream_shared),
             tag,
+            opening,
             _cost: cost,
         },
     );
-    table.unestablished.insert(id, client_id);
+    if opening & OPENED == OPENED {
+        table.progressing.insert(id, client_id);
+    } else {
+        table.unestablished.insert(id, client_id);
+    }
     drop(table);
     bump(&counters.sessions_created);
     tracing::debug!(%client_id, conv = format_args!("{conv:#010x}"), "KCP session created");
@@ -525,9 +587,15 @@ fn end_evicted(table: &mut Table, client_id: ClientId) {
     }
 }
 
-/// Evicts the oldest session not yet established; whether there was one.
+/// Evicts the oldest session not yet established that has not sent
+/// segments 0 and 1, else the oldest of those that have; whether there was
+/// one.
 fn evict_unestablished(shared: &ListenerShared, table: &mut Table) -> bool {
-    while let Some((id, client_id)) = table.unestablished.pop_first() {
+    while let Some((id, client_id)) = table
+        .unestablished
+        .pop_first()
+        .or_else(|| table.progressing.pop_first())
+    {
         let current = table
             .sessions
             .get(&client_id)
@@ -540,6 +608,42 @@ fn evict_unestablished(shared: &ListenerShared, table: &mut Table) -> bool {
         }
     }
     false
+}
+
+/// Segments 0 and 1 in [`SessionEntry::opening`].
+const OPENED: u8 = 0b11;
+
+/// The data segments among 0..=7 in `packet` (bit `sn`); 0 for a malformed
+/// packet (the session's KCP drops those itself).
+fn opening_segments(packet: &[u8], conv: u32) -> u8 {
+    let mut seen = 0u8;
+    let walked = walk_packet(packet, conv, |h| {
+        if h.cmd == CMD_PUSH && h.sn < 8 {
+            seen |= 1 << h.sn;
+        }
+        Ok(())
+    });
+    if walked.is_ok() {
+        seen
+    } else {
+        0
+    }
+}
+
+/// Whether the well-formed `packet` opens a conversation: it carries data
+/// segment 0, which every KCP sender starts with and sends until it is
+/// acknowledged. A packet without it, from a client the listener has no
+/// session for, belongs to a session the server forgot (evicted or
+/// expired): a new session made from it would hold the later segments and
+/// wait for a segment 0 that never comes, so the client would stall
+/// instead of failing.
+fn opens_conversation(packet: &[u8], conv: u32) -> Result<bool, SegmentError> {
+    let mut opens = false;
+    walk_packet(packet, conv, |h| {
+        opens |= h.cmd == CMD_PUSH && h.sn == 0;
+        Ok(())
+    })?;
+    Ok(opens)
 }
 
 /// What one unproven session can hold at most: its fixed cost and its

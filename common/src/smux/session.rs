@@ -19,6 +19,7 @@ use super::config::{Config, ConfigError};
 use super::core::{ReadOutcome, Role, SessionCore, Wakeup, WriteOutcome};
 use super::error::SessionError;
 use crate::driver::{lock_unpoisoned, poll_steps, store_waker, DeadlineTimer, Step};
+use crate::kcp::{Charge, MemoryBudget};
 
 /// Bytes read from the transport per read call, at most.
 const READ_CHUNK: usize = 64 * 1024;
@@ -177,7 +178,7 @@ impl Session {
     where
         T: AsyncRead + AsyncWrite + Send + Unpin + 'static,
     {
-        Self::start(io, config, Role::Client)
+        Self::start(io, config, Role::Client, None)
     }
 
     /// Starts a server session (accepts streams; would open even ids) over
@@ -186,13 +187,39 @@ impl Session {
     where
         T: AsyncRead + AsyncWrite + Send + Unpin + 'static,
     {
-        Self::start(io, config, Role::Server)
+        Self::start(io, config, Role::Server, None)
     }
 
-    fn start<T>(io: T, config: Config, role: Role) -> Result<Self, ConfigError>
+    /// [`Session::server`] whose receive side is charged to `budget`: the
+    /// stream data received and not yet read by the application (at most
+    /// `max_receive_buffer`, plus about a frame) and the driver's read
+    /// buffer. The charge follows what is held each time the driver runs,
+    /// and goes back when the session ends. Reading is never refused for
+    /// lack of budget: the data comes out of the transport underneath
+    /// (KCP), whose own charge shrinks by as much, and it is the
+    /// transport's admission of new data that keeps the total within the
+    /// budget.
+    pub fn server_charged<T>(
+        io: T,
+        config: Config,
+        budget: &MemoryBudget,
+    ) -> Result<Self, ConfigError>
     where
         T: AsyncRead + AsyncWrite + Send + Unpin + 'static,
     {
+        Self::start(io, config, Role::Server, Some(budget.charge()))
+    }
+
+    fn start<T>(
+        io: T,
+        config: Config,
+        role: Role,
+        charge: Option<Charge>,
+    ) -> Result<Self, ConfigError>
+    where
+        T: AsyncRead + AsyncWrite + Send + Unpin + 'static,
+    {
+        let max_receive = i64::try_from(config.max_receive_buffer).unwrap_or(i64::MAX);
         let now = TokioInstant::now();
         let core = SessionCore::new(role, config, now.into_std())?;
         let shared = Arc::new(Shared {
@@ -218,6 +245,8 @@ impl Session {
             write_buf: BytesMut::new(),
             flush_pending: false,
             timer: DeadlineTimer::new(),
+            charge,
+            max_receive,
         };
         tracing::debug!(?role, "smux session started");
         tokio::spawn(driver);
@@ -432,6 +461,11 @@ struct Driver<T> {
     flush_pending: bool,
     /// Runs the core's keepalive timers.
     timer: DeadlineTimer,
+    /// What the receive side holds, charged to the server's budget
+    /// ([`Session::server_charged`]).
+    charge: Option<Charge>,
+    /// `max_receive_buffer`: the token bucket's full value.
+    max_receive: i64,
 }
 
 impl<T> Future for Driver<T>
@@ -453,6 +487,24 @@ where
     fn fail(&self, err: &io::Error) {
         self.shared
             .with_inner(|inner| inner.core.handle_transport_error(err));
+    }
+
+    /// Brings the charge (if any) to what the receive side holds now:
+    /// stream data not yet read (the token bucket's deficit) and the read
+    /// buffer.
+    fn sync_charge(&mut self, inner: &Inner) {
+        let Some(charge) = self.charge.as_mut() else {
+            return;
+        };
+        let buffered = self.max_receive.saturating_sub(inner.core.receive_tokens());
+        let held = usize::try_from(buffered)
+            .unwrap_or(0)
+            .saturating_add(self.read_buf.len());
+        if held > charge.bytes() {
+            charge.force_grow(held - charge.bytes());
+        } else {
+            charge.shrink_to(held);
+        }
     }
 
     /// Feeds buffered input to the core; returns whether any was consumed.
@@ -499,6 +551,7 @@ where
             // This task is running now; no need to wake it again.
             inner.core.take_driver_wake();
             shared.dispatch(&mut inner);
+            self.sync_charge(&inner);
             (
                 inner.core.wants_input() && self.read_start == self.read_end,
                 inner.core.poll_timeout(),
@@ -565,6 +618,7 @@ where
                         }
                     }
                     shared.dispatch(&mut inner);
+                    self.sync_charge(&inner);
                 }
                 Poll::Ready(Err(err)) => {
                     self.fail(&err);
