@@ -11,6 +11,9 @@
 //!
 //! * [`Server`]: the running server, started in process with a
 //!   [`ServerConfig`] (tests and the benchmark do this on 127.0.0.1:0);
+//!   it can also serve connections accepted elsewhere
+//!   ([`Server::serve_stream`]) and reach tor through a caller's
+//!   [`TorDialer`] ([`TorTarget::Custom`]);
 //! * [`pt`]: the managed-transport entry point the binary uses (reads
 //!   `TOR_PT_*`, prints `SMETHOD` lines), and its standalone mode (no
 //!   `TOR_PT_*`: `-listen` and the tor instances as flags);
@@ -39,6 +42,6 @@ pub mod websocket;
 mod websocket_conn;
 
 pub use config::{Limits, ServerConfig, Timeouts};
-pub use orport::{TorConn, TorInstance, TorTarget};
+pub use orport::{DialFuture, TorConn, TorDialer, TorInstance, TorIo, TorStream, TorTarget};
 pub use server::{Server, ServerError, SessionInfo, MAX_ENCAPSULATED_PACKET};
 pub use tor_pool::TorInstanceStatus;

@@ -1,13 +1,17 @@
 //! Connections to tor: the Extended ORPort over TCP or a Unix domain socket
-//! (SAFE_COOKIE, then USERADDR and TRANSPORT), or the plain ORPort (§7.7);
-//! and how one tor instance of several is described ([`TorInstance`]).
+//! (SAFE_COOKIE, then USERADDR and TRANSPORT), or the plain ORPort (§7.7),
+//! or whatever byte stream a caller's [`TorDialer`] opens, with or without
+//! the Extended ORPort handshake; and how one tor instance of several is
+//! described ([`TorInstance`]).
 
 use std::fmt;
+use std::future::Future;
 use std::io;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::pin::Pin;
 use std::str::FromStr;
+use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
@@ -23,6 +27,61 @@ use crate::srcaddr::{connect_from, SourceRange, SourceRangeError};
 /// `TOR_PT_EXTENDED_SERVER_PORT` or `--ext-orport` (`unix:/path`), the
 /// syntax of tor's own `ExtORPort unix:/path`.
 pub const UNIX_PREFIX: &str = "unix:";
+
+/// A byte stream to tor opened by a [`TorDialer`].
+pub type TorStream = Box<dyn TorIo>;
+
+/// What a [`TorDialer`]'s stream must be: any `AsyncRead + AsyncWrite`
+/// that can move between tasks (implemented for every such type).
+pub trait TorIo: AsyncRead + AsyncWrite + Unpin + Send {}
+
+impl<T: AsyncRead + AsyncWrite + Unpin + Send> TorIo for T {}
+
+/// What [`TorDialer::dial`] returns.
+pub type DialFuture<'a> = Pin<Box<dyn Future<Output = io::Result<TorStream>> + Send + 'a>>;
+
+/// A caller-provided way to reach tor ([`TorTarget::Custom`]): for a
+/// server embedded in a program that reaches its tor through something
+/// other than a TCP or Unix socket the server opens itself (an inherited
+/// descriptor, a tunnel, an in-process tor, an in-memory stream in tests
+/// and benchmarks).
+///
+/// The server calls [`dial`](Self::dial) once per client stream (and for
+/// the probes of an instance marked down), runs the Extended ORPort
+/// handshake over the stream when the target has a cookie file, and
+/// relays; the same timeout ([`Timeouts::tor_dial`]) covers dialling and
+/// the handshake, and a failed dial marks the instance down as for the
+/// other targets.
+///
+/// [`Timeouts::tor_dial`]: crate::Timeouts::tor_dial
+pub trait TorDialer: Send + Sync {
+    /// How the instance is named in logs and in the metric labels
+    /// (`custom:NAME`); distinct dialers of one server need distinct
+    /// names.
+    fn name(&self) -> String;
+
+    /// Opens a new byte stream to tor.
+    fn dial(&self) -> DialFuture<'_>;
+}
+
+impl fmt::Debug for dyn TorDialer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("TorDialer").field(&self.name()).finish()
+    }
+}
+
+/// Two dialers are the same when they are the same object (so that
+/// [`TorTarget`] can be compared).
+impl PartialEq for dyn TorDialer {
+    fn eq(&self, other: &Self) -> bool {
+        std::ptr::addr_eq(self, other)
+    }
+}
+
+impl Eq for dyn TorDialer {}
+
+/// The prefix of a [`TorTarget::Custom`] target's address.
+pub const CUSTOM_PREFIX: &str = "custom:";
 
 /// Where client streams go.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -45,6 +104,19 @@ pub enum TorTarget {
     },
     /// The plain ORPort: no client address reporting.
     OrPort(SocketAddr),
+    /// Streams opened by a caller-provided [`TorDialer`]: the plain
+    /// ORPort protocol over them, or the Extended ORPort handshake when
+    /// `cookie_file` is given. Source ranges (`orport-srcaddr`) do not
+    /// apply. Built in code only: [`TorInstance`]'s text form cannot name
+    /// one.
+    Custom {
+        /// Opens the streams.
+        dialer: Arc<dyn TorDialer>,
+        /// `Some`: tor's `ExtORPortCookieAuthFile`, re-read on every
+        /// connection, and the Extended ORPort handshake runs over each
+        /// stream. `None`: the streams reach a plain ORPort.
+        cookie_file: Option<PathBuf>,
+    },
 }
 
 impl From<OrTarget> for TorTarget {
@@ -62,6 +134,13 @@ impl fmt::Display for TorTarget {
             Self::ExtOrTcp { addr, .. } => write!(f, "ExtORPort {addr}"),
             Self::ExtOrUnix { path, .. } => write!(f, "ExtORPort {UNIX_PREFIX}{}", path.display()),
             Self::OrPort(addr) => write!(f, "ORPort {addr}"),
+            Self::Custom {
+                cookie_file: Some(_),
+                ..
+            } => write!(f, "ExtORPort {}", self.address()),
+            Self::Custom {
+                cookie_file: None, ..
+            } => write!(f, "ORPort {}", self.address()),
         }
     }
 }
@@ -73,6 +152,7 @@ impl TorTarget {
         match self {
             Self::ExtOrTcp { addr, .. } | Self::OrPort(addr) => addr.to_string(),
             Self::ExtOrUnix { path, .. } => format!("{UNIX_PREFIX}{}", path.display()),
+            Self::Custom { dialer, .. } => format!("{CUSTOM_PREFIX}{}", dialer.name()),
         }
     }
 }
@@ -198,14 +278,23 @@ impl FromStr for TorInstance {
 }
 
 impl fmt::Display for TorInstance {
-    /// The description [`TorInstance::from_str`] reads.
+    /// The description [`TorInstance::from_str`] reads (for a
+    /// [`TorTarget::Custom`] target, the same form, which it cannot read).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}", self.target.address())?;
         match &self.target {
-            TorTarget::ExtOrTcp { cookie_file, .. } | TorTarget::ExtOrUnix { cookie_file, .. } => {
+            TorTarget::ExtOrTcp { cookie_file, .. }
+            | TorTarget::ExtOrUnix { cookie_file, .. }
+            | TorTarget::Custom {
+                cookie_file: Some(cookie_file),
+                ..
+            } => {
                 write!(f, ",cookie={}", cookie_file.display())?;
             }
-            TorTarget::OrPort(_) => {}
+            TorTarget::OrPort(_)
+            | TorTarget::Custom {
+                cookie_file: None, ..
+            } => {}
         }
         if let Some(range) = &self.srcaddr {
             write!(f, ",srcaddr={range}")?;
@@ -243,12 +332,23 @@ pub enum DialError {
 }
 
 /// An open connection to tor.
-#[derive(Debug)]
 pub enum TorConn {
     /// Over TCP.
     Tcp(TcpStream),
     /// Over a Unix domain socket.
     Unix(UnixStream),
+    /// Opened by a [`TorDialer`].
+    Custom(TorStream),
+}
+
+impl fmt::Debug for TorConn {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Tcp(s) => f.debug_tuple("Tcp").field(s).finish(),
+            Self::Unix(s) => f.debug_tuple("Unix").field(s).finish(),
+            Self::Custom(_) => f.debug_tuple("Custom").finish_non_exhaustive(),
+        }
+    }
 }
 
 impl AsyncRead for TorConn {
@@ -260,6 +360,7 @@ impl AsyncRead for TorConn {
         match self.get_mut() {
             Self::Tcp(s) => Pin::new(s).poll_read(cx, buf),
             Self::Unix(s) => Pin::new(s).poll_read(cx, buf),
+            Self::Custom(s) => Pin::new(s).poll_read(cx, buf),
         }
     }
 }
@@ -273,6 +374,7 @@ impl AsyncWrite for TorConn {
         match self.get_mut() {
             Self::Tcp(s) => Pin::new(s).poll_write(cx, buf),
             Self::Unix(s) => Pin::new(s).poll_write(cx, buf),
+            Self::Custom(s) => Pin::new(s).poll_write(cx, buf),
         }
     }
 
@@ -280,6 +382,7 @@ impl AsyncWrite for TorConn {
         match self.get_mut() {
             Self::Tcp(s) => Pin::new(s).poll_flush(cx),
             Self::Unix(s) => Pin::new(s).poll_flush(cx),
+            Self::Custom(s) => Pin::new(s).poll_flush(cx),
         }
     }
 
@@ -287,6 +390,7 @@ impl AsyncWrite for TorConn {
         match self.get_mut() {
             Self::Tcp(s) => Pin::new(s).poll_shutdown(cx),
             Self::Unix(s) => Pin::new(s).poll_shutdown(cx),
+            Self::Custom(s) => Pin::new(s).poll_shutdown(cx),
         }
     }
 }
@@ -312,9 +416,11 @@ async fn authenticated<S: AsyncRead + AsyncWrite + Unpin>(
 }
 
 /// Connects to `target` for one client stream: over TCP from a random
-/// address of `source` when given, and with the Extended ORPort handshake
-/// (`USERADDR` when `user_addr` is known, `TRANSPORT` = `transport`) when
-/// the target is an ExtORPort. `timeout` covers everything.
+/// address of `source` when given (TCP targets only), through the
+/// target's [`TorDialer`] for a custom one, and with the Extended ORPort
+/// handshake (`USERADDR` when `user_addr` is known, `TRANSPORT` =
+/// `transport`) when the target is an ExtORPort or a custom target with a
+/// cookie file. `timeout` covers everything.
 pub async fn dial_tor(
     target: &TorTarget,
     user_addr: Option<&str>,
@@ -349,6 +455,21 @@ pub async fn dial_tor(
                     .await
                     .map(TorConn::Unix)
                     .map_err(handshake_failed)
+            }
+            TorTarget::Custom {
+                dialer,
+                cookie_file,
+            } => {
+                let stream = dialer.dial().await.map_err(connect_failed)?;
+                match cookie_file {
+                    Some(cookie_file) => {
+                        authenticated(stream, cookie_file, user_addr, transport, timeout)
+                            .await
+                            .map(TorConn::Custom)
+                            .map_err(handshake_failed)
+                    }
+                    None => Ok(TorConn::Custom(stream)),
+                }
             }
         }
     };
@@ -414,5 +535,62 @@ mod tests {
         ] {
             assert!(bad.parse::<TorInstance>().is_err(), "{bad:?}");
         }
+    }
+
+    struct Named(&'static str);
+
+    impl TorDialer for Named {
+        fn name(&self) -> String {
+            self.0.to_owned()
+        }
+
+        fn dial(&self) -> DialFuture<'_> {
+            Box::pin(async {
+                let (stream, _) = tokio::io::duplex(64);
+                let stream: TorStream = Box::new(stream);
+                Ok(stream)
+            })
+        }
+    }
+
+    #[test]
+    fn custom_targets_are_named_and_compared_by_dialer() {
+        let dialer: Arc<dyn TorDialer> = Arc::new(Named("pipe"));
+        let plain = TorTarget::Custom {
+            dialer: Arc::clone(&dialer),
+            cookie_file: None,
+        };
+        let extended = TorTarget::Custom {
+            dialer: Arc::clone(&dialer),
+            cookie_file: Some("/run/tor/cookie".into()),
+        };
+        assert_eq!(plain.address(), "custom:pipe");
+        assert_eq!(plain.to_string(), "ORPort custom:pipe");
+        assert_eq!(extended.to_string(), "ExtORPort custom:pipe");
+        assert_eq!(
+            TorInstance::new(extended.clone()).to_string(),
+            "custom:pipe,cookie=/run/tor/cookie"
+        );
+        assert_eq!(plain, plain.clone());
+        assert_ne!(plain, extended);
+        // Another dialer of the same name is another target.
+        let other = TorTarget::Custom {
+            dialer: Arc::new(Named("pipe")),
+            cookie_file: None,
+        };
+        assert_ne!(plain, other);
+        assert!(format!("{plain:?}").contains("pipe"));
+    }
+
+    #[tokio::test]
+    async fn a_custom_target_is_dialled_through_its_dialer() {
+        let target = TorTarget::Custom {
+            dialer: Arc::new(Named("pipe")),
+            cookie_file: None,
+        };
+        let conn = dial_tor(&target, None, "snowflake", None, Duration::from_secs(5))
+            .await
+            .expect("dialled");
+        assert!(matches!(conn, TorConn::Custom(_)));
     }
 }

@@ -6,7 +6,8 @@
 //!
 //! * `websocket_conn.rs`: one accept loop per listen address; one task per
 //!   WebSocket connection (TLS, upgrade, preamble, then its read and write
-//!   loops);
+//!   loops), whether a listener accepted it or it was handed over with
+//!   [`Server::serve_stream`];
 //! * `client_demux.rs`: which shard and which client queues a connection's
 //!   ClientId leads to, and the client address kept per ClientId;
 //! * `sessions.rs`: per shard, one accept loop over its [`KcpListener`]; one
@@ -30,6 +31,7 @@ use std::sync::{Arc, Mutex};
 use snowflake_common::kcp::KcpListener;
 use snowflake_common::kcp::MemoryBudget;
 use snowflake_common::turbotunnel::ClientId;
+use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
 use tokio_util::sync::CancellationToken;
@@ -43,8 +45,8 @@ use crate::shared::Shared;
 use crate::stats_collector::StatsCollector;
 use crate::tls::{self, TlsError};
 use crate::tor_pool::{TorInstanceStatus, TorPool};
-use crate::websocket_conn::accept_connections;
 pub use crate::websocket_conn::MAX_ENCAPSULATED_PACKET;
+use crate::websocket_conn::{accept_connections, admit};
 
 /// Why the server could not start.
 #[derive(Debug, thiserror::Error)]
@@ -147,6 +149,32 @@ impl Server {
         let weak = Arc::downgrade(&self.shared);
         self.shared.spawn(accept_connections(listener, weak));
         Ok(local)
+    }
+
+    /// Serves one connection accepted elsewhere exactly as a connection
+    /// from a [`listen`](Self::listen) listener: TLS when the server has
+    /// a certificate, the WebSocket upgrade (the client's address from its
+    /// `client_ip` parameter; the transport's peer address is never used,
+    /// by either path), the ClientId preamble, then encapsulated packets;
+    /// under the same connection limit, timeouts and metrics.
+    ///
+    /// This embeds the server behind a listener it does not own: a socket
+    /// handed over by systemd socket activation or inetd, a Unix domain
+    /// socket, a front end in the same process that routes connections by
+    /// path or SNI, or an in-memory stream (`tokio::io::duplex`) in tests
+    /// and benchmarks. A TCP stream should have `TCP_NODELAY` set, as the
+    /// listener does.
+    ///
+    /// Returns at once: the connection is served on a task of its own
+    /// until it ends or the server shuts down. Returns `false`, dropping
+    /// `stream`, when the connection limit
+    /// ([`Limits::max_connections`](crate::Limits::max_connections)) is
+    /// reached. Must be called within the server's tokio runtime.
+    pub fn serve_stream<S>(&self, stream: S) -> bool
+    where
+        S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+    {
+        admit(&self.shared, stream)
     }
 
     /// Serves Prometheus metrics on `addr` and returns the bound address.

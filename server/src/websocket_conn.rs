@@ -15,7 +15,7 @@ use snowflake_common::encapsulation::{Deframer, Framer};
 use snowflake_common::fd_limit::AcceptBackoff;
 use snowflake_common::turbotunnel::{ClientId, OutgoingQueue, QueuePacketConn};
 use tokio::io::{AsyncRead, AsyncWrite};
-use tokio::net::{TcpListener, TcpStream};
+use tokio::net::TcpListener;
 use tokio::sync::OwnedSemaphorePermit;
 use tokio::time::Instant;
 use tokio_tungstenite::tungstenite::handshake::server::{Request, Response};
@@ -49,14 +49,10 @@ pub(crate) async fn accept_connections(listener: TcpListener, shared: Weak<Share
         match accepted {
             Ok((tcp, _peer)) => {
                 backoff.accepted();
-                shared.metrics.connections_total.inc();
-                let Ok(permit) = Arc::clone(&shared.connection_slots).try_acquire_owned() else {
-                    shared.metrics.reject(RejectReason::ConnectionLimit);
-                    tracing::debug!("connection limit reached; closing a new connection");
-                    continue;
-                };
-                let weak = Arc::downgrade(&shared);
-                shared.spawn(serve_tcp(tcp, weak, permit));
+                if let Err(e) = tcp.set_nodelay(true) {
+                    tracing::debug!("TCP_NODELAY: {e}");
+                }
+                admit(&shared, tcp);
             }
             Err(e) => {
                 // Usually EMFILE: wait instead of spinning, log once in a while.
@@ -67,13 +63,34 @@ pub(crate) async fn accept_connections(listener: TcpListener, shared: Weak<Share
     }
 }
 
-async fn serve_tcp(tcp: TcpStream, shared: Weak<Shared>, _permit: OwnedSemaphorePermit) {
+/// Counts a new connection (a listener's, or one handed to
+/// [`Server::serve_stream`](crate::Server::serve_stream)) and, within the
+/// connection limit, serves it on a task of its own; returns `false` when
+/// the limit refused it (`io` is then dropped).
+pub(crate) fn admit<S>(shared: &Arc<Shared>, io: S) -> bool
+where
+    S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
+    shared.metrics.connections_total.inc();
+    let Ok(permit) = Arc::clone(&shared.connection_slots).try_acquire_owned() else {
+        shared.metrics.reject(RejectReason::ConnectionLimit);
+        tracing::debug!("connection limit reached; closing a new connection");
+        return false;
+    };
+    let weak = Arc::downgrade(shared);
+    shared.spawn(serve_connection(io, weak, permit));
+    true
+}
+
+/// One connection from start to end: TLS when configured, then
+/// [`serve_websocket`].
+async fn serve_connection<S>(io: S, shared: Weak<Shared>, _permit: OwnedSemaphorePermit)
+where
+    S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
     let Some(shared) = shared.upgrade() else {
         return;
     };
-    if let Err(e) = tcp.set_nodelay(true) {
-        tracing::debug!("TCP_NODELAY: {e}");
-    }
     let handshake = shared.config.timeouts.handshake;
     let deadline = Instant::now() + handshake;
     // Each branch is boxed so that a connection's task holds only the
@@ -82,7 +99,7 @@ async fn serve_tcp(tcp: TcpStream, shared: Weak<Shared>, _permit: OwnedSemaphore
     match &shared.tls {
         Some((_, acceptor)) => {
             let acceptor = acceptor.clone();
-            let handshake = Box::pin(tokio::time::timeout_at(deadline, acceptor.accept(tcp)));
+            let handshake = Box::pin(tokio::time::timeout_at(deadline, acceptor.accept(io)));
             match handshake.await {
                 Ok(Ok(stream)) => Box::pin(serve_websocket(stream, shared, deadline)).await,
                 Ok(Err(e)) => {
@@ -95,7 +112,7 @@ async fn serve_tcp(tcp: TcpStream, shared: Weak<Shared>, _permit: OwnedSemaphore
                 }
             }
         }
-        None => Box::pin(serve_websocket(tcp, shared, deadline)).await,
+        None => Box::pin(serve_websocket(io, shared, deadline)).await,
     }
 }
 
