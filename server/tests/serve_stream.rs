@@ -77,19 +77,10 @@ fn fake_tor(
     (dialer, reports, task)
 }
 
-async fn echo<S: AsyncRead + AsyncWrite + Unpin>(mut conn: S) {
-    let mut buf = vec![0u8; 8192];
-    loop {
-        match conn.read(&mut buf).await {
-            Ok(0) | Err(_) => break,
-            Ok(n) => {
-                if conn.write_all(&buf[..n]).await.is_err() {
-                    break;
-                }
-            }
-        }
-    }
-    let _ = conn.shutdown().await;
+async fn echo<S: AsyncRead + AsyncWrite + Unpin>(conn: S) {
+    let (mut reader, mut writer) = tokio::io::split(conn);
+    let _ = tokio::io::copy(&mut reader, &mut writer).await;
+    let _ = writer.shutdown().await;
 }
 
 /// A client session over an in-memory stream served by `server`.

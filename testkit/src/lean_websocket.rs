@@ -5,9 +5,9 @@
 
 use std::io;
 
+use crate::tunnel_client::websocket_over_with;
 use snowflake_server::websocket::{server_config, WsByteStream};
 use tokio::io::{AsyncRead, AsyncWrite};
-use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 
 /// Largest message accepted from the server (it sends at most 16 KiB).
 const MAX_MESSAGE: usize = 64 * 1024;
@@ -20,12 +20,5 @@ pub async fn lean_websocket_over<S>(io: S, url: &str) -> io::Result<WsByteStream
 where
     S: AsyncRead + AsyncWrite + Unpin,
 {
-    let request = url
-        .into_client_request()
-        .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e))?;
-    let (ws, _response) =
-        tokio_tungstenite::client_async_with_config(request, io, Some(server_config(MAX_MESSAGE)))
-            .await
-            .map_err(|e| io::Error::new(io::ErrorKind::ConnectionRefused, e))?;
-    Ok(WsByteStream::new(ws))
+    websocket_over_with(io, url, Some(server_config(MAX_MESSAGE))).await
 }

@@ -577,20 +577,11 @@ mod tests {
             let b = Arc::clone(&b);
             async move {
                 // Echo every connection, each on a task.
-                while let Some(mut conn) = b.accept().await {
+                while let Some(conn) = b.accept().await {
                     tokio::spawn(async move {
-                        let mut buf = vec![0u8; 4096];
-                        loop {
-                            match conn.read(&mut buf).await {
-                                Ok(0) | Err(_) => break,
-                                Ok(n) => {
-                                    if conn.write_all(&buf[..n]).await.is_err() {
-                                        break;
-                                    }
-                                }
-                            }
-                        }
-                        let _ = conn.shutdown().await;
+                        let (mut reader, mut writer) = tokio::io::split(conn);
+                        let _ = tokio::io::copy(&mut reader, &mut writer).await;
+                        let _ = writer.shutdown().await;
                     });
                 }
             }

@@ -35,10 +35,23 @@ pub async fn websocket_over<S>(io: S, url: &str) -> io::Result<WsByteStream<S>>
 where
     S: AsyncRead + AsyncWrite + Unpin,
 {
+    websocket_over_with(io, url, None).await
+}
+
+/// [`websocket_over`] with tungstenite settings of the caller's (`None`:
+/// tungstenite's defaults).
+pub async fn websocket_over_with<S>(
+    io: S,
+    url: &str,
+    config: Option<tokio_tungstenite::tungstenite::protocol::WebSocketConfig>,
+) -> io::Result<WsByteStream<S>>
+where
+    S: AsyncRead + AsyncWrite + Unpin,
+{
     let request = url
         .into_client_request()
         .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e))?;
-    let (ws, _response) = tokio_tungstenite::client_async(request, io)
+    let (ws, _response) = tokio_tungstenite::client_async_with_config(request, io, config)
         .await
         .map_err(|e| io::Error::new(io::ErrorKind::ConnectionRefused, e))?;
     Ok(WsByteStream::new(ws))

@@ -358,11 +358,14 @@ fn route(
     };
     let mut table = shared.lock();
     let mut progressed = None;
+    // Data segments 0..=7 in the packet that makes the session; it makes
+    // one only if it holds segment 0.
+    let opening: u8;
     if let Some(entry) = table.sessions.get_mut(&client_id) {
         if entry.conv == conv {
             entry.tag.touch(shared.now_ms());
             if entry.opening & OPENED != OPENED && !entry.tag.is_established() {
-                entry.opening |= opening_segments(&packet, conv);
+                entry.opening |= opening_segments(&packet, conv).unwrap_or(0);
                 if entry.opening & OPENED == OPENED {
                     progressed = Some(entry.id());
                 }
@@ -386,9 +389,9 @@ fn route(
         }
         // A new conversation: only a well-formed packet that opens one may
         // end the old one.
-        match opens_conversation(&packet, conv) {
-            Ok(true) => {}
-            Ok(false) => {
+        opening = match opening_segments(&packet, conv) {
+            Ok(seen) if seen & 1 != 0 => seen,
+            Ok(_) => {
                 bump(&counters.not_opening_dropped);
                 return;
             }
@@ -396,7 +399,7 @@ fn route(
                 bump(&counters.invalid_dropped);
                 return;
             }
-        }
+        };
         if let Some(old) = table.remove(&client_id) {
             tracing::debug!(
                 %client_id,
@@ -410,9 +413,9 @@ fn route(
             }
         }
     } else {
-        match opens_conversation(&packet, conv) {
-            Ok(true) => {}
-            Ok(false) => {
+        opening = match opening_segments(&packet, conv) {
+            Ok(seen) if seen & 1 != 0 => seen,
+            Ok(_) => {
                 tracing::trace!(%client_id, "KCP packet without segment 0 from a client without a session dropped");
                 bump(&counters.not_opening_dropped);
                 drop(table);
@@ -424,7 +427,7 @@ fn route(
                 bump(&counters.invalid_dropped);
                 return;
             }
-        }
+        };
     }
     let Ok(permit) = accept_tx.try_reserve() else {
         bump(&counters.backlog_dropped);
@@ -437,7 +440,6 @@ fn route(
         return;
     };
     let (tx, rx) = mpsc::channel(config.session_queue.max(1));
-    let opening = opening_segments(&packet, conv);
     if tx.try_send(packet).is_err() {
         return;
     }
@@ -613,37 +615,23 @@ fn evict_unestablished(shared: &ListenerShared, table: &mut Table) -> bool {
 /// Segments 0 and 1 in [`SessionEntry::opening`].
 const OPENED: u8 = 0b11;
 
-/// The data segments among 0..=7 in `packet` (bit `sn`); 0 for a malformed
-/// packet (the session's KCP drops those itself).
-fn opening_segments(packet: &[u8], conv: u32) -> u8 {
+/// The data segments among 0..=7 in the well-formed `packet` (bit `sn`).
+///
+/// A packet opens a conversation if it carries data segment 0, which every
+/// KCP sender starts with and sends until it is acknowledged. A packet
+/// without it, from a client the listener has no session for, belongs to a
+/// session the server forgot (evicted or expired): a new session made from
+/// it would hold the later segments and wait for a segment 0 that never
+/// comes, so the client would stall instead of failing.
+fn opening_segments(packet: &[u8], conv: u32) -> Result<u8, SegmentError> {
     let mut seen = 0u8;
-    let walked = walk_packet(packet, conv, |h| {
+    walk_packet(packet, conv, |h| {
         if h.cmd == CMD_PUSH && h.sn < 8 {
             seen |= 1 << h.sn;
         }
         Ok(())
-    });
-    if walked.is_ok() {
-        seen
-    } else {
-        0
-    }
-}
-
-/// Whether the well-formed `packet` opens a conversation: it carries data
-/// segment 0, which every KCP sender starts with and sends until it is
-/// acknowledged. A packet without it, from a client the listener has no
-/// session for, belongs to a session the server forgot (evicted or
-/// expired): a new session made from it would hold the later segments and
-/// wait for a segment 0 that never comes, so the client would stall
-/// instead of failing.
-fn opens_conversation(packet: &[u8], conv: u32) -> Result<bool, SegmentError> {
-    let mut opens = false;
-    walk_packet(packet, conv, |h| {
-        opens |= h.cmd == CMD_PUSH && h.sn == 0;
-        Ok(())
     })?;
-    Ok(opens)
+    Ok(seen)
 }
 
 /// What one unproven session can hold at most: its fixed cost and its
