@@ -526,6 +526,45 @@ async fn a_charged_session_holds_its_unread_data_in_the_budget() {
     .unwrap_or_else(|_| panic!("still charged {} after the end", budget.used()));
 }
 
+/// With no room left in the budget, a charged session still delivers its
+/// stream whole, reading in small bites: its read buffer does not grow
+/// beyond its starting size (which the session's fixed cost covers), so
+/// once the data is read the session holds nothing in the budget.
+#[tokio::test]
+async fn a_charged_session_without_room_reads_in_small_bites() {
+    let budget = MemoryBudget::new(1 << 20);
+    let hog = budget.try_charge(1 << 20).expect("the whole budget");
+    let (a, b) = duplex(64 * 1024);
+    let client = Session::client(a, Config::snowflake_client()).unwrap();
+    let server = Session::server_charged(b, Config::snowflake_server(), &budget).unwrap();
+    let mut sent = client.open_stream().await.unwrap();
+    let data = pattern(200_000, 9);
+    sent.write_all(&data).await.unwrap();
+    let mut received = timeout(HANG_GUARD, server.accept_stream())
+        .await
+        .unwrap()
+        .unwrap();
+    let mut back = vec![0u8; data.len()];
+    timeout(HANG_GUARD, received.read_exact(&mut back))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(sha256(&back), sha256(&data));
+    sent.write_all(b"x").await.unwrap();
+    let mut one = [0u8; 1];
+    received.read_exact(&mut one).await.unwrap();
+    // Everything read: only the hog's charge is left (a grown read buffer
+    // would still be charged here, as in the test above).
+    timeout(HANG_GUARD, async {
+        while budget.used() > hog.bytes() {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+    })
+    .await
+    .unwrap_or_else(|_| panic!("charged {} beyond the hog", budget.used() - hog.bytes()));
+    drop((sent, received, client, server, hog));
+}
+
 /// A peer that grants a huge window but never reads the transport: our
 /// writer blocks after a bounded amount instead of queueing everything.
 #[tokio::test(start_paused = true)]

@@ -257,9 +257,11 @@ impl fmt::Display for SoakReport {
         writeln!(f)?;
         writeln!(
             f,
-            "Server memory budget: {} configured, at most {} in use.",
+            "Server memory budget: {} configured, at most {} in use ({} of {} bytes).",
             format_bytes(o.server_memory_budget as u64),
-            format_bytes(self.server_budget_used_peak)
+            format_bytes(self.server_budget_used_peak),
+            self.server_budget_used_peak,
+            o.server_memory_budget
         )?;
         for line in &self.server_counters {
             writeln!(f, "    {line}")?;

@@ -20,8 +20,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
 /// What one idle server session costs, charged when it is created: the KCP
-/// state and its output buffer, the smux session and its 64 KiB read
-/// buffer, the session and driver tasks, the packet queue between the
+/// state and its output buffer, the smux session and its 4 KiB starting
+/// read buffer, the session and driver tasks, the packet queue between the
 /// demultiplexer and the session, and one stream waiting for its first
 /// data. Measured as the server's resident memory growth per session over
 /// 5,000 sessions (docs/server-budget.md): 31 KB for a session without a

@@ -192,13 +192,15 @@ impl Session {
 
     /// [`Session::server`] whose receive side is charged to `budget`: the
     /// stream data received and not yet read by the application (at most
-    /// `max_receive_buffer`, plus about a frame) and the driver's read
-    /// buffer. The charge follows what is held each time the driver runs,
-    /// and goes back when the session ends. Reading is never refused for
-    /// lack of budget: the data comes out of the transport underneath
-    /// (KCP), whose own charge shrinks by as much, and it is the
-    /// transport's admission of new data that keeps the total within the
-    /// budget.
+    /// `max_receive_buffer`, plus about a frame) and the growth of the
+    /// driver's read buffer beyond its small starting size (which the
+    /// session's fixed cost already covers). The charge follows what is
+    /// held each time the driver runs, and goes back when the session ends.
+    /// Reading is never refused for lack of budget: the data comes out of
+    /// the transport underneath (KCP), whose own charge shrinks by as much,
+    /// and it is the transport's admission of new data that keeps the total
+    /// within the budget. The read buffer grows only if the budget has room
+    /// for it; otherwise the session keeps reading in small bites.
     pub fn server_charged<T>(
         io: T,
         config: Config,
@@ -497,14 +499,28 @@ where
             return;
         };
         let buffered = self.max_receive.saturating_sub(inner.core.receive_tokens());
+        // The starting read buffer is part of the session's fixed cost
+        // (`SESSION_COST`); only its growth is charged here.
         let held = usize::try_from(buffered)
             .unwrap_or(0)
-            .saturating_add(self.read_buf.len());
+            .saturating_add(self.read_buf.len().saturating_sub(READ_CHUNK_INITIAL));
         if held > charge.bytes() {
             charge.force_grow(held - charge.bytes());
         } else {
             charge.shrink_to(held);
         }
+    }
+
+    /// Whether the read buffer may grow to [`READ_CHUNK`]: always without a
+    /// budget; with one, only if the budget has room for the growth (the
+    /// decoder takes frames in pieces, so a session whose buffer stays
+    /// small only reads in smaller bites). The room taken here is kept:
+    /// [`Self::sync_charge`] counts the grown buffer from then on.
+    fn may_grow_read_buf(&mut self) -> bool {
+        let Some(charge) = self.charge.as_mut() else {
+            return true;
+        };
+        charge.try_grow(READ_CHUNK - self.read_buf.len())
     }
 
     /// Feeds buffered input to the core; returns whether any was consumed.
@@ -612,7 +628,7 @@ where
                         self.read_start = 0;
                         self.read_end = n;
                         self.process_input(&mut inner);
-                        if n == self.read_buf.len() && n < READ_CHUNK {
+                        if n == self.read_buf.len() && n < READ_CHUNK && self.may_grow_read_buf() {
                             // Unprocessed input keeps its place.
                             self.read_buf.resize(READ_CHUNK, 0);
                         }
