@@ -205,9 +205,10 @@ async fn serve_socks4a(
         stream.write_all(&[0, 0x5B, 0, 0, 0, 0, 0, 0]).await?;
         return Ok(());
     };
-    stream.write_all(&[0, 0x5A, 0, 0, 0, 0, 0, 0]).await?;
+    // Counted before the reply, as below.
     SocksProxyStats::count(&stats.tunnels);
     lock(&stats.tunnel_targets).insert(format!("{host}:{port}"));
+    stream.write_all(&[0, 0x5A, 0, 0, 0, 0, 0, 0]).await?;
     let _ = tokio::io::copy_bidirectional(&mut stream, &mut upstream).await;
     Ok(())
 }
@@ -301,9 +302,11 @@ async fn serve_socks5(
                 stream.write_all(&reply(5, unspecified)).await?;
                 return Ok(());
             };
-            stream.write_all(&reply(0, upstream.local_addr()?)).await?;
+            // Counted before the reply, so that whoever has seen the reply
+            // (the client, and through it the test) also sees the count.
             SocksProxyStats::count(&stats.tunnels);
             lock(&stats.tunnel_targets).insert(format!("{host}:{port}"));
+            stream.write_all(&reply(0, upstream.local_addr()?)).await?;
             let _ = tokio::io::copy_bidirectional(&mut stream, &mut upstream).await;
             Ok(())
         }
@@ -315,8 +318,9 @@ async fn serve_socks5(
         3 => {
             let client_ip = stream.peer_addr()?.ip();
             let relay = UdpSocket::bind((stream.local_addr()?.ip(), 0)).await?;
-            stream.write_all(&reply(0, relay.local_addr()?)).await?;
+            // Likewise.
             SocksProxyStats::count(&stats.associations);
+            stream.write_all(&reply(0, relay.local_addr()?)).await?;
             relay_datagrams(stream, relay, client_ip, stats).await
         }
         _ => {
