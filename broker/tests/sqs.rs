@@ -57,32 +57,6 @@ async fn send(client: &SqsClient, sqs: &SqsHandle, body: &str, id: Option<&str>)
         .expect("SendMessage");
 }
 
-/// Waits for the response queue of `id` and reads one reply from it.
-async fn reply(client: &SqsClient, id: &str) -> ClientPollResponse {
-    let name = sqs::client_queue_name(id);
-    guarded(async {
-        let url = loop {
-            match client.get_queue_url(&name).await {
-                Ok(url) => break url,
-                Err(error) if error.is_queue_missing() => {
-                    tokio::time::sleep(Duration::from_millis(100)).await
-                }
-                Err(error) => panic!("GetQueueUrl: {error}"),
-            }
-        };
-        loop {
-            let messages = client
-                .receive_messages(&url, 1, Duration::from_secs(2), 1 << 20)
-                .await
-                .expect("ReceiveMessage");
-            if let Some(message) = messages.into_iter().next() {
-                return ClientPollResponse::decode(message.body.as_bytes()).expect("reply");
-            }
-        }
-    })
-    .await
-}
-
 async fn wait_for_sqs(
     sqs: &SqsHandle,
     condition: impl Fn(&snowflake_broker::sqs::SqsStatsSnapshot) -> bool,
@@ -130,7 +104,7 @@ async fn client_poll_through_sqs_is_matched_and_answered() {
     )
     .await;
     assert_eq!(answered.text(), r#"{"Status":"success"}"#);
-    match reply(&client, &id).await {
+    match sqs_reply(&client, &id).await {
         ClientPollResponse::Answer(answer) => {
             assert!(answer.contains("sqs-answer-1"), "{answer}")
         }
@@ -152,7 +126,7 @@ async fn client_poll_through_sqs_is_matched_and_answered() {
     let id = sqs::new_client_id();
     send(&client, &sqs, &body("sqs-offer-2"), Some(&id)).await;
     assert_eq!(
-        reply(&client, &id).await.encode(),
+        sqs_reply(&client, &id).await.encode(),
         NO_PROXIES_BODY.as_bytes()
     );
     // Counted under the rendezvous method "sqs", not "http".
@@ -215,7 +189,7 @@ async fn bad_messages_are_dropped_without_a_reply() {
     let id = sqs::new_client_id();
     send(&client, &sqs, &good, Some(&id)).await;
     assert_eq!(
-        reply(&client, &id).await.encode(),
+        sqs_reply(&client, &id).await.encode(),
         NO_PROXIES_BODY.as_bytes()
     );
     sqs.shutdown().await;

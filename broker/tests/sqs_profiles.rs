@@ -150,28 +150,7 @@ async fn poll_through_sqs(client: &SqsClient, queue_url: &str) -> ClientPollResp
         .send_message(queue_url, &body, &[(sqs::CLIENT_ID_ATTRIBUTE, &id)])
         .await
         .expect("SendMessage");
-    let name = sqs::client_queue_name(&id);
-    guarded(async {
-        let url = loop {
-            match client.get_queue_url(&name).await {
-                Ok(url) => break url,
-                Err(error) if error.is_queue_missing() => {
-                    tokio::time::sleep(Duration::from_millis(100)).await
-                }
-                Err(error) => panic!("GetQueueUrl: {error}"),
-            }
-        };
-        loop {
-            let messages = client
-                .receive_messages(&url, 1, Duration::from_secs(2), 1 << 20)
-                .await
-                .expect("ReceiveMessage");
-            if let Some(message) = messages.into_iter().next() {
-                return ClientPollResponse::decode(message.body.as_bytes()).expect("reply");
-            }
-        }
-    })
-    .await
+    sqs_reply(client, &id).await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

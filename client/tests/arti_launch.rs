@@ -10,26 +10,13 @@
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
-use std::process::{Child, ChildStdout, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::Duration;
+
+use snowflake_testkit::managed_pt::{read_line, KillOnDrop};
 
 const BIN: &str = env!("CARGO_BIN_EXE_snowflake-client");
 const FINGERPRINT: &str = "2B280B23E1107BB62ABFC40DDCC8824814F80A72";
-
-struct Guard(Child);
-
-impl Drop for Guard {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn read_line(out: &mut BufReader<ChildStdout>) -> String {
-    let mut line = String::new();
-    out.read_line(&mut line).expect("read a line");
-    line.trim_end().to_string()
-}
 
 /// A bridge line of exactly 500 bytes in arti's escaped form, whose
 /// `url` value (`http://<broker>/a;b/`, the `;` escaped) has its `\` as
@@ -127,7 +114,7 @@ fn a_500_byte_bridge_line_split_as_arti_does_and_exit_on_stdin_close() {
         .stderr(Stdio::inherit())
         .spawn()
         .expect("start snowflake-client");
-    let mut guard = Guard(child);
+    let mut guard = KillOnDrop(child);
     let mut out = BufReader::new(guard.0.stdout.take().expect("stdout"));
     let mut lines = Vec::new();
     while lines.last().map(String::as_str) != Some("CMETHODS DONE") {

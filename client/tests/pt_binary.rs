@@ -3,76 +3,21 @@
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpStream};
-use std::process::{Child, ChildStdout, Command, Stdio};
+use std::process::{ChildStdout, Command, Stdio};
 use std::time::Duration;
+
+use snowflake_testkit::managed_pt::{
+    self, cmethod_addr, read_line, until_cmethods_done, wait_exit, KillOnDrop,
+};
 
 const BIN: &str = env!("CARGO_BIN_EXE_snowflake-client");
 
-struct Guard(Child);
-
-impl Drop for Guard {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
+fn managed(env: &[(&str, &str)], args: &[&str]) -> (KillOnDrop, BufReader<ChildStdout>) {
+    managed_pt::launch(BIN, env, args)
 }
 
 fn state_dir() -> std::path::PathBuf {
-    let dir = std::env::temp_dir().join(format!(
-        "snowflake-client-pt-{}-{:x}",
-        std::process::id(),
-        rand::random::<u32>()
-    ));
-    std::fs::create_dir_all(&dir).expect("state dir");
-    dir
-}
-
-fn managed(env: &[(&str, &str)], args: &[&str]) -> (Guard, BufReader<ChildStdout>) {
-    let state = state_dir();
-    let mut command = Command::new(BIN);
-    command
-        .args(args)
-        .env_clear()
-        .env("TOR_PT_MANAGED_TRANSPORT_VER", "1")
-        .env("TOR_PT_STATE_LOCATION", &state)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit());
-    for (k, v) in env {
-        command.env(k, v);
-    }
-    let mut child = command.spawn().expect("start snowflake-client");
-    let stdout = BufReader::new(child.stdout.take().expect("stdout"));
-    (Guard(child), stdout)
-}
-
-fn read_line(out: &mut BufReader<ChildStdout>) -> String {
-    let mut line = String::new();
-    out.read_line(&mut line).expect("read a line");
-    line.trim_end().to_string()
-}
-
-/// Reads lines until `CMETHODS DONE`; returns them.
-fn until_done(out: &mut BufReader<ChildStdout>) -> Vec<String> {
-    let mut lines = Vec::new();
-    loop {
-        let line = read_line(out);
-        assert!(!line.is_empty(), "stdout ended early: {lines:?}");
-        let done = line == "CMETHODS DONE";
-        lines.push(line);
-        if done {
-            return lines;
-        }
-    }
-}
-
-fn cmethod_addr(lines: &[String]) -> SocketAddr {
-    lines
-        .iter()
-        .find_map(|l| l.strip_prefix("CMETHOD snowflake socks5 "))
-        .expect("CMETHOD line")
-        .parse()
-        .expect("CMETHOD address")
+    managed_pt::state_dir("snowflake-client-pt")
 }
 
 /// A SOCKS5 handshake with username/password carrying `args`; returns the
@@ -105,7 +50,7 @@ fn managed_mode_announces_the_socks_listener_and_exits_when_stdin_closes() {
         ],
         &["-url", "http://127.0.0.1:9/", "-loopback-only"],
     );
-    let lines = until_done(&mut out);
+    let lines = until_cmethods_done(&mut out);
     assert_eq!(lines[0], "VERSION 1");
     // Upstream 2.10+ reports its version to tor before the methods.
     assert_eq!(
@@ -156,16 +101,6 @@ fn managed_mode_announces_the_socks_listener_and_exits_when_stdin_closes() {
     assert!(status.success(), "{status}");
 }
 
-fn wait_exit(child: &mut Child) -> std::process::ExitStatus {
-    for _ in 0..300 {
-        if let Some(status) = child.try_wait().expect("try_wait") {
-            return status;
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    panic!("snowflake-client did not exit");
-}
-
 #[test]
 fn an_upstream_proxy_is_refused() {
     let (mut guard, mut out) = managed(
@@ -205,7 +140,7 @@ fn a_bad_rendezvous_configuration_is_a_cmethod_error_at_start() {
         (vec!["-fingerprint", "zz"], "-fingerprint"),
     ] {
         let (mut guard, mut out) = managed(&[("TOR_PT_CLIENT_TRANSPORTS", "snowflake")], &args);
-        let lines = until_done(&mut out);
+        let lines = until_cmethods_done(&mut out);
         assert_eq!(lines[0], "VERSION 1", "{args:?}");
         let error = lines
             .iter()
@@ -254,7 +189,7 @@ fn standalone_socks_mode_listens_where_told() {
         .stderr(Stdio::piped())
         .spawn()
         .expect("start");
-    let mut guard = Guard(child);
+    let mut guard = KillOnDrop(child);
     let mut stderr = BufReader::new(guard.0.stderr.take().unwrap());
     // The log (stderr in this mode) starts with the version line, as
     // upstream's does; then the listener is announced.
@@ -349,7 +284,7 @@ fn deprecated_log_to_state_dir_logs_into_the_state_directory() {
                 flag,
             ],
         );
-        let lines = until_done(&mut out);
+        let lines = until_cmethods_done(&mut out);
         cmethod_addr(&lines);
         drop(guard.0.stdin.take());
         assert!(wait_exit(&mut guard.0).success(), "{flag}");

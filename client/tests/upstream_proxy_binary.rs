@@ -9,23 +9,17 @@
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
-use std::process::{Child, ChildStdout, Command, Stdio};
+use std::process::ChildStdout;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use snowflake_testkit::http_connect_proxy::HttpConnectProxy;
+use snowflake_testkit::managed_pt::{
+    self, cmethod_addr, read_line, until_cmethods_done, wait_exit, KillOnDrop,
+};
 use snowflake_testkit::socks_proxy::{SocksProxy, SocksProxyOptions};
 
 const BIN: &str = env!("CARGO_BIN_EXE_snowflake-client");
-
-struct Guard(Child);
-
-impl Drop for Guard {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
 
 fn runtime() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_multi_thread()
@@ -35,65 +29,16 @@ fn runtime() -> tokio::runtime::Runtime {
         .expect("runtime")
 }
 
-fn managed(proxy: &str, args: &[&str]) -> (Guard, BufReader<ChildStdout>) {
-    let state = std::env::temp_dir().join(format!(
-        "snowflake-client-proxy-{}-{:x}",
-        std::process::id(),
-        rand::random::<u32>()
-    ));
-    let mut child = Command::new(BIN)
-        .args(args)
-        .env_clear()
-        .env("TOR_PT_MANAGED_TRANSPORT_VER", "1")
-        .env("TOR_PT_STATE_LOCATION", &state)
-        .env("TOR_PT_CLIENT_TRANSPORTS", "snowflake")
-        .env("TOR_PT_EXIT_ON_STDIN_CLOSE", "1")
-        .env("TOR_PT_PROXY", proxy)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .expect("start snowflake-client");
-    let stdout = BufReader::new(child.stdout.take().expect("stdout"));
-    (Guard(child), stdout)
-}
-
-fn read_line(out: &mut BufReader<ChildStdout>) -> String {
-    let mut line = String::new();
-    out.read_line(&mut line).expect("read a line");
-    line.trim_end().to_string()
-}
-
-fn until_done(out: &mut BufReader<ChildStdout>) -> Vec<String> {
-    let mut lines = Vec::new();
-    loop {
-        let line = read_line(out);
-        assert!(!line.is_empty(), "stdout ended early: {lines:?}");
-        let done = line == "CMETHODS DONE";
-        lines.push(line);
-        if done {
-            return lines;
-        }
-    }
-}
-
-fn cmethod_addr(lines: &[String]) -> SocketAddr {
-    lines
-        .iter()
-        .find_map(|l| l.strip_prefix("CMETHOD snowflake socks5 "))
-        .expect("CMETHOD line")
-        .parse()
-        .expect("CMETHOD address")
-}
-
-fn wait_exit(child: &mut Child) -> std::process::ExitStatus {
-    for _ in 0..300 {
-        if let Some(status) = child.try_wait().expect("try_wait") {
-            return status;
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    panic!("snowflake-client did not exit");
+fn managed(proxy: &str, args: &[&str]) -> (KillOnDrop, BufReader<ChildStdout>) {
+    managed_pt::launch(
+        BIN,
+        &[
+            ("TOR_PT_CLIENT_TRANSPORTS", "snowflake"),
+            ("TOR_PT_EXIT_ON_STDIN_CLOSE", "1"),
+            ("TOR_PT_PROXY", proxy),
+        ],
+        args,
+    )
 }
 
 /// The PT lines up to `PROXY-ERROR`, then the exit status.
@@ -157,7 +102,7 @@ fn socks5_is_accepted_after_a_udp_association_and_carries_the_rendezvous() {
         .expect("SOCKS proxy");
     let url = socks.url("socks5", Some(("snow", "fl%40ke")));
     let (mut guard, mut out) = managed(&url, &["-loopback-only"]);
-    let lines = until_done(&mut out);
+    let lines = until_cmethods_done(&mut out);
     assert_eq!(lines[..2], ["VERSION 1", "PROXY DONE"], "{lines:?}");
     assert!(lines[2].starts_with("STATUS TYPE=version"), "{lines:?}");
     let addr = cmethod_addr(&lines);
@@ -262,7 +207,7 @@ fn http_proxy_for_the_rendezvous_only() {
         &http.url(Some(("snow", "flake"))),
         &["-loopback-only", "-proxy-rendezvous-only"],
     );
-    let lines = until_done(&mut out);
+    let lines = until_cmethods_done(&mut out);
     assert_eq!(lines[..2], ["VERSION 1", "PROXY DONE"], "{lines:?}");
     let warning = &lines[2];
     assert!(

@@ -37,24 +37,22 @@ use std::process::Stdio;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use rand::rngs::StdRng;
-use rand::{Rng, SeedableRng};
-use sha2::{Digest, Sha256};
-use snowflake_broker::bridges::BridgeList;
-use snowflake_broker::poll_interval::PollIntervals;
-use snowflake_broker::{Broker, BrokerConfig, BrokerHandle};
+use snowflake_broker::BrokerHandle;
 use snowflake_common::namematcher::NameMatcher;
 use snowflake_proxy::{Proxy, ProxyConfig, ProxyHandle};
 use snowflake_testkit::file_server::FileServer;
 use snowflake_testkit::netns;
 use snowflake_testkit::tor::{TempDir, TorConfig, TorProcess};
 use snowflake_testkit::tor_network::{
-    consensus_is_usable, scan_sockets, socks5_connect_noauth, TorNetwork, TorNetworkConfig,
-    BRIDGE_PLACEHOLDER_ADDR, TRANSPORT,
+    consensus_is_usable, scan_sockets, TorNetwork, TorNetworkConfig, BRIDGE_PLACEHOLDER_ADDR,
+    TRANSPORT,
 };
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::sync::{mpsc, oneshot};
+
+mod common;
+use common::*;
 use tokio::task::JoinHandle;
 
 const MB: usize = 1024 * 1024;
@@ -64,8 +62,6 @@ const SMALL_LEN: usize = MB;
 const LONG_LEN: usize = 6 * MB;
 /// How far each long download gets before the kill.
 const KILL_AFTER: usize = MB;
-/// Relay pattern for broker and proxies: exactly 127.0.0.1.
-const LOOPBACK_PATTERN: &str = "^127.0.0.1$";
 /// Hang guard for each step; no test asserts on how long anything takes.
 const HANG_GUARD: Duration = Duration::from_secs(240);
 /// Hang guard for the whole re-run inside the namespace.
@@ -585,7 +581,7 @@ impl Client {
         let mut attempt = 0;
         loop {
             attempt += 1;
-            match guard("download", download(self.socks, web, path, None)).await {
+            match guard("download", download(self.socks, web, path, |_| async {})).await {
                 Ok(body) => return Ok(body),
                 Err(e) if attempt < 20 => {
                     eprintln!("{}: download attempt {attempt} failed: {e}", self.name);
@@ -618,10 +614,25 @@ impl PausedDownload {
     fn start(socks: SocketAddr, web: SocketAddrV4) -> Self {
         let (reached_tx, reached) = oneshot::channel();
         let (go, go_rx) = mpsc::channel(1);
-        let task =
-            tokio::spawn(
-                async move { download(socks, web, "/data", Some((reached_tx, go_rx))).await },
-            );
+        let task = tokio::spawn(async move {
+            // Reports when KILL_AFTER body bytes arrived and waits
+            // for the go before reading on.
+            let mut pause = Some((reached_tx, go_rx));
+            download(socks, web, "/data", |received| {
+                let due = if received >= KILL_AFTER {
+                    pause.take()
+                } else {
+                    None
+                };
+                async move {
+                    if let Some((reached, mut go)) = due {
+                        let _ = reached.send(());
+                        let _ = go.recv().await;
+                    }
+                }
+            })
+            .await
+        });
         Self { reached, go, task }
     }
 
@@ -629,82 +640,6 @@ impl PausedDownload {
         let _ = self.go.send(()).await;
         guard("download", self.task).await.expect("download task")
     }
-}
-
-/// Fetches `path` through tor's SocksPort with HTTP/1.0. With `pause`,
-/// reports when [`KILL_AFTER`] body bytes arrived and waits for the go
-/// before reading on.
-async fn download(
-    socks: SocketAddr,
-    web: SocketAddrV4,
-    path: &str,
-    mut pause: Option<(oneshot::Sender<()>, mpsc::Receiver<()>)>,
-) -> std::io::Result<Vec<u8>> {
-    let mut stream = socks5_connect_noauth(socks, web).await?;
-    stream
-        .write_all(format!("GET {path} HTTP/1.0\r\nHost: {web}\r\n\r\n").as_bytes())
-        .await?;
-    let mut received = Vec::new();
-    let mut buf = vec![0u8; 64 * 1024];
-    let header_end = loop {
-        let n = stream.read(&mut buf).await?;
-        if n == 0 {
-            return Err(std::io::Error::other("connection closed in the headers"));
-        }
-        received.extend_from_slice(&buf[..n]);
-        if let Some(end) = received.windows(4).position(|w| w == b"\r\n\r\n") {
-            break end + 4;
-        }
-        if received.len() > 16 * 1024 {
-            return Err(std::io::Error::other("headers too long"));
-        }
-    };
-    let head = String::from_utf8_lossy(&received[..header_end]).to_string();
-    let length: usize = head
-        .lines()
-        .find_map(|l| l.strip_prefix("Content-Length: "))
-        .and_then(|v| v.trim().parse().ok())
-        .ok_or_else(|| std::io::Error::other(format!("bad response: {head:?}")))?;
-    let mut body = received.split_off(header_end);
-    while body.len() < length {
-        if body.len() >= KILL_AFTER {
-            if let Some((reached, mut go)) = pause.take() {
-                let _ = reached.send(());
-                let _ = go.recv().await;
-            }
-        }
-        let n = stream.read(&mut buf).await?;
-        if n == 0 {
-            return Err(std::io::Error::other(format!(
-                "connection closed after {} of {length} bytes",
-                body.len()
-            )));
-        }
-        body.extend_from_slice(&buf[..n]);
-    }
-    Ok(body)
-}
-
-/// Our broker on 127.0.0.1 knowing one bridge, `fingerprint` at
-/// `relay_url`, with 1 s poll intervals.
-async fn start_broker(relay_url: &str, fingerprint: &str) -> BrokerHandle {
-    let bridges = BridgeList::parse(&format!(
-        r#"{{"displayName":"three tor instances", "webSocketAddress":"{relay_url}", "fingerprint":"{fingerprint}"}}"#
-    ))
-    .expect("bridge list");
-    Broker::start(BrokerConfig {
-        bridges,
-        allowed_relay_pattern: LOOPBACK_PATTERN.to_string(),
-        poll_intervals: PollIntervals {
-            unrestricted: Duration::from_secs(1),
-            restricted: Duration::from_secs(1),
-        },
-        client_timeout: Duration::from_secs(30),
-        unsafe_logging: true,
-        ..BrokerConfig::default()
-    })
-    .await
-    .expect("broker starts")
 }
 
 /// One of our proxies: loopback-only ICE, relays only on 127.0.0.1, no NAT
@@ -727,52 +662,4 @@ async fn start_proxy(broker: &BrokerHandle, relay_url: &str) -> ProxyHandle {
     })
     .await
     .expect("proxy starts")
-}
-
-/// A program of this workspace, from the target directory this test was
-/// built into (or `$SNOWFLAKE_BIN_DIR`).
-fn workspace_binary(name: &str) -> PathBuf {
-    let dir = match std::env::var_os("SNOWFLAKE_BIN_DIR") {
-        Some(dir) => PathBuf::from(dir),
-        None => std::env::current_exe()
-            .ok()
-            .and_then(|exe| exe.parent()?.parent().map(Path::to_path_buf))
-            .expect("target directory"),
-    };
-    let path = dir.join(name);
-    assert!(
-        path.is_file(),
-        "{} not found; build it first: cargo build --release -p {name} \
-         (or set SNOWFLAKE_BIN_DIR)",
-        path.display()
-    );
-    path
-}
-
-/// A free TCP port on 127.0.0.1 (released again for the program that will
-/// listen there).
-fn free_loopback_addr() -> SocketAddr {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("free port")
-}
-
-fn tail(text: &str, lines: usize) -> String {
-    let all: Vec<&str> = text.lines().collect();
-    all[all.len().saturating_sub(lines)..].join("\n")
-}
-
-fn file_tail(path: &Path, lines: usize) -> String {
-    tail(&std::fs::read_to_string(path).unwrap_or_default(), lines)
-}
-
-/// Deterministic pseudo-random bytes.
-fn pattern(len: usize, seed: u64) -> Vec<u8> {
-    let mut data = vec![0u8; len];
-    StdRng::seed_from_u64(seed).fill(&mut data[..]);
-    data
-}
-
-fn sha256(data: &[u8]) -> [u8; 32] {
-    Sha256::digest(data).into()
 }

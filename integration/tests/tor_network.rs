@@ -29,8 +29,8 @@
 //! `snowflake-client`.
 
 use std::future::Future;
-use std::net::{SocketAddr, SocketAddrV4};
-use std::path::{Path, PathBuf};
+use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -39,12 +39,7 @@ use http_body_util::{BodyExt, Full, Limited};
 use hyper::body::Incoming;
 use hyper::service::service_fn;
 use hyper_util::rt::TokioIo;
-use rand::rngs::StdRng;
-use rand::{Rng, SeedableRng};
-use sha2::{Digest, Sha256};
-use snowflake_broker::bridges::BridgeList;
-use snowflake_broker::poll_interval::PollIntervals;
-use snowflake_broker::{Broker, BrokerConfig, BrokerHandle};
+use snowflake_broker::BrokerHandle;
 use snowflake_common::messages::proxy::PROBE_STUB_SID;
 use snowflake_common::messages::{NatType, ProxyAnswerRequest, ProxyPollResponse};
 use snowflake_common::namematcher::NameMatcher;
@@ -55,20 +50,19 @@ use snowflake_testkit::go_client;
 use snowflake_testkit::netns;
 use snowflake_testkit::stun::StunServer;
 use snowflake_testkit::tor::TempDir;
-use snowflake_testkit::tor_network::{
-    scan_sockets, socks5_connect_noauth, TorNetwork, TorNetworkConfig,
-};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use snowflake_testkit::tor_network::{scan_sockets, TorNetwork, TorNetworkConfig};
+
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
+
+mod common;
+use common::*;
 
 const MB: usize = 1024 * 1024;
 /// The file each download fetches.
 const DOWNLOAD_LEN: usize = 20 * MB;
 /// How far the second download gets before its proxy is killed.
 const KILL_PROXY_AFTER: usize = 4 * MB;
-/// Relay pattern for broker and proxies: exactly 127.0.0.1.
-const LOOPBACK_PATTERN: &str = "^127.0.0.1$";
 /// Hang guard for each step; no test asserts on how long anything takes.
 const HANG_GUARD: Duration = Duration::from_secs(240);
 /// Hang guard for the whole re-run inside the namespace.
@@ -179,7 +173,7 @@ async fn run_e2e(client: impl FnOnce(&E2eEnv) -> ClientTransport) {
     );
     let mut network = TorNetwork::start(&network_config)
         .await
-        .unwrap_or_else(|e| panic!("{e}\n{}", file_tail(&server_log)));
+        .unwrap_or_else(|e| panic!("{e}\n{}", file_tail(&server_log, 60)));
     let relay_url = format!("ws://{server_listen}/");
 
     // Our broker, a NAT probe server, and two proxies.
@@ -213,8 +207,8 @@ async fn run_e2e(client: impl FnOnce(&E2eEnv) -> ClientTransport) {
         format!(
             "{}\n--- client transport log ---\n{}\n--- server log ---\n{}",
             network.log_tails(),
-            file_tail(&env.client_log),
-            file_tail(&server_log)
+            file_tail(&env.client_log, 60),
+            file_tail(&server_log, 60)
         )
     };
     let socks = match network
@@ -224,8 +218,8 @@ async fn run_e2e(client: impl FnOnce(&E2eEnv) -> ClientTransport) {
         Ok(socks) => socks,
         Err(e) => panic!(
             "{e}\n--- client transport log ---\n{}\n--- server log ---\n{}",
-            file_tail(&env.client_log),
-            file_tail(&server_log)
+            file_tail(&env.client_log, 60),
+            file_tail(&server_log, 60)
         ),
     };
     let bootstrapped_after = test_started.elapsed();
@@ -237,7 +231,7 @@ async fn run_e2e(client: impl FnOnce(&E2eEnv) -> ClientTransport) {
         attempts += 1;
         match guard(
             "small download",
-            download(socks, web.addr(), "/small", |_| {}),
+            download(socks, web.addr(), "/small", |_| async {}),
         )
         .await
         {
@@ -255,7 +249,7 @@ async fn run_e2e(client: impl FnOnce(&E2eEnv) -> ClientTransport) {
     let first_started = Instant::now();
     let body = guard(
         "first download",
-        download(socks, web.addr(), "/data", |_| {}),
+        download(socks, web.addr(), "/data", |_| async {}),
     )
     .await
     .unwrap_or_else(|e| panic!("first download failed: {e}\n{}", failure_context(&network)));
@@ -295,6 +289,7 @@ async fn run_e2e(client: impl FnOnce(&E2eEnv) -> ClientTransport) {
                 drop(victim.take());
                 eprintln!("killed the carrying proxy after {received} bytes");
             }
+            std::future::ready(())
         }),
     )
     .await
@@ -341,78 +336,6 @@ async fn guard<F: Future>(what: &str, fut: F) -> F::Output {
     }
 }
 
-/// A program of this workspace, from the target directory this test was
-/// built into (or `$SNOWFLAKE_BIN_DIR`).
-fn workspace_binary(name: &str) -> PathBuf {
-    let dir = match std::env::var_os("SNOWFLAKE_BIN_DIR") {
-        Some(dir) => PathBuf::from(dir),
-        None => {
-            let exe = std::env::current_exe().expect("test executable path");
-            // target/<profile>/deps/<test> -> target/<profile>
-            exe.parent()
-                .and_then(Path::parent)
-                .map(Path::to_path_buf)
-                .expect("target directory")
-        }
-    };
-    let path = dir.join(name);
-    assert!(
-        path.is_file(),
-        "{} not found; build it first: cargo build --release -p {name} \
-         (or set SNOWFLAKE_BIN_DIR)",
-        path.display()
-    );
-    path
-}
-
-/// A free TCP port on 127.0.0.1 (released again for the program that will
-/// listen there).
-fn free_loopback_addr() -> SocketAddr {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("free port")
-}
-
-/// The last 60 lines of a log file.
-fn file_tail(path: &Path) -> String {
-    let text = std::fs::read_to_string(path).unwrap_or_default();
-    let lines: Vec<&str> = text.lines().collect();
-    lines[lines.len().saturating_sub(60)..].join("\n")
-}
-
-/// Deterministic pseudo-random bytes.
-fn pattern(len: usize, seed: u64) -> Vec<u8> {
-    let mut data = vec![0u8; len];
-    StdRng::seed_from_u64(seed).fill(&mut data[..]);
-    data
-}
-
-fn sha256(data: &[u8]) -> [u8; 32] {
-    Sha256::digest(data).into()
-}
-
-/// Our broker on 127.0.0.1 knowing one bridge, `fingerprint` at
-/// `relay_url`, with 1 s poll intervals.
-async fn start_broker(relay_url: &str, fingerprint: &str) -> BrokerHandle {
-    let bridges = BridgeList::parse(&format!(
-        r#"{{"displayName":"private tor network", "webSocketAddress":"{relay_url}", "fingerprint":"{fingerprint}"}}"#
-    ))
-    .expect("bridge list");
-    Broker::start(BrokerConfig {
-        bridges,
-        allowed_relay_pattern: LOOPBACK_PATTERN.to_string(),
-        poll_intervals: PollIntervals {
-            unrestricted: Duration::from_secs(1),
-            restricted: Duration::from_secs(1),
-        },
-        client_timeout: Duration::from_secs(30),
-        unsafe_logging: true,
-        ..BrokerConfig::default()
-    })
-    .await
-    .expect("broker starts")
-}
-
 /// One of our proxies: loopback-only ICE, relays only on 127.0.0.1, NAT
 /// probed against `probe_url` (so it reports "open" and matches any client
 /// NAT type). Returns once it reports "open".
@@ -439,59 +362,6 @@ async fn start_proxy(broker: &BrokerHandle, relay_url: &str, probe_url: &str) ->
         .await
         .expect("proxy running");
     proxy
-}
-
-/// Fetches `path` from the HTTP server `web` through tor's SocksPort with
-/// HTTP/1.0 (the server closes after the body). Calls `progress` with the
-/// body bytes received so far after every read.
-async fn download(
-    socks: SocketAddr,
-    web: SocketAddrV4,
-    path: &str,
-    mut progress: impl FnMut(usize),
-) -> std::io::Result<Vec<u8>> {
-    let mut stream = socks5_connect_noauth(socks, web).await?;
-    stream
-        .write_all(format!("GET {path} HTTP/1.0\r\nHost: {web}\r\n\r\n").as_bytes())
-        .await?;
-    let mut received = Vec::new();
-    let mut buf = vec![0u8; 64 * 1024];
-    let header_end = loop {
-        let n = stream.read(&mut buf).await?;
-        if n == 0 {
-            return Err(std::io::Error::other("connection closed in the headers"));
-        }
-        received.extend_from_slice(&buf[..n]);
-        if let Some(end) = received.windows(4).position(|w| w == b"\r\n\r\n") {
-            break end + 4;
-        }
-        if received.len() > 16 * 1024 {
-            return Err(std::io::Error::other("headers too long"));
-        }
-    };
-    let head = String::from_utf8_lossy(&received[..header_end]).to_string();
-    if !head.starts_with("HTTP/1.0 200") {
-        return Err(std::io::Error::other(format!("bad response: {head:?}")));
-    }
-    let length: usize = head
-        .lines()
-        .find_map(|l| l.strip_prefix("Content-Length: "))
-        .and_then(|v| v.trim().parse().ok())
-        .ok_or_else(|| std::io::Error::other(format!("no Content-Length: {head:?}")))?;
-    let mut body = received.split_off(header_end);
-    progress(body.len());
-    while body.len() < length {
-        let n = stream.read(&mut buf).await?;
-        if n == 0 {
-            return Err(std::io::Error::other(format!(
-                "connection closed after {} of {length} bytes",
-                body.len()
-            )));
-        }
-        body.extend_from_slice(&buf[..n]);
-        progress(body.len());
-    }
-    Ok(body)
 }
 
 /// A probetest-style NAT probe server on 127.0.0.1 (`POST /probe`) that

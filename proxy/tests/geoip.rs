@@ -10,114 +10,14 @@
 
 mod common;
 
-use std::io::BufRead;
-use std::net::SocketAddr;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
-use std::sync::{Arc, Mutex};
-use std::time::Duration;
 
 use common::*;
-use snowflake_testkit::pebble::free_port;
-
-const BINARY: &str = env!("CARGO_BIN_EXE_snowflake-proxy");
 
 /// 127.0.0.0 to 127.255.255.255 as tor writes IPv4 ranges.
 const LOOPBACK_V4: &str = "# test file\n2130706432,2147483647,AQ\n";
 /// A range that is not ::1, so ::1 is in no country.
 const SOME_V6: &str = "2001:db8::,2001:db8::ffff,JP\n";
-
-/// The proxy binary, killed when dropped, with its stderr collected.
-struct ProxyProcess {
-    child: Child,
-    stderr: Arc<Mutex<String>>,
-    metrics: SocketAddr,
-}
-
-impl ProxyProcess {
-    fn start(broker: SocketAddr, relay_url: &str, geoip: &[&str], unsafe_logging: bool) -> Self {
-        let port = free_port();
-        let mut command = Command::new(BINARY);
-        command
-            .args(["-broker", &format!("http://{broker}/")])
-            .args(["-relay", relay_url])
-            .args(["-allowed-relay-hostname-pattern", LOOPBACK_PATTERN])
-            .args([
-                "-allow-non-tls-relay",
-                "-allow-proxying-to-private-addresses",
-            ])
-            .args([
-                "-loopback-only",
-                "-nat-probe-server",
-                "",
-                "-summary-interval",
-                "0s",
-            ])
-            .args(["-metrics", "-metrics-address", "127.0.0.1"])
-            .args(["-metrics-port", &port.to_string()])
-            .args(geoip)
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped());
-        if unsafe_logging {
-            command.arg("-unsafe-logging");
-        }
-        let mut child = command.spawn().expect("start snowflake-proxy");
-        let stderr = Arc::new(Mutex::new(String::new()));
-        if let Some(pipe) = child.stderr.take() {
-            let text = stderr.clone();
-            std::thread::spawn(move || {
-                for line in std::io::BufReader::new(pipe).lines() {
-                    let Ok(line) = line else { break };
-                    eprintln!("proxy: {line}");
-                    let mut text = text.lock().unwrap_or_else(|e| e.into_inner());
-                    text.push_str(&line);
-                    text.push('\n');
-                }
-            });
-        }
-        ProxyProcess {
-            child,
-            stderr,
-            metrics: SocketAddr::from(([127, 0, 0, 1], port)),
-        }
-    }
-
-    fn log(&self) -> String {
-        self.stderr
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .clone()
-    }
-
-    /// The metrics page, once it has a line containing `wanted`.
-    async fn metrics_with(&mut self, wanted: &str) -> String {
-        guard("metrics line", async {
-            loop {
-                if let Ok(Some(status)) = self.child.try_wait() {
-                    panic!("the proxy exited ({status}):\n{}", self.log());
-                }
-                if let Ok(page) =
-                    snowflake_testkit::http::get(self.metrics, "/internal/metrics").await
-                {
-                    let text = page.text();
-                    if page.status == 200 && text.lines().any(|line| line.contains(wanted)) {
-                        return text;
-                    }
-                }
-                tokio::time::sleep(Duration::from_millis(100)).await;
-            }
-        })
-        .await
-    }
-}
-
-impl Drop for ProxyProcess {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
 
 /// The series of `connections_total` on a metrics page.
 fn connection_series(page: &str) -> Vec<&str> {
@@ -131,7 +31,12 @@ fn connection_series(page: &str) -> Vec<&str> {
 async fn relay_one_client(geoip: &[&str], unsafe_logging: bool, wanted: &str) -> (String, String) {
     let mut relay = FakeRelay::start().await;
     let broker = start_broker(&relay.url()).await;
-    let mut proxy = ProxyProcess::start(broker.local_addr(), &relay.url(), geoip, unsafe_logging);
+    let mut flags = vec!["-loopback-only"];
+    flags.extend_from_slice(geoip);
+    if unsafe_logging {
+        flags.push("-unsafe-logging");
+    }
+    let mut proxy = ProxyProcess::start_with_metrics(broker.local_addr(), &relay.url(), &flags);
     // Served before the first poll, with no connection counted yet.
     let page = proxy
         .metrics_with("tor_snowflake_proxy_connection_timeouts_total")

@@ -19,10 +19,8 @@
 mod common;
 
 use std::collections::BTreeSet;
-use std::io::BufRead;
-use std::net::{IpAddr, SocketAddr};
-use std::process::{Child, Command, Stdio};
-use std::sync::{Arc, Mutex};
+use std::net::IpAddr;
+use std::process::Command;
 use std::time::Duration;
 
 use common::*;
@@ -36,7 +34,6 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio_tungstenite::tungstenite::Message;
 
 const TEST_NAME: &str = "host_candidates_carry_the_outbound_address";
-const BINARY: &str = env!("CARGO_BIN_EXE_snowflake-proxy");
 /// The namespace's only interface, which gets the two addresses.
 const INTERFACE: &str = "lo";
 const FIRST: &str = "198.51.100.1";
@@ -71,58 +68,6 @@ fn inside_namespace() {
     });
 }
 
-/// The proxy binary, killed when dropped.
-struct ProxyProcess {
-    child: Child,
-    log: Arc<Mutex<String>>,
-}
-
-impl ProxyProcess {
-    fn start(broker: SocketAddr, relay_url: &str, stun_url: &str, extra: &[&str]) -> Self {
-        let mut child = Command::new(BINARY)
-            .args(["-broker", &format!("http://{broker}/")])
-            .args(["-relay", relay_url])
-            .args(["-allowed-relay-hostname-pattern", LOOPBACK_PATTERN])
-            .args([
-                "-allow-non-tls-relay",
-                "-allow-proxying-to-private-addresses",
-            ])
-            .args(["-stun", stun_url, "-nat-probe-server", ""])
-            .args(["-summary-interval", "0s", "-unsafe-logging"])
-            .args(extra)
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("start snowflake-proxy");
-        let log = Arc::new(Mutex::new(String::new()));
-        if let Some(pipe) = child.stderr.take() {
-            let log = log.clone();
-            std::thread::spawn(move || {
-                for line in std::io::BufReader::new(pipe).lines() {
-                    let Ok(line) = line else { break };
-                    eprintln!("proxy: {line}");
-                    let mut log = log.lock().unwrap_or_else(|e| e.into_inner());
-                    log.push_str(&line);
-                    log.push('\n');
-                }
-            });
-        }
-        ProxyProcess { child, log }
-    }
-
-    fn log(&self) -> String {
-        self.log.lock().unwrap_or_else(|e| e.into_inner()).clone()
-    }
-}
-
-impl Drop for ProxyProcess {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
 /// The candidates of an SDP as (type, address, port).
 fn candidates(sdp: &str) -> Vec<(String, IpAddr, u16)> {
     sdp.lines()
@@ -136,7 +81,10 @@ fn candidates(sdp: &str) -> Vec<(String, IpAddr, u16)> {
 async fn session(stun: &StunServer, extra: &[&str]) -> String {
     let mut relay = FakeRelay::start().await;
     let broker = start_broker(&relay.url()).await;
-    let proxy = ProxyProcess::start(broker.local_addr(), &relay.url(), &stun.url(), extra);
+    let stun_url = stun.url();
+    let mut flags = vec!["-stun", stun_url.as_str(), "-unsafe-logging"];
+    flags.extend_from_slice(extra);
+    let proxy = ProxyProcess::start(broker.local_addr(), &relay.url(), &flags);
     // The client as deployed, minus STUN: host candidates on the
     // namespace's addresses.
     let backend =

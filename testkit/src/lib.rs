@@ -56,6 +56,7 @@ pub mod http;
 pub mod http_connect_proxy;
 pub mod impair;
 pub mod lean_websocket;
+pub mod managed_pt;
 pub mod moto;
 pub mod netns;
 pub mod packet_capture;

@@ -1,6 +1,10 @@
 //! Helpers shared by the broker's integration tests.
 #![allow(dead_code)]
 
+mod sqs_reply;
+#[allow(unused_imports)]
+pub use sqs_reply::sqs_reply;
+
 use std::future::Future;
 use std::net::SocketAddr;
 use std::time::Duration;

@@ -4,6 +4,10 @@
 
 #![allow(dead_code)]
 
+mod proxy_process;
+#[allow(unused_imports)]
+pub use proxy_process::ProxyProcess;
+
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicUsize, Ordering};
