@@ -2,8 +2,9 @@
 //! the four release binaries while every attack of the abuse issue runs at
 //! once and proxies are killed, with the server's memory budget lowered.
 //! What must hold: no real transfer corrupted, at least 95% of them
-//! finished (the goal, none failed, is not met yet: about one in 300
-//! stalls when the machine is loaded), and the server's session memory
+//! finished (the goal is none failed; the ten-minute run beside a flake
+//! hunt had 1 failed in 5,712, docs/server-budget.md), and the server's
+//! session memory
 //! within the budget; and, with a larger budget, the server's whole
 //! resident memory within it. Figures are printed, not asserted. Needs the
 //! release binaries (`cargo test --workspace --release` builds them
@@ -56,9 +57,8 @@ async fn real_clients_are_served_intact_while_every_attack_runs() {
     assert!(clients.intact > 0, "no real transfer finished:\n{report}");
     assert_eq!(clients.corrupted, 0, "corrupted transfers:\n{report}");
     // The goal is no failure at all; on a loaded machine about one
-    // transfer in 300 still stalls (docs/server-budget.md, "not yet
-    // met"), so this asserts that nearly all are served and prints the
-    // rest.
+    // transfer in several thousand still stalls (docs/server-budget.md),
+    // so this asserts that nearly all are served and prints the rest.
     let finished = clients.intact + clients.corrupted + clients.failed;
     assert!(
         clients.failed * 20 <= finished,
