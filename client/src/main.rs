@@ -71,6 +71,8 @@ fn main() -> ExitCode {
     let result = runtime.block_on(async move {
         match args.socks {
             Some(listen) => {
+                // The user's own SOCKS address stays readable in the log.
+                snowflake_common::safelog::keep_operator_addresses_in(&listen.to_string());
                 let config = config?;
                 snowflake_client::dialer::check_settings(&config)?;
                 let shutdown = ShutdownSignal::install();

@@ -105,6 +105,8 @@ where
         }
     };
     if let Some(url) = &env.proxy {
+        // tor's upstream proxy is the user's own setting: readable in the log.
+        snowflake_common::safelog::keep_operator_addresses_in(&url.host_port());
         match accept_upstream_proxy(url, &config).await {
             Ok(accepted) => {
                 config.upstream_proxy = Some(accepted.proxy);

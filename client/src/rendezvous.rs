@@ -456,7 +456,13 @@ impl BrokerChannel {
         tracing::debug!(
             amp = self.uses_amp_cache(),
             front = request.front.as_deref().unwrap_or(""),
-            host = request.url.host_str().unwrap_or(""),
+            // With the URL's own port, if it has one: the address the user
+            // configured, which the log keeps readable (common::safelog).
+            host = %match (request.url.host_str(), request.url.port()) {
+                (Some(host), Some(port)) => format!("{host}:{port}"),
+                (host, None) => host.unwrap_or("").to_owned(),
+                (None, Some(_)) => String::new(),
+            },
             "broker rendezvous"
         );
         let response = http_client::send(request).await?;

@@ -5,10 +5,16 @@
 //! filled in) are accepted by our own programs' parsers; the tor
 //! configurations (each instance rendered by the setup script, the
 //! single-tor bridge and the client) pass `tor --verify-config`; the setup
-//! script passes `bash -n` and, when installed, shellcheck.
+//! script passes `bash -n` and, when installed, shellcheck, and its
+//! create path runs under a temporary root (stand-ins for
+//! `tor-instance-create` and `systemctl`, the real `tor`, its users in a
+//! private mount namespace): it gives every instance the first one's keys
+//! and blocks onion-key rotation. (`multi_tor_bridge.rs` starts tor with
+//! the rendered instance torrc and the client torrc.)
 //!
-//! Needs `systemd-analyze` (Debian package `systemd`) and `tor`; a missing
-//! tool fails the test with its name rather than skipping it.
+//! Needs `systemd-analyze` (Debian package `systemd`), `tor` and, for the
+//! create path, root and `unshare` (`util-linux`); a missing tool fails the
+//! test with its name rather than skipping it.
 
 use std::collections::HashMap;
 use std::ffi::OsString;
@@ -460,7 +466,8 @@ fn setup_script_passes_bash_n_and_shellcheck() {
     assert!(output.status.success(), "{}", text(&output));
     match Command::new("shellcheck").arg(&script).output() {
         Ok(output) => assert!(output.status.success(), "shellcheck:\n{}", text(&output)),
-        // Optional: not among the packages scripts/test installs.
+        // scripts/test installs Debian's shellcheck; a run by hand without
+        // it checks bash -n only.
         Err(_) => eprintln!("shellcheck is not installed; only bash -n was run"),
     }
 }
@@ -522,4 +529,277 @@ fn sysusers_file_creates_the_tls_group() {
         );
         assert!(unit.contains("/etc/snowflake/tls/privkey.pem"), "{name}");
     }
+}
+
+/// The instance prefix of the create-path test: its users
+/// (`_tor-sfkit1` …) exist only in the test's mount namespace.
+const KIT_PREFIX: &str = "sfkit";
+
+/// Stand-in for Debian's `tor-instance-create NAME`: what the setup script
+/// relies on (the data directory owned by the instance's user, the
+/// configuration directory), under `$SETUP_TOR_INSTANCES_ROOT` only, and
+/// no user created (the test provides them).
+const FAKE_TOR_INSTANCE_CREATE: &str = r#"#!/bin/sh
+set -eu
+root="${SETUP_TOR_INSTANCES_ROOT:?the stand-in only writes under a test root}"
+install -d -m 02700 -o "_tor-$1" -g "_tor-$1" "$root/var/lib/tor-instances/$1"
+install -d "$root/etc/tor/instances/$1"
+echo "$1" >>"$root/tor-instance-create.log"
+"#;
+
+/// Stand-in for `systemctl`: records its arguments.
+const FAKE_SYSTEMCTL: &str = r#"#!/bin/sh
+echo "$*" >>"${SETUP_TOR_INSTANCES_ROOT:?}/systemctl.log"
+"#;
+
+/// A temporary root for the setup script, with the instances' users in
+/// copies of /etc/passwd and /etc/group that only the script sees.
+struct KitRoot {
+    dir: TempDir,
+    /// uid (= gid) of `_tor-sfkitI`, I = 1, 2, 3.
+    ids: Vec<u32>,
+}
+
+impl KitRoot {
+    fn new() -> Self {
+        // SAFETY: geteuid has no preconditions.
+        let euid = unsafe { libc::geteuid() };
+        assert_eq!(
+            euid, 0,
+            "the setup script's create path needs root (install -o, a mount namespace)"
+        );
+        let dir = TempDir::new("deploy-setup-root").expect("temp dir");
+        // tor runs as the instance's user (as on a real system, where
+        // /var/lib/tor-instances is world-traversable).
+        set_mode(dir.path(), 0o755);
+        let passwd = std::fs::read_to_string("/etc/passwd").expect("/etc/passwd");
+        let group = std::fs::read_to_string("/etc/group").expect("/etc/group");
+        let taken = |table: &str, id: u32| {
+            table
+                .lines()
+                .any(|line| line.split(':').nth(2) == Some(&id.to_string()))
+        };
+        let ids: Vec<u32> = (61_000..65_000)
+            .filter(|&id| !taken(&passwd, id) && !taken(&group, id))
+            .take(3)
+            .collect();
+        let mut passwd = passwd;
+        let mut group = group;
+        for (index, id) in (1..).zip(&ids) {
+            let user = format!("_tor-{KIT_PREFIX}{index}");
+            assert!(
+                !passwd.lines().any(|l| l.starts_with(&format!("{user}:"))),
+                "{user} exists on this system"
+            );
+            passwd.push_str(&format!(
+                "{user}:x:{id}:{id}::/nonexistent:/usr/sbin/nologin\n"
+            ));
+            group.push_str(&format!("{user}:x:{id}:\n"));
+        }
+        std::fs::write(dir.path().join("passwd"), passwd).expect("write passwd");
+        std::fs::write(dir.path().join("group"), group).expect("write group");
+        let bin = dir.path().join("bin");
+        std::fs::create_dir(&bin).expect("mkdir bin");
+        for (name, text) in [
+            ("tor-instance-create", FAKE_TOR_INSTANCE_CREATE),
+            ("systemctl", FAKE_SYSTEMCTL),
+        ] {
+            let path = bin.join(name);
+            std::fs::write(&path, text).expect("write stand-in");
+            set_mode(&path, 0o755);
+        }
+        std::fs::create_dir(dir.path().join("root")).expect("mkdir root");
+        set_mode(&dir.path().join("root"), 0o755);
+        Self { dir, ids }
+    }
+
+    /// The root the script writes under.
+    fn root(&self) -> PathBuf {
+        self.dir.path().join("root")
+    }
+
+    fn keys(&self, index: u32) -> PathBuf {
+        self.root()
+            .join(format!("var/lib/tor-instances/{KIT_PREFIX}{index}/keys"))
+    }
+
+    /// Runs `setup-tor-instances -n 3 -p sfkit <extra>` as root, in a mount
+    /// namespace of its own where /etc/passwd and /etc/group are the
+    /// copies, with the stand-ins first on PATH.
+    fn run(&self, extra: &[&str]) -> Output {
+        let path = format!(
+            "{}:{}",
+            self.dir.path().join("bin").display(),
+            std::env::var("PATH").unwrap_or_default()
+        );
+        let inner = r#"mount --bind "$1" /etc/passwd && mount --bind "$2" /etc/group && shift 2 && exec bash "$@""#;
+        Command::new("unshare")
+            .args([
+                "--mount",
+                "--propagation",
+                "private",
+                "sh",
+                "-c",
+                inner,
+                "sh",
+            ])
+            .arg(self.dir.path().join("passwd"))
+            .arg(self.dir.path().join("group"))
+            .arg(deploy().join("setup-tor-instances"))
+            .args(["-n", "3", "-p", KIT_PREFIX])
+            .args(extra)
+            .env("PATH", path)
+            .env("SETUP_TOR_INSTANCES_ROOT", self.root())
+            .output()
+            .unwrap_or_else(|e| panic!("cannot run unshare ({e}); install Debian's util-linux"))
+    }
+}
+
+fn set_mode(path: &Path, mode: u32) {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).expect("chmod");
+}
+
+/// Mode bits (no file type, no setgid), owner and group of `path`.
+fn owner_and_mode(path: &Path) -> (u32, u32, u32) {
+    use std::os::unix::fs::MetadataExt;
+    let meta =
+        std::fs::symlink_metadata(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    (meta.uid(), meta.gid(), meta.mode() & 0o777)
+}
+
+/// The keys setup-tor-instances gives every instance (tor 0.4.9 makes no
+/// TAP key, which the script skips when absent).
+const SHARED_KEYS: [&str; 6] = [
+    "secret_id_key",
+    "ed25519_master_id_public_key",
+    "ed25519_master_id_secret_key",
+    "ed25519_signing_cert",
+    "ed25519_signing_secret_key",
+    "secret_onion_key_ntor",
+];
+const ROTATION_TARGETS: [&str; 2] = ["secret_onion_key.old", "secret_onion_key_ntor.old"];
+
+#[test]
+fn setup_script_copies_the_keys_and_blocks_onion_key_rotation() {
+    let kit = KitRoot::new();
+    let output = kit.run(&[]);
+    let log = text(&output);
+    assert!(output.status.success(), "{log}");
+
+    // Every instance created (by the stand-in), its torrc rendered, the
+    // drop-in and the environment file written, systemd reloaded.
+    let root = kit.root();
+    let created = std::fs::read_to_string(root.join("tor-instance-create.log")).expect("log");
+    assert_eq!(created, "sfkit1\nsfkit2\nsfkit3\n");
+    for index in 1..=3 {
+        let torrc = std::fs::read_to_string(
+            root.join(format!("etc/tor/instances/{KIT_PREFIX}{index}/torrc")),
+        )
+        .expect("torrc");
+        let output = Command::new("bash")
+            .arg(deploy().join("setup-tor-instances"))
+            .args(["render", &index.to_string(), KIT_PREFIX])
+            .output()
+            .expect("bash");
+        assert_eq!(torrc.as_bytes(), output.stdout, "torrc of instance {index}");
+    }
+    let dropin = std::fs::read_to_string(
+        root.join("etc/systemd/system/snowflake-server.service.d/tor-instances.conf"),
+    )
+    .expect("drop-in");
+    assert!(
+        dropin.contains("-extorport-instance 127.0.0.1:10003,cookie=/run/tor-instances/sfkit3/"),
+        "{dropin}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(root.join("etc/snowflake/server.env")).expect("server.env"),
+        read("snowflake-server.env")
+    );
+    let systemctl = std::fs::read_to_string(root.join("systemctl.log")).expect("systemctl log");
+    assert_eq!(systemctl, "daemon-reload\n");
+
+    // The identity tor made for the first instance (real tor
+    // --list-fingerprint), reported by the script.
+    let fingerprint = std::fs::read_to_string(
+        root.join(format!("var/lib/tor-instances/{KIT_PREFIX}1/fingerprint")),
+    )
+    .expect("fingerprint file");
+    // (tor prints it in groups of four; its file has it in one piece.)
+    let reported = log
+        .lines()
+        .find_map(|line| line.strip_prefix("Created 3 tor instances sharing one identity: "))
+        .unwrap_or_else(|| panic!("no identity reported:\n{log}"));
+    assert_eq!(
+        reported.replace(' ', ""),
+        fingerprint.trim().replace(' ', ""),
+        "{log}"
+    );
+    assert_eq!(
+        reported.replace(' ', "").len(),
+        "sfkit1".len() + 40,
+        "{log}"
+    );
+
+    // The keys of the first, in every instance, owned by its user, 0600
+    // in a 0700 directory.
+    for (index, &id) in (1..=3).zip(&kit.ids) {
+        let keys = kit.keys(index);
+        assert_eq!(owner_and_mode(&keys), (id, id, 0o700), "{}", keys.display());
+        for key in SHARED_KEYS {
+            let path = keys.join(key);
+            assert_eq!(owner_and_mode(&path), (id, id, 0o600), "{}", path.display());
+            assert_eq!(
+                std::fs::read(&path).expect("key"),
+                std::fs::read(kit.keys(1).join(key)).expect("first key"),
+                "{}",
+                path.display()
+            );
+        }
+        // Rotation blocked: the targets of tor's rename are directories.
+        for old in ROTATION_TARGETS {
+            let path = keys.join(old);
+            assert!(path.is_dir(), "{}", path.display());
+            assert_eq!(owner_and_mode(&path), (id, id, 0o700), "{}", path.display());
+        }
+    }
+    assert!(
+        log.contains("WARNING: onion-key rotation is blocked in every instance."),
+        "{log}"
+    );
+    assert!(
+        log.contains("Start them with: systemctl enable --now tor@sfkit1 tor@sfkit2 tor@sfkit3"),
+        "{log}"
+    );
+
+    // --keep-onion-key-rotation undoes the block, and warns no more.
+    let output = kit.run(&["--keep-onion-key-rotation"]);
+    let log = text(&output);
+    assert!(output.status.success(), "{log}");
+    assert!(!log.contains("WARNING"), "{log}");
+    for index in 1..=3 {
+        for old in ROTATION_TARGETS {
+            assert!(!kit.keys(index).join(old).exists(), "{index} {old}");
+        }
+        assert!(kit.keys(index).join("secret_onion_key_ntor").is_file());
+    }
+
+    // A key tor moved aside meanwhile is replaced by the block.
+    let rotated = kit.keys(2).join("secret_onion_key_ntor.old");
+    std::fs::write(&rotated, b"an old onion key").expect("write");
+    let output = kit.run(&[]);
+    assert!(output.status.success(), "{}", text(&output));
+    assert!(rotated.is_dir(), "{}", rotated.display());
+
+    // An instance with an identity of its own is not overwritten.
+    let other = kit.keys(3).join("secret_id_key");
+    std::fs::write(&other, b"another identity").expect("write");
+    let output = kit.run(&[]);
+    let log = text(&output);
+    assert!(!output.status.success(), "{log}");
+    assert!(
+        log.contains("setup-tor-instances: sfkit3 already has another identity"),
+        "{log}"
+    );
+    assert_eq!(std::fs::read(&other).expect("key"), b"another identity");
 }

@@ -2,14 +2,23 @@
 //! 18, docs/tor-instances.md), in testkit's private Tor network on
 //! 127.0.0.1, inside a network namespace of its own.
 //!
-//! The three instances share one identity: the network's bridge
-//! (`sfbridge`, whose own transport is left idle) and two more tor
-//! processes started with a copy of its keys directory, each with its own
-//! Extended ORPort and cookie. In front of them our `snowflake-server`
-//! runs standalone (`-listen`, no `TOR_PT_*`), given the three as
-//! `-extorport-instance` flags. Our broker knows the bridge's fingerprint
-//! and the server's address; our proxies run in process; each client is a
-//! tor with our `snowflake-client` as its ClientTransportPlugin.
+//! The three instances are started from the deployment kit as an operator
+//! would get them: each with Debian's defaults for `tor@NAME`
+//! (`/usr/share/tor/tor-service-defaults-torrc-instances`) and the torrc
+//! that `deploy/setup-tor-instances render I` prints from
+//! `deploy/tor/torrc-instance`, and a copy of one identity's keys (the
+//! network bridge's, `sfbridge`, which keeps running with its own transport
+//! idle). The test's own settings (the private network's directory
+//! authority, `TestingTorNetwork`, the data and run directories in a temp
+//! dir, the log file) go into the defaults file, so that the template wins
+//! wherever they overlap: a broken template breaks this test. In front of
+//! them our `snowflake-server` runs standalone (`-listen`, no `TOR_PT_*`),
+//! given the instances by the `-extorport-instance` flags of the drop-in
+//! that `setup-tor-instances render-dropin 3` prints. Our broker knows the
+//! bridge's fingerprint and the server's address; our proxies run in
+//! process; each client is a tor with `deploy/tor/torrc-client` (its
+//! Bridge line pointed at this network and our broker) and our
+//! `snowflake-client` as its ClientTransportPlugin.
 //!
 //! 1. Three clients bootstrap; their sessions are spread one per instance
 //!    (the server's per-instance metrics), and each downloads a file
@@ -24,7 +33,7 @@
 //!    no connection since the kill, and every open connection is on a
 //!    survivor.
 //!
-//! Takes about half a minute (27 to 37 s measured), so `scripts/test` runs
+//! Takes about half a minute (23 to 37 s measured), so `scripts/test` runs
 //! it. Alone: `cargo build --release -p snowflake-server -p
 //! snowflake-client`, then `cargo test --release -p snowflake-integration
 //! --test multi_tor_bridge`.
@@ -33,7 +42,7 @@
 use std::future::Future;
 use std::net::{SocketAddr, SocketAddrV4};
 use std::path::{Path, PathBuf};
-use std::process::Stdio;
+use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -42,7 +51,7 @@ use snowflake_common::namematcher::NameMatcher;
 use snowflake_proxy::{Proxy, ProxyConfig, ProxyHandle};
 use snowflake_testkit::file_server::FileServer;
 use snowflake_testkit::netns;
-use snowflake_testkit::tor::{TempDir, TorConfig, TorProcess};
+use snowflake_testkit::tor::{find_tor, TempDir, TorConfig, TorProcess};
 use snowflake_testkit::tor_network::{
     consensus_is_usable, scan_sockets, TorNetwork, TorNetworkConfig, BRIDGE_PLACEHOLDER_ADDR,
     TRANSPORT,
@@ -90,7 +99,8 @@ async fn run() {
     let started = Instant::now();
     let logs = TempDir::new("sf-multi-tor-logs").expect("log dir");
 
-    // The network; its bridge's own transport is started but unused.
+    // The network. Its bridge lends the instances its keys and takes no
+    // session: its own transport is started but unused.
     let idle_log = logs.path().join("idle-transport.log");
     let network = TorNetwork::start(&TorNetworkConfig::new(
         format!(
@@ -107,30 +117,23 @@ async fn run() {
         .expect("the bridge's torrc");
     let dir_authority = torrc_line(&bridge_torrc, "DirAuthority ");
 
-    // Instance 1 is the network's bridge; 2 and 3 get a copy of its keys.
-    let first = Instance {
-        ext_orport: logged_listener(&network.bridge_data_dir().join("tor.log"), "Extended OR"),
-        cookie: network
-            .bridge_data_dir()
-            .join("extended_orport_auth_cookie"),
-    };
+    // Three instances from the kit's templates, with the bridge's keys.
     let key_dir = PathBuf::from(torrc_line(&bridge_torrc, "KeyDirectory "));
-    let mut extra = Vec::new();
-    for n in 2..=3 {
-        extra.push(ExtraInstance::start(&bridge_torrc, &key_dir, n).await);
+    let test_network = test_network_lines(&bridge_torrc);
+    let root = TempDir::new("sf-tor-instances").expect("instances root");
+    let mut bridges = Vec::new();
+    for n in 1..=3 {
+        bridges.push(BridgeInstance::start(root.path(), &test_network, &key_dir, n).await);
     }
-    for instance in &extra {
-        instance.wait_for_consensus().await;
+    for bridge in &bridges {
+        bridge.wait_for_consensus().await;
     }
-    let instances: Vec<Instance> = std::iter::once(first)
-        .chain(extra.iter().map(ExtraInstance::instance))
-        .collect();
-    let addresses: Vec<String> = instances.iter().map(|i| i.ext_orport.to_string()).collect();
+    let addresses: Vec<String> = bridges.iter().map(|b| b.ext_orport.to_string()).collect();
     let network_ready = started.elapsed();
 
     // Our server, standalone, in front of the three.
     let server_log = logs.path().join("snowflake-server.log");
-    let server = StandaloneServer::start(&instances, &server_log).await;
+    let server = StandaloneServer::start(&dropin_instance_flags(root.path(), 3), &server_log).await;
     guard("every instance up", async {
         loop {
             let metrics = server.metrics().await;
@@ -166,7 +169,6 @@ async fn run() {
         dir_authority,
         fingerprint,
         broker_url: format!("http://{}/", broker.local_addr()),
-        logs: logs.path().to_path_buf(),
     };
     let context = |clients: &[Client]| {
         let mut out = format!("--- server log ---\n{}\n", file_tail(&server_log, 60));
@@ -222,7 +224,7 @@ async fn run() {
     let killed = &addresses[2];
     let killed_total = before_kill.get("tor_instance_connections_total", killed);
     let on_killed = before_kill.get("tor_instance_connections", killed);
-    drop(extra.pop());
+    drop(bridges.pop());
     eprintln!("killed tor instance {killed} with {on_killed} connection(s)");
     let mut outcomes = Vec::new();
     for download in paused {
@@ -327,95 +329,220 @@ fn torrc_line(torrc: &str, key: &str) -> String {
         .to_owned()
 }
 
-/// The address of the listener of `kind` that a tor logged in `log`.
-fn logged_listener(log: &Path, kind: &str) -> SocketAddr {
-    let text = std::fs::read_to_string(log).expect("tor log");
-    let needle = format!("Opened {kind} listener connection (ready) on ");
-    text.lines()
-        .find_map(|line| line.split(&needle).nth(1))
-        .and_then(|rest| rest.split_whitespace().next())
-        .and_then(|addr| addr.parse().ok())
-        .unwrap_or_else(|| panic!("no {kind} listener in the log:\n{text}"))
+/// The settings of this private network that a deployed instance does not
+/// have, taken from the network bridge's torrc: its directory authority
+/// and testing mode, its address and outbound address (127.0.0.1), its
+/// resolver and no exit. Also `PublishServerDescriptor 0`: a deployed
+/// bridge publishes to Tor's bridge authority (for Tor Metrics), and this
+/// network has none.
+fn test_network_lines(bridge_torrc: &str) -> String {
+    const KEYS: [&str; 14] = [
+        "TestingTorNetwork",
+        "DirAuthority",
+        "UseDefaultFallbackDirs",
+        "ContactInfo",
+        "Address",
+        "OutboundBindAddress",
+        "PublishServerDescriptor",
+        "FetchDirInfoEarly",
+        "FetchDirInfoExtraEarly",
+        "ServerDNSResolvConfFile",
+        "ServerDNSDetectHijacking",
+        "ServerDNSAllowBrokenConfig",
+        "ExitRelay",
+        "ExitPolicy",
+    ];
+    let mut out = String::new();
+    for key in KEYS {
+        let value = torrc_line(bridge_torrc, &format!("{key} "));
+        out.push_str(&format!("{key} {value}\n"));
+    }
+    out
 }
 
-/// Where a tor instance takes sessions.
-#[derive(Debug, Clone)]
-struct Instance {
-    ext_orport: SocketAddr,
-    cookie: PathBuf,
+/// `deploy/setup-tor-instances <args>`: what it prints.
+fn setup_script(args: &[&str]) -> String {
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../deploy/setup-tor-instances");
+    let output = Command::new("bash")
+        .arg(&script)
+        .args(args)
+        .output()
+        .expect("bash");
+    assert!(
+        output.status.success(),
+        "setup-tor-instances {args:?}: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8(output.stdout).expect("UTF-8")
 }
 
-/// A bridge instance sharing the network bridge's identity.
-struct ExtraInstance {
-    tor: TorProcess,
-    ext_orport: SocketAddr,
+/// The `-extorport-instance` flags of the drop-in `setup-tor-instances
+/// render-dropin <count>` writes for snowflake-server.service, with
+/// `/run/tor-instances` under `root` (where the instances' cookies are).
+fn dropin_instance_flags(root: &Path, count: u32) -> Vec<String> {
+    let dropin = setup_script(&["render-dropin", &count.to_string()]);
+    let value = dropin
+        .lines()
+        .find_map(|line| line.strip_prefix("Environment=\"SNOWFLAKE_TOR_INSTANCES="))
+        .and_then(|rest| rest.strip_suffix('"'))
+        .unwrap_or_else(|| panic!("no SNOWFLAKE_TOR_INSTANCES in the drop-in:\n{dropin}"));
+    let run_dir = root.join("run/tor-instances").display().to_string();
+    value
+        .replace("/run/tor-instances", &run_dir)
+        .split_whitespace()
+        .map(str::to_owned)
+        .collect()
+}
+
+/// A bridge instance as the kit deploys it, sharing the network bridge's
+/// identity; killed when dropped.
+struct BridgeInstance {
+    child: std::process::Child,
     nickname: String,
-    _keys: TempDir,
+    data_dir: PathBuf,
+    log: PathBuf,
+    console: PathBuf,
+    ext_orport: SocketAddr,
 }
 
-impl ExtraInstance {
-    /// Starts instance `n` with the bridge's torrc (minus its transport,
-    /// nickname, keys and Extended ORPort) and a copy of its keys.
-    async fn start(bridge_torrc: &str, key_dir: &Path, n: u32) -> Self {
-        let keys = TempDir::new("sf-bridge-keys").expect("temp dir");
-        let copy = keys.path().join("keys");
-        std::fs::create_dir(&copy).expect("mkdir keys");
-        set_mode(&copy, 0o700);
+impl BridgeInstance {
+    /// Starts instance `n` (`snowflake<n>`) with `tor --defaults-torrc
+    /// <Debian's instance defaults, then the test's lines> -f <the rendered
+    /// torrc-instance>`, its data directory under `root/var/lib`, its run
+    /// directory (the cookie) under `root/run`, and a copy of the keys in
+    /// `key_dir`. The template's torrc is used as rendered except for the
+    /// path of its run directory. Debian's defaults lose their `User` line
+    /// (the test makes no users) and log to a file instead of syslog.
+    async fn start(root: &Path, test_network: &str, key_dir: &Path, n: u32) -> Self {
+        let nickname = format!("snowflake{n}");
+        let data_dir = root.join("var/lib/tor-instances").join(&nickname);
+        let run_dir = root.join("run/tor-instances").join(&nickname);
+        for dir in [&data_dir, &run_dir] {
+            std::fs::create_dir_all(dir).expect("mkdir");
+            set_mode(dir, 0o700);
+        }
+        // The keys, as setup-tor-instances copies them: 0600 in a 0700 dir.
+        let keys = data_dir.join("keys");
+        std::fs::create_dir(&keys).expect("mkdir keys");
+        set_mode(&keys, 0o700);
         for entry in std::fs::read_dir(key_dir).expect("bridge keys") {
             let path = entry.expect("key entry").path();
             if path.is_file() {
-                let to = copy.join(path.file_name().expect("file name"));
+                let to = keys.join(path.file_name().expect("file name"));
                 std::fs::copy(&path, &to).expect("copy key");
                 set_mode(&to, 0o600);
             }
         }
-        let nickname = format!("sfbridge{n}");
-        let mut config = TorConfig::new();
-        for line in bridge_torrc.lines() {
-            let key = line.split_whitespace().next().unwrap_or_default();
-            if ![
-                "DataDirectory",
-                "Log",
-                "Nickname",
-                "KeyDirectory",
-                "ExtORPort",
-                "ServerTransportPlugin",
-                "ServerTransportListenAddr",
-            ]
-            .contains(&key)
-                && !line.trim().is_empty()
-            {
-                config = config.line(line);
-            }
-        }
-        let config = config
-            .line(format!("Nickname {nickname}"))
-            .line(format!("KeyDirectory {}", copy.display()))
-            .line("ExtORPort auto");
-        let mut tor = TorProcess::start(&config, false).unwrap_or_else(|e| panic!("{e}"));
-        let ext_orport = tor
-            .listener_addr("Extended OR", HANG_GUARD)
-            .await
-            .unwrap_or_else(|e| panic!("{nickname}: {e}"));
-        Self {
-            tor,
-            ext_orport,
+        let log = data_dir.join("tor.log");
+        let debian = Path::new("/usr/share/tor/tor-service-defaults-torrc-instances");
+        let defaults = std::fs::read_to_string(debian)
+            .unwrap_or_else(|e| panic!("{} ({e}): install Debian's tor", debian.display()));
+        let mut defaults: String = defaults
+            .replace("@@NAME@@", &nickname)
+            .replace(
+                "/var/lib/tor-instances",
+                &root.join("var/lib/tor-instances").display().to_string(),
+            )
+            .replace(
+                "/run/tor-instances",
+                &root.join("run/tor-instances").display().to_string(),
+            )
+            .lines()
+            .filter(|line| !line.starts_with("User "))
+            .map(|line| match line {
+                "Log notice syslog" => format!("Log notice file {}\n", log.display()),
+                _ => format!("{line}\n"),
+            })
+            .collect();
+        assert!(defaults.contains("Log notice file"), "{defaults}");
+        defaults.push_str("# The private test network.\n");
+        defaults.push_str(test_network);
+        let defaults_file = root.join(format!("{nickname}.defaults"));
+        std::fs::write(&defaults_file, defaults).expect("write defaults");
+
+        let rendered = setup_script(&["render", &n.to_string()]);
+        let torrc_text = rendered.replace(
+            "/run/tor-instances",
+            &root.join("run/tor-instances").display().to_string(),
+        );
+        let torrc = root.join(format!("{nickname}.torrc"));
+        std::fs::write(&torrc, &torrc_text).expect("write torrc");
+        // What tor says before its log file is open (a torrc it refuses).
+        let console = root.join(format!("{nickname}.console"));
+        let console_file = std::fs::File::create(&console).expect("console file");
+        let child = Command::new(find_tor().unwrap_or_else(|e| panic!("{e}")))
+            .arg("--defaults-torrc")
+            .arg(&defaults_file)
+            .arg("-f")
+            .arg(&torrc)
+            .stdin(Stdio::null())
+            .stdout(console_file.try_clone().expect("console file"))
+            .stderr(console_file)
+            .spawn()
+            .expect("start tor");
+        let mut instance = Self {
+            child,
             nickname,
-            _keys: keys,
-        }
+            data_dir,
+            log,
+            console,
+            ext_orport: SocketAddr::from(([127, 0, 0, 1], 0)),
+        };
+        // Where the template puts it, and the cookie where it says.
+        let needle = "Opened Extended OR listener connection (ready) on ";
+        let line = instance.wait_for_log(needle).await;
+        instance.ext_orport = line
+            .split(needle)
+            .nth(1)
+            .and_then(|rest| rest.split_whitespace().next())
+            .and_then(|addr| addr.parse().ok())
+            .unwrap_or_else(|| panic!("{}: no address in {line:?}", instance.nickname));
+        assert_eq!(
+            instance.ext_orport.to_string(),
+            torrc_line(&rendered, "ExtORPort "),
+            "{}",
+            instance.nickname
+        );
+        let cookie = PathBuf::from(torrc_line(&torrc_text, "ExtORPortCookieAuthFile "));
+        assert!(cookie.starts_with(&run_dir), "{}", cookie.display());
+        guard(&format!("{} cookie", instance.nickname), async {
+            while !cookie.is_file() {
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+        })
+        .await;
+        instance
     }
 
-    fn instance(&self) -> Instance {
-        Instance {
-            ext_orport: self.ext_orport,
-            cookie: self.tor.data_dir().join("extended_orport_auth_cookie"),
+    /// Waits until its log has a line containing `needle`; panics with the
+    /// log if tor exits first or under the hang guard.
+    async fn wait_for_log(&mut self, needle: &str) -> String {
+        let deadline = Instant::now() + HANG_GUARD;
+        loop {
+            let log = std::fs::read_to_string(&self.log).unwrap_or_default();
+            if let Some(line) = log.lines().find(|l| l.contains(needle)) {
+                return line.to_owned();
+            }
+            if let Ok(Some(status)) = self.child.try_wait() {
+                panic!(
+                    "{} exited ({status}):\n{}\n{log}",
+                    self.nickname,
+                    std::fs::read_to_string(&self.console).unwrap_or_default()
+                );
+            }
+            assert!(
+                Instant::now() < deadline,
+                "{} did not log {needle:?}:\n{log}",
+                self.nickname
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
         }
     }
 
     /// Waits until its cached consensus lists every relay with an exit
     /// (the clients whose sessions land here take it as their directory).
     async fn wait_for_consensus(&self) {
-        let file = self.tor.data_dir().join("cached-microdesc-consensus");
+        let file = self.data_dir.join("cached-microdesc-consensus");
         guard(&format!("{} consensus", self.nickname), async {
             loop {
                 if std::fs::read_to_string(&file)
@@ -427,6 +554,13 @@ impl ExtraInstance {
             }
         })
         .await;
+    }
+}
+
+impl Drop for BridgeInstance {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
     }
 }
 
@@ -443,7 +577,8 @@ struct StandaloneServer {
 }
 
 impl StandaloneServer {
-    async fn start(instances: &[Instance], log: &Path) -> Self {
+    /// `instance_flags`: the `-extorport-instance` flags.
+    async fn start(instance_flags: &[String], log: &Path) -> Self {
         let listen = free_loopback_addr();
         let metrics = free_loopback_addr();
         let mut args: Vec<String> = vec![
@@ -456,14 +591,7 @@ impl StandaloneServer {
             "-metrics-address".into(),
             metrics.to_string(),
         ];
-        for instance in instances {
-            args.push("-extorport-instance".into());
-            args.push(format!(
-                "{},cookie={}",
-                instance.ext_orport,
-                instance.cookie.display()
-            ));
-        }
+        args.extend(instance_flags.iter().cloned());
         let child = tokio::process::Command::new(workspace_binary("snowflake-server"))
             .args(&args)
             .env_clear()
@@ -522,7 +650,45 @@ struct ClientEnv {
     dir_authority: String,
     fingerprint: String,
     broker_url: String,
-    logs: PathBuf,
+}
+
+/// torrc-client's Bridge line for this network: its transport and
+/// placeholder address as they are; this bridge's fingerprint (in both
+/// places) and our broker's URL; none of its `fronts=` (domain fronting
+/// goes through a CDN on the Internet) nor `ice=` (public STUN servers);
+/// `max=1` instead of 3 (the test's three proxies serve three clients at
+/// once); its other arguments (`striping=true`) as they are.
+fn client_bridge_line(line: &str, env: &ClientEnv) -> String {
+    let words: Vec<&str> = line.split_whitespace().collect();
+    assert!(
+        words.len() > 3 && words[1] == TRANSPORT && words[2] == BRIDGE_PLACEHOLDER_ADDR,
+        "torrc-client's Bridge line: {line}"
+    );
+    let mut out = format!(
+        "Bridge {TRANSPORT} {BRIDGE_PLACEHOLDER_ADDR} {}",
+        env.fingerprint
+    );
+    for argument in &words[4..] {
+        let key = argument.split('=').next().unwrap_or_default();
+        let replaced = match key {
+            "fingerprint" => Some(format!("fingerprint={}", env.fingerprint)),
+            "url" => Some(format!("url={}", env.broker_url)),
+            "max" => Some("max=1".to_owned()),
+            "fronts" | "front" | "ice" => None,
+            _ => Some((*argument).to_owned()),
+        };
+        if let Some(argument) = replaced {
+            out.push(' ');
+            out.push_str(&argument);
+        }
+    }
+    for key in ["fingerprint=", "url=", "max="] {
+        assert!(
+            out.contains(key),
+            "torrc-client's Bridge line has no {key}: {line}"
+        );
+    }
+    out
 }
 
 /// A client tor with our `snowflake-client` as its transport.
@@ -534,31 +700,55 @@ struct Client {
 }
 
 impl Client {
+    /// A tor with `deploy/tor/torrc-client`: its lines as they are, but
+    /// for the ClientTransportPlugin line (our binary instead of
+    /// /usr/local/bin/snowflake-client, and `-loopback-only`, since ICE
+    /// here has only loopback addresses, and `-unsafe-logging`, for
+    /// readable logs) and the Bridge line (see [`client_bridge_line`]),
+    /// plus this network's settings.
     fn start(env: &ClientEnv, n: u32) -> Self {
         let name = format!("sfclient{n}");
-        let transport_log = env.logs.join(format!("{name}-transport.log"));
-        let config = TorConfig::new()
+        let template_path =
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("../deploy/tor/torrc-client");
+        let template = std::fs::read_to_string(&template_path).expect("deploy/tor/torrc-client");
+        let binary = "/usr/local/bin/snowflake-client";
+        let (mut plugin, mut bridge) = (false, false);
+        let mut config = TorConfig::new();
+        for line in template.lines() {
+            if let Some(command) =
+                line.strip_prefix(&format!("ClientTransportPlugin {TRANSPORT} exec "))
+            {
+                let flags = command
+                    .strip_prefix(binary)
+                    .unwrap_or_else(|| panic!("torrc-client runs {binary}: {line}"));
+                config = config.line(format!(
+                    "ClientTransportPlugin {TRANSPORT} exec {}{flags} -loopback-only -unsafe-logging",
+                    workspace_binary("snowflake-client").display()
+                ));
+                plugin = true;
+            } else if line.starts_with("Bridge ") {
+                config = config.line(client_bridge_line(line, env));
+                bridge = true;
+            } else {
+                config = config.line(line);
+            }
+        }
+        assert!(plugin && bridge, "torrc-client lost a line:\n{template}");
+        let config = config
+            .line("# The private test network.")
             .line("TestingTorNetwork 1")
             .line(format!("DirAuthority {}", env.dir_authority))
             .line("UseDefaultFallbackDirs 0")
             .line(format!("Nickname {name}"))
             .line("OutboundBindAddress 127.0.0.1")
             .line("SocksPort 127.0.0.1:auto")
-            .line("UseBridges 1")
-            .line(format!(
-                "Bridge {TRANSPORT} {BRIDGE_PLACEHOLDER_ADDR} {fp} url={} max=1 fingerprint={fp}",
-                env.broker_url,
-                fp = env.fingerprint
-            ))
-            .line(format!(
-                "ClientTransportPlugin {TRANSPORT} exec {} -loopback-only -unsafe-logging -log {}",
-                workspace_binary("snowflake-client").display(),
-                transport_log.display()
-            ))
             .line("TestingBridgeDownloadInitialDelay 0")
             .line("TestingBridgeBootstrapDownloadInitialDelay 0")
             .line("ConfluxEnabled 0");
         let tor = TorProcess::start(&config, false).unwrap_or_else(|e| panic!("{name}: {e}"));
+        // `-log snowflake-client.log -log-to-state-dir`: in tor's
+        // pluggable-transport state directory.
+        let transport_log = tor.data_dir().join("pt_state/snowflake-client.log");
         Self {
             tor,
             transport_log,

@@ -179,12 +179,17 @@ impl Server {
 
     /// Serves Prometheus metrics on `addr` and returns the bound address.
     pub async fn serve_metrics(&self, addr: SocketAddr) -> io::Result<SocketAddr> {
-        metrics::spawn_endpoint(
+        // The operator's own metrics address stays readable in our logs
+        // (including "cannot serve metrics on …").
+        snowflake_common::safelog::keep_operator_addresses_in(&addr.to_string());
+        let bound = metrics::spawn_endpoint(
             addr,
             self.shared.metrics.clone(),
             self.shared.cancel.clone(),
         )
-        .await
+        .await?;
+        snowflake_common::safelog::keep_operator_addresses_in(&bound.to_string());
+        Ok(bound)
     }
 
     /// Re-reads the TLS certificate and key (what SIGHUP does). On error the
