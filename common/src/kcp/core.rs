@@ -9,6 +9,7 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use bytes::Bytes;
 
 use super::budget::{Charge, MemoryBudget};
+use super::inflight::InflightBound;
 use super::receive_limit::{PushVerdict, ReceiveLimiter};
 use super::segment::{
     validate_packet, walk_packet, SegmentError, SegmentHeader, CMD_ACK, CMD_PUSH, HEADER_LEN,
@@ -170,7 +171,11 @@ impl io::Write for OutputSink {
 
 /// One KCP conversation with Snowflake's settings (stream mode, windows
 /// 65535, nodelay 0, interval 10 ms, fast resend off, no congestion
-/// window, MTU 1400), driven by explicit millisecond timestamps.
+/// window, MTU 1400), driven by explicit millisecond timestamps. In place
+/// of a congestion window, [`send`](Self::send) takes data only while the
+/// segments queued or unacknowledged stay under an [`InflightBound`], and
+/// the crate's minimum RTO follows that bound's
+/// [`min_rto_ms`](InflightBound::min_rto_ms).
 ///
 /// Feed packets with [`input`](Self::input) (then
 /// [`after_input`](Self::after_input) once per batch), queue data with
@@ -209,6 +214,8 @@ pub struct KcpCore {
     /// Bytes queued or in flight on the send side, charged to a shared
     /// budget (an upper bound: at most [`MSS`] per waiting segment).
     send_charge: Option<Charge>,
+    /// How many segments may be queued or unacknowledged (sender side).
+    inflight: InflightBound,
 }
 
 impl std::fmt::Debug for KcpCore {
@@ -216,6 +223,7 @@ impl std::fmt::Debug for KcpCore {
         f.debug_struct("KcpCore")
             .field("conv", &self.kcp.conv())
             .field("wait_snd", &self.kcp.wait_snd())
+            .field("inflight_limit", &self.inflight.limit())
             .field("dirty", &self.dirty)
             .field("rejected", &self.rejected)
             .finish_non_exhaustive()
@@ -273,6 +281,7 @@ impl KcpCore {
             rejected: 0,
             receive: budget.map_or_else(ReceiveLimiter::new, ReceiveLimiter::with_budget),
             send_charge: budget.map(MemoryBudget::charge),
+            inflight: InflightBound::new(),
         };
         // C-style KCP does nothing until its first update.
         core.advance(now_ms);
@@ -317,6 +326,9 @@ impl KcpCore {
             (out.snd_nxt, out.rcv_nxt)
         };
         let within = |a: u32, b: u32| wrapping_distance(a, b).unsigned_abs() <= SEQUENCE_SLACK;
+        // The newest transmission an ACK of this packet echoes: the
+        // smallest round trip it measures.
+        let mut newest_ack_ts: Option<u32> = None;
         let summary = walk_packet(packet, self.conv(), |h| {
             if !within(h.una, snd_nxt) {
                 return Err(SegmentError::SequenceOutOfRange {
@@ -340,6 +352,11 @@ impl KcpCore {
                     ts: h.ts,
                     now: now_ms,
                 });
+            }
+            if h.cmd == CMD_ACK
+                && newest_ack_ts.is_none_or(|newest| wrapping_distance(h.ts, newest) > 0)
+            {
+                newest_ack_ts = Some(h.ts);
             }
             Ok(())
         })?;
@@ -368,7 +385,13 @@ impl KcpCore {
             self.dirty = true;
             self.unflushed_segments += summary.segments;
         }
-        if self.kcp.wait_snd() < waiting {
+        if let Some(ts) = newest_ack_ts {
+            self.inflight.on_rtt_sample(now_ms, ts);
+            self.kcp.set_rx_minrto(self.inflight.min_rto_ms());
+        }
+        let acknowledged = waiting.saturating_sub(self.kcp.wait_snd());
+        if acknowledged > 0 {
+            self.inflight.on_acked(now_ms, acknowledged);
             self.window_slid = true;
             self.release_acknowledged();
         }
@@ -486,27 +509,50 @@ impl KcpCore {
     }
 
     /// Whether [`send`](Self::send) would accept data now: fewer than
-    /// [`SEND_QUEUE_LIMIT`] segments queued or unacknowledged, less than
+    /// [`SEND_QUEUE_LIMIT`] segments queued or unacknowledged and fewer than
+    /// the [`InflightBound`] allows, less than
     /// one flush burst (64 KiB) sent since the last flush, and, with a
     /// budget ([`with_budget`](Self::with_budget)), room left in it or
     /// nothing in flight.
     pub fn writable(&self) -> bool {
         self.kcp.wait_snd() < SEND_QUEUE_LIMIT
+            && self.kcp.wait_snd() < self.inflight.limit()
             && self.unflushed_bytes < FLUSH_BURST
             && self.send_room() > 0
+    }
+
+    /// Segments the in-flight bound lets this sender have queued or
+    /// unacknowledged now (see [`InflightBound`]).
+    pub fn inflight_limit(&self) -> usize {
+        self.inflight.limit()
+    }
+
+    /// The smallest recent round trip the in-flight bound has measured.
+    pub fn min_rtt_ms(&self) -> Option<u32> {
+        self.inflight.min_rtt_ms()
     }
 
     /// Queues data for sending; returns how many bytes were taken (0 while
     /// [`writable`](Self::writable) is false). Call [`flush`](Self::flush)
     /// to send them.
     pub fn send(&mut self, data: &[u8]) -> usize {
-        if data.is_empty() || !self.writable() {
+        if data.is_empty() {
+            return 0;
+        }
+        let inflight_room = self
+            .inflight
+            .limit()
+            .saturating_sub(self.kcp.wait_snd())
+            .saturating_mul(MSS);
+        self.inflight.set_held(inflight_room == 0);
+        if !self.writable() {
             return 0;
         }
         let idle = self.kcp.wait_snd() == 0;
         let room = FLUSH_BURST
             .saturating_sub(self.unflushed_bytes)
             .min(MAX_SEND_CHUNK)
+            .min(inflight_room)
             .min(if idle {
                 self.budget_available().max(SEND_MINIMUM)
             } else {

@@ -1,10 +1,12 @@
 //! KCP as Snowflake uses it (docs/protocol.md §2): raw ikcp segments with
 //! no kcp-go crypto or FEC header, stream mode, windows 65535/65535,
 //! nodelay 0, interval 10 ms, fast resend off, no congestion window,
-//! MTU 1400. Two departures, neither visible on the wire: a client that
+//! MTU 1400. Three departures, none visible on the wire: a client that
 //! uses one proxy at a time turns fast resend on ([`connect_one_path`]),
-//! and retransmission timeouts back off linearly as kcp-go's do (our
-//! patched copy of the crate, `vendor/kcp`).
+//! retransmission timeouts back off linearly as kcp-go's do (our patched
+//! copy of the crate, `vendor/kcp`), and every sender keeps about two
+//! bandwidth-delay products in flight, with a retransmission timeout that
+//! covers the queue this allows ([`inflight`]).
 //!
 //! Layers:
 //!
@@ -13,6 +15,8 @@
 //! * [`KcpCore`]: one conversation as a sans-IO state machine over the
 //!   `kcp` crate (explicit millisecond clock, bounded queues, validated
 //!   input, packets out);
+//! * [`InflightBound`]: the sender-side bound on segments queued or
+//!   unacknowledged, from the delivery rate and the smallest round trip;
 //! * [`ReceiveLimiter`]: the per-session receive bounds the core applies
 //!   (out-of-order and unread data), without changing the advertised
 //!   window;
@@ -33,6 +37,7 @@
 
 mod budget;
 mod core;
+pub mod inflight;
 mod listener;
 mod receive_limit;
 pub mod segment;
@@ -43,6 +48,7 @@ pub use self::core::{
     InputError, KcpCore, FAST_RESEND_ONE_PATH, INTERVAL_MS, MAX_UNFLUSHED_SEGMENTS, MSS, MTU,
     SEND_QUEUE_LIMIT, WINDOW,
 };
+pub use self::inflight::InflightBound;
 pub use self::listener::{
     unproven_cap, Accepted, KcpListener, ListenerConfig, ListenerStats, ACCEPT_BACKLOG,
     DEFAULT_MAX_SESSIONS, IDLE_EVICTION, SESSION_QUEUE, UNPROVEN_MIN, UNPROVEN_SESSION_COST,
