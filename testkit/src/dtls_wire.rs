@@ -291,7 +291,7 @@ impl<'a> Reader<'a> {
 }
 
 fn u16_list(data: &[u8], what: &'static str) -> Result<Vec<u16>> {
-    if data.len() % 2 != 0 {
+    if !data.len().is_multiple_of(2) {
         return Err(WireError::OddLength {
             what,
             len: data.len(),

@@ -445,7 +445,7 @@ impl Bar {
         let mut stderr = std::io::stderr().lock();
         if self.tty {
             let _ = write!(stderr, "\r\x1b[2K{line}");
-        } else if self.ticks % 10 == 0 {
+        } else if self.ticks.is_multiple_of(10) {
             let _ = writeln!(stderr, "{line}");
         }
         let _ = stderr.flush();
