@@ -7,7 +7,7 @@
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream, UdpSocket};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::{ChildStdout, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use snowflake_testkit::managed_pt::{self, read_line, wait_exit, KillOnDrop};
@@ -187,25 +187,30 @@ fn socks_mode_keeps_the_users_addresses_and_scrubs_a_peers() {
     assert!(!text.contains("[scrubbed]"), "{text}");
 }
 
+/// Starts the client as tor would, with `TOR_PT_PROXY` set to `proxy`,
+/// a broker that is not there, `extra` flags and a log file of its own.
+fn launch_behind(proxy: &str, extra: &[&str]) -> (KillOnDrop, BufReader<ChildStdout>, PathBuf) {
+    let log = log_path("snowflake-client-operator");
+    let mut args = vec!["-url", "http://127.0.0.1:9/"];
+    args.extend_from_slice(extra);
+    args.extend_from_slice(&["-log", log.to_str().expect("UTF-8 path")]);
+    let (child, out) = managed_pt::launch(
+        BIN,
+        &[
+            ("TOR_PT_CLIENT_TRANSPORTS", "snowflake"),
+            ("TOR_PT_PROXY", proxy),
+        ],
+        &args,
+    );
+    (child, out, log)
+}
+
 #[test]
 fn managed_mode_keeps_tors_upstream_proxy_readable() {
     // A SOCKS5 proxy that is not there: refused, and the error names it.
     let closed = free_addr();
-    let log = log_path("snowflake-client-operator");
     let proxy = format!("socks5://{closed}");
-    let (mut child, mut out) = managed_pt::launch(
-        BIN,
-        &[
-            ("TOR_PT_CLIENT_TRANSPORTS", "snowflake"),
-            ("TOR_PT_PROXY", &proxy),
-        ],
-        &[
-            "-url",
-            "http://127.0.0.1:9/",
-            "-log",
-            log.to_str().expect("UTF-8 path"),
-        ],
-    );
+    let (mut child, mut out, log) = launch_behind(&proxy, &[]);
     assert_eq!(read_line(&mut out), "VERSION 1");
     let error = read_line(&mut out);
     assert!(error.starts_with("PROXY-ERROR "), "{error}");
@@ -221,22 +226,8 @@ fn managed_mode_keeps_tors_upstream_proxy_readable() {
     assert!(!text.contains("[scrubbed]"), "{text}");
 
     // An HTTP proxy for the rendezvous only: the warning names it.
-    let log = log_path("snowflake-client-operator");
     let proxy = format!("http://{closed}");
-    let (mut child, mut out) = managed_pt::launch(
-        BIN,
-        &[
-            ("TOR_PT_CLIENT_TRANSPORTS", "snowflake"),
-            ("TOR_PT_PROXY", &proxy),
-        ],
-        &[
-            "-url",
-            "http://127.0.0.1:9/",
-            "-proxy-rendezvous-only",
-            "-log",
-            log.to_str().expect("UTF-8 path"),
-        ],
-    );
+    let (mut child, mut out, log) = launch_behind(&proxy, &["-proxy-rendezvous-only"]);
     assert_eq!(read_line(&mut out), "VERSION 1");
     assert_eq!(read_line(&mut out), "PROXY DONE");
     let text = wait_for_log(&log, &mut child, &["only the broker rendezvous"]);
