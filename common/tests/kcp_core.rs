@@ -384,9 +384,60 @@ fn fast_resend_resends_a_lost_segment_after_two_later_acks() {
     one_path.set_fast_resend(snowflake_common::kcp::FAST_RESEND_ONE_PATH);
     assert_eq!(pushes_after(&mut one_path, &acks, 30), vec![0]);
 
+    // Adaptive (every other sender): no reordering seen, the same.
+    let mut adaptive = four_segments_sent(conv);
+    assert_eq!(adaptive.fast_resend(), 2);
+    assert_eq!(pushes_after(&mut adaptive, &acks, 30), vec![0]);
+
     // Snowflake's setting (off): nothing until the timeout.
     let mut plain = four_segments_sent(conv);
+    plain.set_fast_resend(0);
     assert_eq!(pushes_after(&mut plain, &acks, 30), Vec::<u32>::new());
+}
+
+#[test]
+fn fast_resend_waits_longer_on_a_path_that_reorders() {
+    // Eight segments, all sent at 0. The ACK of 2 arrives after the ACK of
+    // 5 and echoes the same send time: 2 was overtaken by three segments,
+    // not lost. One ACK per packet, as a receiver sends them 10 ms apart.
+    let conv = 0x0d0d_0d0d;
+    let eight_sent = || {
+        let mut core = KcpCore::new(conv, 0);
+        assert_eq!(core.send(&vec![1u8; 8 * MSS]), 8 * MSS);
+        core.flush(0);
+        assert_eq!(drain(&mut core).len(), 8);
+        core
+    };
+    let packets = |sns: &[u32]| {
+        sns.iter()
+            .map(|&sn| vec![ack(conv, sn)])
+            .collect::<Vec<_>>()
+    };
+
+    // A fixed threshold of 2 resends 0 and 1 at once, in vain if they are
+    // only late.
+    let mut fixed = eight_sent();
+    fixed.set_fast_resend(snowflake_common::kcp::FAST_RESEND_ONE_PATH);
+    let mut resent = Vec::new();
+    for (i, p) in packets(&[5, 2]).iter().enumerate() {
+        resent.extend(pushes_after(&mut fixed, p, 30 + i as u32));
+    }
+    assert_eq!(resent, vec![0, 1]);
+
+    // The adaptive core raises its threshold past the depth (3 -> 4) and
+    // waits for two more later ACKs before resending 0 and 1.
+    let mut adaptive = eight_sent();
+    let mut resent = Vec::new();
+    for (i, p) in packets(&[5, 2, 6]).iter().enumerate() {
+        resent.extend(pushes_after(&mut adaptive, p, 30 + i as u32));
+    }
+    assert_eq!(adaptive.reordering_depth(), 3);
+    assert_eq!(adaptive.fast_resend(), 4);
+    assert_eq!(resent, Vec::<u32>::new());
+    assert_eq!(
+        pushes_after(&mut adaptive, &packets(&[7])[0], 40),
+        vec![0, 1]
+    );
 }
 
 #[test]
@@ -447,9 +498,26 @@ fn push_sns(packet: &[u8]) -> Vec<u32> {
 /// of the forward packets dropped (seeded). ACKs come back without a
 /// bottleneck.
 fn bottleneck(len: usize, loss: f64, seed: u64) -> BottleneckRun {
+    bottleneck_over(len, loss, seed, &[50], None)
+}
+
+/// [`bottleneck`] with the bottleneck's packets spread in turn over paths
+/// of the given one-way delays (a client striping over proxies), and the
+/// sender's fast resend fixed to `fast_resend` (`None`: adaptive).
+fn bottleneck_over(
+    len: usize,
+    loss: f64,
+    seed: u64,
+    delays: &[u64],
+    fast_resend: Option<u32>,
+) -> BottleneckRun {
     let conv = 0x5eed;
     let mut rng = StdRng::seed_from_u64(seed);
     let (mut sender, mut receiver) = (KcpCore::new(conv, 0), KcpCore::new(conv, 0));
+    if let Some(threshold) = fast_resend {
+        sender.set_fast_resend(threshold);
+    }
+    let mut turn = 0usize;
     let data: Vec<u8> = (0..len).map(|i| (i * 7 % 251) as u8).collect();
     let mut queue: std::collections::VecDeque<Bytes> = Default::default();
     let mut forward: Vec<(u64, Bytes)> = Vec::new();
@@ -462,10 +530,12 @@ fn bottleneck(len: usize, loss: f64, seed: u64) -> BottleneckRun {
         let t = now as u32;
         // The bottleneck forwards one packet per tick.
         if let Some(p) = queue.pop_front() {
+            let delay = delays[turn % delays.len()];
+            turn += 1;
             if rng.random_bool(loss) {
                 lost += push_sns(&p).len() as u64;
             } else {
-                forward.push((now + 50, p));
+                forward.push((now + delay, p));
             }
         }
         for (inbox, core) in [(&mut forward, &mut receiver), (&mut backward, &mut sender)] {
@@ -564,6 +634,38 @@ fn the_inflight_bound_keeps_the_queue_before_a_bottleneck_short() {
             "{} resent for {} lost",
             run.resent,
             run.lost
+        );
+    }
+}
+
+#[test]
+fn adaptive_fast_resend_does_not_resend_what_striping_reorders() {
+    // Packets alternate between two paths, 50 and 90 ms one way: every
+    // other packet is overtaken by about forty, acknowledged in four ACK
+    // packets (one per 10 ms tick) before it arrives. A fixed threshold of
+    // two later ACKs resends much of what is only late; the adaptive core
+    // measures the reordering and resends about what was lost.
+    let delays = [50, 90];
+    for (loss, seed) in [(0.0, 11), (0.01, 12)] {
+        let fixed = bottleneck_over(2 << 20, loss, seed, &delays, Some(2));
+        let adaptive = bottleneck_over(2 << 20, loss, seed, &delays, None);
+        println!(
+            "loss {loss}: fixed 2: {} resent for {} lost, {} ms; adaptive: {} resent for {} lost, {} ms",
+            fixed.resent, fixed.lost, fixed.took_ms, adaptive.resent, adaptive.lost, adaptive.took_ms
+        );
+        // The first overtaken segments come before the first depth is
+        // known: a few resends in vain are expected.
+        assert!(
+            adaptive.resent <= adaptive.lost + adaptive.lost / 2 + 20,
+            "adaptive: {} resent for {} lost",
+            adaptive.resent,
+            adaptive.lost
+        );
+        assert!(
+            fixed.resent > 3 * (adaptive.resent + 20),
+            "the paths do not reorder enough to tell: fixed {} vs adaptive {}",
+            fixed.resent,
+            adaptive.resent
         );
     }
 }

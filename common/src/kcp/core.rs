@@ -11,13 +11,22 @@ use bytes::Bytes;
 use super::budget::{Charge, MemoryBudget};
 use super::inflight::InflightBound;
 use super::receive_limit::{PushVerdict, ReceiveLimiter};
+use super::reordering::ReorderingWatch;
 use super::segment::{
     validate_packet, walk_packet, SegmentError, SegmentHeader, CMD_ACK, CMD_PUSH, HEADER_LEN,
 };
 
-/// KCP MTU (`IKCP_MTU_DEF`; Snowflake never calls `SetMtu`). Every packet
-/// we send is at most this long.
-pub const MTU: usize = 1400;
+/// Longest KCP packet we send. Snowflake's peers use 1400 (`IKCP_MTU_DEF`,
+/// never changed) and accept anything up to 1500, so a smaller one changes
+/// nothing they rely on. Ours fits one SCTP DATA chunk of a WebRTC data
+/// channel whole: webrtc-rs (like Chromium) builds SCTP packets of at most
+/// 1191 bytes, 1163 of them user data, so a 1400-byte packet went out as
+/// two chunks, usually in two UDP datagrams, on the datagram channel (one
+/// message per KCP packet: a lost half lost the packet) and on the reliable
+/// channel (a packet and its two-byte encapsulation prefix per message).
+/// 1161 leaves room for that prefix. Measured at 100 ms / 1 % in
+/// `snowflake-bench --impaired`: docs/datagram-channel.md.
+pub const MTU: usize = 1161;
 
 /// Payload bytes per segment: [`MTU`] minus the header.
 pub const MSS: usize = MTU - HEADER_LEN;
@@ -34,10 +43,12 @@ pub const INTERVAL_MS: u32 = 10;
 /// datagram channel a lost KCP packet is otherwise recovered only by its
 /// retransmission timeout, which a full queue makes seconds long; over one
 /// path packets keep their order, so duplicate acknowledgements mean loss.
-/// Striping spreads packets over proxies with different delays, where the
-/// same rule resends in vain (measured: 15.6 MB/s fell to 4.4 MB/s in
-/// `snowflake-bench`), and the server cannot tell the two apart, so both
-/// keep Snowflake's setting (off).
+/// Every other sender (the server, a striping client) adapts its threshold
+/// to the reordering it measures ([`ReorderingWatch`]): striping spreads
+/// packets over proxies with different delays, where a fixed threshold
+/// resends in vain (measured: 15.6 MB/s fell to 4.4 MB/s in
+/// `snowflake-bench`), and the server cannot tell the two kinds of client
+/// apart.
 pub const FAST_RESEND_ONE_PATH: u32 = 2;
 
 /// Segments queued or in flight (KCP's `wait_snd`) above which writes wait.
@@ -170,12 +181,12 @@ impl io::Write for OutputSink {
 }
 
 /// One KCP conversation with Snowflake's settings (stream mode, windows
-/// 65535, nodelay 0, interval 10 ms, fast resend off, no congestion
-/// window, MTU 1400), driven by explicit millisecond timestamps. In place
-/// of a congestion window, [`send`](Self::send) takes data only while the
-/// segments queued or unacknowledged stay under an [`InflightBound`], and
-/// the crate's minimum RTO follows that bound's
-/// [`min_rto_ms`](InflightBound::min_rto_ms).
+/// 65535, nodelay 0, interval 10 ms, no congestion window), driven by
+/// explicit millisecond timestamps, with our [`MTU`] and fast resend (see
+/// [`set_fast_resend`](Self::set_fast_resend)). In place of a congestion
+/// window, [`send`](Self::send) takes data only while the segments queued
+/// or unacknowledged stay under an [`InflightBound`], and the crate's
+/// minimum RTO follows that bound's [`min_rto_ms`](InflightBound::min_rto_ms).
 ///
 /// Feed packets with [`input`](Self::input) (then
 /// [`after_input`](Self::after_input) once per batch), queue data with
@@ -216,6 +227,13 @@ pub struct KcpCore {
     send_charge: Option<Charge>,
     /// How many segments may be queued or unacknowledged (sender side).
     inflight: InflightBound,
+    /// The reordering this sender's acknowledgements show.
+    reordering: ReorderingWatch,
+    /// `Some(n)`: a fast-resend threshold fixed by the caller; `None`: the
+    /// one [`ReorderingWatch`] measures.
+    fixed_fast_resend: Option<u32>,
+    /// The threshold the crate has now.
+    fast_resend: u32,
 }
 
 impl std::fmt::Debug for KcpCore {
@@ -245,13 +263,34 @@ impl KcpCore {
         Self::build(conv, now_ms, Some(budget))
     }
 
-    /// Resends a segment once `duplicate_acks` later segments have been
-    /// acknowledged, without waiting for its retransmission timeout (0, the
-    /// default, turns fast resend off, as in Snowflake's settings). Only
-    /// worth it where the packets of one direction keep their order: see
-    /// [`FAST_RESEND_ONE_PATH`].
+    /// Fixes the fast-resend threshold: a segment is resent once
+    /// `duplicate_acks` later segments have been acknowledged, without
+    /// waiting for its retransmission timeout (0 turns fast resend off, as
+    /// in Snowflake's settings). Without this call the threshold follows
+    /// the reordering the core measures ([`ReorderingWatch`]). A fixed one
+    /// is worth it only where the packets of one direction keep their
+    /// order: see [`FAST_RESEND_ONE_PATH`].
     pub fn set_fast_resend(&mut self, duplicate_acks: u32) {
-        self.kcp.set_fast_resend(duplicate_acks);
+        self.fixed_fast_resend = Some(duplicate_acks);
+        self.apply_fast_resend(duplicate_acks);
+    }
+
+    /// The fast-resend threshold in use (0: off).
+    pub fn fast_resend(&self) -> u32 {
+        self.fast_resend
+    }
+
+    /// The largest reordering, in segments, this sender's acknowledgements
+    /// have shown lately.
+    pub fn reordering_depth(&self) -> u32 {
+        self.reordering.depth()
+    }
+
+    fn apply_fast_resend(&mut self, threshold: u32) {
+        if threshold != self.fast_resend {
+            self.fast_resend = threshold;
+            self.kcp.set_fast_resend(threshold);
+        }
     }
 
     fn build(conv: u32, now_ms: u32, budget: Option<&MemoryBudget>) -> Self {
@@ -282,7 +321,12 @@ impl KcpCore {
             receive: budget.map_or_else(ReceiveLimiter::new, ReceiveLimiter::with_budget),
             send_charge: budget.map(MemoryBudget::charge),
             inflight: InflightBound::new(),
+            reordering: ReorderingWatch::new(),
+            fixed_fast_resend: None,
+            fast_resend: 0,
         };
+        let threshold = core.reordering.threshold(now_ms);
+        core.apply_fast_resend(threshold);
         // C-style KCP does nothing until its first update.
         core.advance(now_ms);
         core
@@ -388,6 +432,19 @@ impl KcpCore {
         if let Some(ts) = newest_ack_ts {
             self.inflight.on_rtt_sample(now_ms, ts);
             self.kcp.set_rx_minrto(self.inflight.min_rto_ms());
+            let conv = self.conv();
+            let reordering = &mut self.reordering;
+            // Already validated above; the walk cannot fail.
+            let _ = walk_packet(packet, conv, |h| {
+                if h.cmd == CMD_ACK {
+                    reordering.on_ack(now_ms, h.sn, h.ts);
+                }
+                Ok(())
+            });
+            if self.fixed_fast_resend.is_none() {
+                let threshold = self.reordering.threshold(now_ms);
+                self.apply_fast_resend(threshold);
+            }
         }
         let acknowledged = waiting.saturating_sub(self.kcp.wait_snd());
         if acknowledged > 0 {

@@ -1,12 +1,15 @@
 //! KCP as Snowflake uses it (docs/protocol.md §2): raw ikcp segments with
 //! no kcp-go crypto or FEC header, stream mode, windows 65535/65535,
 //! nodelay 0, interval 10 ms, fast resend off, no congestion window,
-//! MTU 1400. Three departures, none visible on the wire: a client that
-//! uses one proxy at a time turns fast resend on ([`connect_one_path`]),
-//! retransmission timeouts back off linearly as kcp-go's do (our patched
-//! copy of the crate, `vendor/kcp`), and every sender keeps about two
-//! bandwidth-delay products in flight, with a retransmission timeout that
-//! covers the queue this allows ([`inflight`]).
+//! MTU 1400. Our departures, none of which a peer relies on: packets of at
+//! most 1161 bytes, so that one fits an SCTP chunk of a WebRTC data channel
+//! ([`MTU`]); fast resend, fixed for a client that uses one proxy at a
+//! time ([`connect_one_path`]) and adapted to the measured reordering for
+//! every other sender ([`reordering`]); retransmission timeouts that back
+//! off linearly as kcp-go's do (our patched copy of the crate,
+//! `vendor/kcp`); and about two bandwidth-delay products in flight per
+//! sender, with a retransmission timeout that covers the queue this allows
+//! ([`inflight`]).
 //!
 //! Layers:
 //!
@@ -40,6 +43,7 @@ mod core;
 pub mod inflight;
 mod listener;
 mod receive_limit;
+pub mod reordering;
 pub mod segment;
 mod session;
 
@@ -57,6 +61,7 @@ pub use self::receive_limit::{
     PushVerdict, ReceiveLimiter, RECV_AHEAD_BYTES, RECV_AHEAD_BYTES_UNPROVEN, RECV_AHEAD_SEGMENTS,
     RECV_UNREAD_BYTES, RECV_UNREAD_SEGMENTS, SEGMENT_OVERHEAD,
 };
+pub use self::reordering::ReorderingWatch;
 pub use self::segment::{validate_packet, SegmentError, SegmentHeader};
 pub use self::session::{
     connect, connect_one_path, connect_with_conv, KcpError, KcpMonitor, KcpStream,

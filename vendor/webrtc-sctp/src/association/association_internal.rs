@@ -179,7 +179,9 @@ impl AssociationInternal {
             partial_bytes_acked: 0,
             in_fast_recovery: false,
             fast_recover_exit_point: 0,
-            dg_round_end: 0,
+            // Snowflake patch: the first round ends at the first SACK (TSN 0
+            // would be "after" any initial TSN of 2^31 or more).
+            dg_round_end: tsn.wrapping_sub(1),
             dg_round_chunks: 0,
             dg_round_lost: 0,
 

@@ -633,6 +633,31 @@ async fn test_assoc_max_message_size_explicit() -> Result<()> {
     Ok(())
 }
 
+// Snowflake patch: the first datagram round ends at the first SACK,
+// whatever the random initial TSN. It used to start at TSN 0, which serial
+// arithmetic puts *after* any initial TSN of 2^31 or more, so half of all
+// associations never ended a round and never applied the rule.
+#[test]
+fn test_datagram_round_starts_at_the_initial_tsn() {
+    for _ in 0..64 {
+        let a = create_association_internal(Config {
+            net_conn: Arc::new(DumbConn {}),
+            max_receive_buffer_size: 0,
+            max_message_size: 0,
+            mtu: 0,
+            name: "client".to_owned(),
+            remote_port: 5000,
+            local_port: 5000,
+        });
+        assert_eq!(a.dg_round_end, a.my_next_tsn.wrapping_sub(1));
+        assert!(
+            sna32gte(a.cumulative_tsn_ack_point, a.dg_round_end),
+            "initial TSN {}",
+            a.my_next_tsn
+        );
+    }
+}
+
 // Snowflake patch: the congestion response of abandoned chunks.
 mod datagram_round {
     use super::super::{datagram_round_window, DG_MIN_ROUND_CHUNKS};
