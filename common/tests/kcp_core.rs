@@ -669,3 +669,74 @@ fn adaptive_fast_resend_does_not_resend_what_striping_reorders() {
         );
     }
 }
+
+/// An ACK of `sn` (and of everything before it) echoing send time `ts`.
+fn ack_echoing(conv: u32, sn: u32, ts: u32) -> Vec<u8> {
+    SegmentHeader {
+        conv,
+        cmd: CMD_ACK,
+        wnd: 65535,
+        sn,
+        una: sn + 1,
+        ts,
+        ..Default::default()
+    }
+    .to_bytes()
+    .to_vec()
+}
+
+#[test]
+fn one_slow_round_trip_does_not_stretch_the_retransmission_timeout() {
+    // Thirty segments each acknowledged 100 ms after they went out, then
+    // one acknowledged after 3 s (a packet held in a reliable channel's
+    // retransmission). KCP's estimate alone (smoothed RTT + 4 x variation)
+    // would then time out after more than 3 s. The ceiling from the
+    // in-flight bound is 4 x its minimum RTO, here still in start-up:
+    // 4 x (23/8 x 100 + 20) = 1,230 ms, plus the eighth KCP adds and one
+    // 10 ms tick.
+    let conv = 0x0c0c_0c0c;
+    let mut core = KcpCore::new(conv, 0);
+    core.set_fast_resend(0);
+    let mut now = 0u32;
+    let mut sn = 0u32;
+    let mut exchange = |core: &mut KcpCore, now: &mut u32, rtt: u32| {
+        assert!(core.send(&[7u8; 100]) > 0);
+        let sent_at = *now;
+        for _ in 0..rtt / 10 {
+            core.flush(*now);
+            drain(core);
+            *now += 10;
+        }
+        core.input(&ack_echoing(conv, sn, sent_at), *now)
+            .expect("valid ACK");
+        core.after_input(*now);
+        sn += 1;
+    };
+    for _ in 0..30 {
+        exchange(&mut core, &mut now, 100);
+    }
+    exchange(&mut core, &mut now, 3_000);
+
+    assert!(core.send(&[9u8; 100]) > 0);
+    let sent_at = now;
+    let mut resent_at = None;
+    let mut first = true;
+    while now < sent_at + 10_000 && resent_at.is_none() {
+        core.flush(now);
+        let pushes: Vec<u32> = drain(&mut core)
+            .iter()
+            .filter_map(|p| SegmentHeader::parse(p))
+            .filter(|h| h.cmd == CMD_PUSH)
+            .map(|h| h.sn)
+            .collect();
+        if !pushes.is_empty() && !first {
+            resent_at = Some(now);
+        }
+        if !pushes.is_empty() {
+            first = false;
+        }
+        now += 10;
+    }
+    let waited = resent_at.expect("resent within 10 s") - sent_at;
+    assert!(waited <= 1_400, "resent after {waited} ms");
+}

@@ -432,6 +432,7 @@ impl KcpCore {
         if let Some(ts) = newest_ack_ts {
             self.inflight.on_rtt_sample(now_ms, ts);
             self.kcp.set_rx_minrto(self.inflight.min_rto_ms());
+            self.kcp.set_rx_maxrto(self.inflight.max_rto_ms());
             let conv = self.conv();
             let reordering = &mut self.reordering;
             // Already validated above; the walk cannot fail.

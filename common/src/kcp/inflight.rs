@@ -93,6 +93,17 @@ pub const KCP_RTO_MIN_MS: u32 = 100;
 /// round trip but a stale or forged timestamp, and is ignored.
 const RTT_MAX_MS: u32 = 60_000;
 
+/// KCP's own ceiling of the retransmission timeout (`IKCP_RTO_MAX`).
+pub const KCP_RTO_MAX_MS: u32 = 60_000;
+
+/// The retransmission timeout is held under this many times
+/// [`InflightBound::min_rto_ms`] …
+pub const MAX_RTO_FACTOR: u32 = 4;
+
+/// … or this, whichever is longer (so that a short path, or one on a
+/// loaded machine, is not resent at every scheduling hiccup).
+pub const MAX_RTO_FLOOR_MS: u32 = 1_000;
+
 /// Signed distance `a - b` on the wrapping millisecond clock.
 fn elapsed(a: u32, b: u32) -> i64 {
     i64::from(a.wrapping_sub(b) as i32)
@@ -177,6 +188,26 @@ impl InflightBound {
         (min_rtt.ms.max(RTT_FLOOR_MS).saturating_mul(gain) / 8)
             .saturating_add(2 * super::core::INTERVAL_MS)
             .max(KCP_RTO_MIN_MS)
+    }
+
+    /// The largest retransmission timeout KCP should use:
+    /// [`MAX_RTO_FACTOR`] × [`min_rto_ms`](Self::min_rto_ms), at least
+    /// [`MAX_RTO_FLOOR_MS`]; KCP's own 60 s before any round trip is
+    /// measured. With the bound in force a segment's acknowledgement waits
+    /// behind at most about gain round trips of queue, so a round trip far
+    /// beyond that is an outlier: a packet held in a reliable channel's
+    /// retransmission, or the first flight queued behind a WebRTC hop whose
+    /// window is still opening. KCP's estimate (smoothed RTT + 4 × its
+    /// variation) follows such samples up to 10 s, and every segment sent
+    /// meanwhile keeps that timeout: a loss then held the smux window shut
+    /// for 8 s (seen in a trace at 100 ms / 1 %).
+    pub fn max_rto_ms(&self) -> u32 {
+        if self.min_rtt.is_none() {
+            return KCP_RTO_MAX_MS;
+        }
+        self.min_rto_ms()
+            .saturating_mul(MAX_RTO_FACTOR)
+            .clamp(MAX_RTO_FLOOR_MS, KCP_RTO_MAX_MS)
     }
 
     /// The delivery rate the bound is computed from (segments per second).
@@ -419,6 +450,24 @@ mod tests {
         let mut local = InflightBound::new();
         run(&mut local, &mut now, 1_000, 10_000, 1, true);
         assert_eq!(local.min_rto_ms(), KCP_RTO_MIN_MS);
+    }
+
+    #[test]
+    fn the_retransmission_timeout_has_a_ceiling_once_a_round_trip_is_known() {
+        let mut bound = InflightBound::new();
+        assert_eq!(bound.max_rto_ms(), KCP_RTO_MAX_MS);
+        let mut now = 0;
+        // 111 ms: 4 x (2 x 111 + 20) = 968 ms, raised to the 1 s floor.
+        run(&mut bound, &mut now, 1_000, 1_000, 111, true);
+        assert_eq!(bound.max_rto_ms(), MAX_RTO_FLOOR_MS);
+        // 200 ms: 4 x 420.
+        let mut far = InflightBound::new();
+        run(&mut far, &mut now, 1_000, 1_000, 200, true);
+        assert_eq!(far.max_rto_ms(), 4 * (2 * 200 + 20));
+        // A path of many seconds keeps KCP's own ceiling.
+        let mut very_far = InflightBound::new();
+        run(&mut very_far, &mut now, 1_000, 1_000, 20_000, true);
+        assert_eq!(very_far.max_rto_ms(), KCP_RTO_MAX_MS);
     }
 
     #[test]

@@ -214,6 +214,8 @@ pub struct Kcp<Output> {
     rx_rto: u32,
     /// Minimal resend timeout
     rx_minrto: u32,
+    // Snowflake patch: a ceiling for the RTO estimate (`set_rx_maxrto`).
+    rx_maxrto: u32,
 
     /// Send window
     snd_wnd: u16,
@@ -369,6 +371,7 @@ impl<Output> Kcp<Output> {
             rx_rttval: 0,
             rx_rto: KCP_RTO_DEF,
             rx_minrto: KCP_RTO_MIN,
+            rx_maxrto: KCP_RTO_MAX,
 
             current: 0,
             interval: KCP_INTERVAL,
@@ -558,7 +561,8 @@ impl<Output> Kcp<Output> {
             }
         }
         let rto = self.rx_srtt + cmp::max(self.interval, 4 * self.rx_rttval);
-        self.rx_rto = bound(self.rx_minrto, rto, KCP_RTO_MAX);
+        // Snowflake patch: the caller's ceiling (at least the minimum).
+        self.rx_rto = bound(self.rx_minrto, rto, self.rx_maxrto.max(self.rx_minrto));
     }
 
     #[inline]
@@ -1027,6 +1031,13 @@ impl<Output> Kcp<Output> {
     #[inline]
     pub fn rmt_wnd(&self) -> u16 {
         self.rmt_wnd
+    }
+
+    /// Snowflake patch: sets the ceiling of the RTO estimate (default and
+    /// at most 60 s; never below `rx_minrto`). Takes effect at the next RTT
+    /// sample.
+    pub fn set_rx_maxrto(&mut self, rto: u32) {
+        self.rx_maxrto = rto.min(KCP_RTO_MAX);
     }
 
     /// Set `rx_minrto`
