@@ -1,9 +1,8 @@
 //! KCP as Snowflake uses it (docs/protocol.md §2): raw ikcp segments with
 //! no kcp-go crypto or FEC header, stream mode, windows 65535/65535,
 //! nodelay 0, interval 10 ms, fast resend off, no congestion window,
-//! MTU 1400. Our departures, none of which a peer relies on: packets of at
-//! most 1161 bytes, so that one fits an SCTP chunk of a WebRTC data channel
-//! ([`MTU`]); fast resend, fixed for a client that uses one proxy at a
+//! MTU 1400. Our departures, none of which a peer relies on: fast resend,
+//! fixed for a client that uses one proxy at a
 //! time ([`connect_one_path`]) and adapted to the measured reordering for
 //! every other sender ([`reordering`]); retransmission timeouts that back
 //! off linearly as kcp-go's do (our patched copy of the crate,
