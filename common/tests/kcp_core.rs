@@ -360,13 +360,18 @@ fn four_segments_sent(conv: u32) -> KcpCore {
 }
 
 fn ack(conv: u32, sn: u32) -> Vec<u8> {
+    ack_segment(conv, sn, 0, 0)
+}
+
+/// An ACK of `sn` with the given `una` and echoed send time `ts`.
+fn ack_segment(conv: u32, sn: u32, una: u32, ts: u32) -> Vec<u8> {
     SegmentHeader {
         conv,
         cmd: CMD_ACK,
         wnd: 65535,
         sn,
-        una: 0,
-        ts: 0,
+        una,
+        ts,
         ..Default::default()
     }
     .to_bytes()
@@ -672,17 +677,7 @@ fn adaptive_fast_resend_does_not_resend_what_striping_reorders() {
 
 /// An ACK of `sn` (and of everything before it) echoing send time `ts`.
 fn ack_echoing(conv: u32, sn: u32, ts: u32) -> Vec<u8> {
-    SegmentHeader {
-        conv,
-        cmd: CMD_ACK,
-        wnd: 65535,
-        sn,
-        una: sn + 1,
-        ts,
-        ..Default::default()
-    }
-    .to_bytes()
-    .to_vec()
+    ack_segment(conv, sn, sn + 1, ts)
 }
 
 #[test]

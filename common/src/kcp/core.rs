@@ -177,8 +177,8 @@ impl io::Write for OutputSink {
 }
 
 /// One KCP conversation with Snowflake's settings (stream mode, windows
-/// 65535, nodelay 0, interval 10 ms, no congestion window), driven by
-/// explicit millisecond timestamps, with our [`MTU`] and fast resend (see
+/// 65535, nodelay 0, interval 10 ms, no congestion window, MTU 1400),
+/// driven by explicit millisecond timestamps, with our fast resend (see
 /// [`set_fast_resend`](Self::set_fast_resend)). In place of a congestion
 /// window, [`send`](Self::send) takes data only while the segments queued
 /// or unacknowledged stay under an [`InflightBound`], and the crate's
@@ -429,9 +429,11 @@ impl KcpCore {
             self.inflight.on_rtt_sample(now_ms, ts);
             self.kcp.set_rx_minrto(self.inflight.min_rto_ms());
             self.kcp.set_rx_maxrto(self.inflight.max_rto_ms());
+            // A second walk, over the ACKs of a packet the crate accepted
+            // (the first one ran before anything was known to be valid).
+            // The packet was validated above; the walk cannot fail.
             let conv = self.conv();
             let reordering = &mut self.reordering;
-            // Already validated above; the walk cannot fail.
             let _ = walk_packet(packet, conv, |h| {
                 if h.cmd == CMD_ACK {
                     reordering.on_ack(now_ms, h.sn, h.ts);
