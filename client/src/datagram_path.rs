@@ -85,6 +85,12 @@ where
         let mut scratch = Vec::new();
         loop {
             let packet = tokio::select! {
+                // The path was dropped (its session closed, or the
+                // scheduler removed it): let go of the reliable channel,
+                // which closes it. Waiting for the next packet instead
+                // would keep the proxy's peer connection, and its relay
+                // to the server, up until the proxy's inactivity timeout.
+                () = in_tx.closed() => return,
                 packet = reliable.recv() => match packet {
                     Ok(packet) => packet,
                     // The stream ended: the path is over.
@@ -121,5 +127,44 @@ async fn next_datagram(channel: Option<&DatagramChannel>, scratch: &mut Vec<u8>)
     match channel {
         Some(channel) => channel.recv(scratch).await.ok().flatten(),
         None => std::future::pending().await,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use snowflake_common::turbotunnel::{read_preamble, PacketConn};
+    use std::time::Duration;
+    use tokio::io::AsyncReadExt;
+
+    /// Hang guard only.
+    const GUARD: Duration = Duration::from_secs(10);
+
+    #[tokio::test]
+    async fn dropping_the_path_closes_its_reliable_stream() {
+        let (ours, mut proxy) = tokio::io::duplex(64 * 1024);
+        let id = ClientId([3; 8]);
+        // The proxy never opens its datagram channel (its sender is kept,
+        // so the link stays pending), the case of a path dropped early.
+        let (_link_sender, link) = DatagramLink::new();
+        let conn = datagram_packet_conn(ours, id, link);
+        conn.send(Bytes::from_static(b"packet"))
+            .await
+            .expect("send");
+        assert_eq!(
+            tokio::time::timeout(GUARD, read_preamble(&mut proxy))
+                .await
+                .expect("preamble in time")
+                .expect("preamble"),
+            id
+        );
+        drop(conn);
+        // What was sent, then the end of the stream.
+        let mut rest = Vec::new();
+        tokio::time::timeout(GUARD, proxy.read_to_end(&mut rest))
+            .await
+            .expect("the stream ended once the path was dropped")
+            .expect("read");
+        assert!(rest.ends_with(b"packet"), "{rest:?}");
     }
 }

@@ -124,6 +124,11 @@ pub struct Timeouts {
     /// forged packets thus go in seconds instead of the smux keepalive's
     /// minutes.
     pub new_session: Duration,
+    /// A session whose streams have all ended is closed once everything
+    /// it sent is acknowledged (its client has what it needs; seen on two
+    /// looks 100 ms apart), and at the latest this long after its last stream ended, acknowledged
+    /// or not. A new stream in the meantime keeps it open.
+    pub finished_linger: Duration,
     /// A WebSocket message must arrive whole within this time of its first
     /// byte; a connection that keeps one incomplete longer is closed.
     pub message: Duration,
@@ -137,6 +142,7 @@ impl Default for Timeouts {
             tor_dial: Duration::from_secs(10),
             half_close_linger: Duration::from_secs(10),
             new_session: Duration::from_secs(20),
+            finished_linger: Duration::from_secs(10),
             message: Duration::from_secs(20),
         }
     }

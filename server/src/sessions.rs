@@ -88,10 +88,25 @@ async fn run_session(shared: Weak<Shared>, accepted: Accepted) {
     // The tor instance this session's streams go to, once the first one
     // went somewhere (NO_INSTANCE until then).
     let instance = Arc::new(AtomicUsize::new(NO_INSTANCE));
+    let max_streams = shared.config.limits.max_streams_per_session;
+    let finished_linger = shared.config.timeouts.finished_linger;
+    // When the session's last stream ended (None while one is open), and
+    // how many looks in a row found everything it sent acknowledged.
+    let mut finished_since: Option<Instant> = None;
+    let mut drained_looks = 0u8;
     match smux::Session::server_charged(stream, smux::Config::snowflake_server(), &shared.budget) {
         Ok(session) => loop {
-            let finished = monitor.is_established()
-                && stream_slots.available_permits() == shared.config.limits.max_streams_per_session;
+            let finished =
+                monitor.is_established() && stream_slots.available_permits() == max_streams;
+            let linger_end = if finished {
+                let since = *finished_since.get_or_insert_with(Instant::now);
+                since + finished_linger
+            } else {
+                finished_since = None;
+                drained_looks = 0;
+                deadline
+            };
+            let next_look = (Instant::now() + FINISHED_DRAIN_LOOK).min(linger_end);
             let accepted = tokio::select! {
                 accepted = session.accept_stream() => accepted,
                 () = tokio::time::sleep_until(deadline), if !monitor.is_established() => {
@@ -102,14 +117,25 @@ async fn run_session(shared: Weak<Shared>, accepted: Accepted) {
                     tracing::debug!(%client_id, "session closed: no stream carried data within {new_session:?}");
                     break;
                 }
-                () = tokio::time::sleep(FINISHED_SESSION_LINGER), if finished => {
-                    if stream_slots.available_permits()
-                        != shared.config.limits.max_streams_per_session
-                    {
+                () = tokio::time::sleep_until(next_look), if finished => {
+                    if stream_slots.available_permits() != max_streams {
+                        continue;
+                    }
+                    if is_drained(&session, &monitor) {
+                        drained_looks = drained_looks.saturating_add(1);
+                    } else {
+                        drained_looks = 0;
+                    }
+                    let lingered = Instant::now() >= linger_end;
+                    if drained_looks < FINISHED_DRAIN_LOOKS && !lingered {
                         continue;
                     }
                     shared.metrics.sessions_finished.inc();
-                    tracing::debug!(%client_id, "session closed: its streams are done");
+                    if lingered {
+                        tracing::debug!(%client_id, "session closed: its streams are done, {finished_linger:?} without an acknowledgement of all it sent");
+                    } else {
+                        tracing::debug!(%client_id, "session closed: its streams are done and all it sent is acknowledged");
+                    }
                     break;
                 }
                 () = stream_ended.notified(), if !finished => continue,
@@ -152,14 +178,29 @@ async fn run_session(shared: Weak<Shared>, accepted: Accepted) {
     shared.metrics.sessions_active.dec();
 }
 
-/// A session whose streams have all ended is closed after this long
-/// without a new one. A Snowflake client opens one stream per session, at
-/// its start, and closes the session when that stream ends; KCP and smux
-/// have no session close on the wire, so without this the session (its
-/// budget charge, its KCP state retransmitting to a client that has gone)
-/// would stay until smux's keepalive timeout, minutes later
-/// (docs/server-budget.md).
-const FINISHED_SESSION_LINGER: Duration = Duration::from_secs(10);
+/// How often a session whose streams have all ended looks whether all it
+/// sent is acknowledged. A Snowflake client opens one stream per session,
+/// at its start, and closes the session when that stream ends; KCP and
+/// smux have no session close on the wire, so without this rule the
+/// session (its budget charge, its buffers, its KCP state retransmitting to
+/// a client that has gone) would stay until smux's keepalive timeout,
+/// minutes later. Closing it once drained, rather than a fixed time after
+/// its stream, frees a busy bridge of the many finished sessions it would
+/// otherwise hold (docs/server-budget.md); `Timeouts::finished_linger`
+/// bounds the wait for a client that no longer acknowledges.
+const FINISHED_DRAIN_LOOK: Duration = Duration::from_millis(100);
+
+/// Looks in a row that must find the session drained. The smux driver
+/// moves frames into KCP in one step, which another thread may look at
+/// halfway; and the second look leaves KCP time to acknowledge the
+/// client's own last segments before the session goes.
+const FINISHED_DRAIN_LOOKS: u8 = 2;
+
+/// Whether nothing the session sent waits for an acknowledgement: smux has
+/// no frame queued and KCP none unacknowledged (or the KCP session is gone).
+fn is_drained(session: &smux::Session, monitor: &KcpMonitor) -> bool {
+    session.queued_output_bytes() == 0 && monitor.unacknowledged_segments().unwrap_or(0) == 0
+}
 
 /// No tor instance chosen yet for a session.
 const NO_INSTANCE: usize = usize::MAX;

@@ -425,3 +425,37 @@ async fn sessions_whose_streams_ended_are_closed_so_a_small_budget_serves_client
     );
     server.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_finished_session_is_closed_once_its_client_has_acknowledged_everything() {
+    // The upper bound on the wait is an hour here, so the session can only
+    // go by the rule under test: its stream is done and the client, still
+    // connected and acknowledging, has everything the server sent.
+    let tor = FakeTor::ext_tcp(Behavior::Exchange {
+        reply: Arc::new(vec![7u8; 200_000]),
+        expect: 5,
+    })
+    .await;
+    let (server, addr) = start_server(&tor.target, |c| {
+        c.timeouts.finished_linger = Duration::from_secs(3600);
+    })
+    .await;
+    let honest = client(addr, None).await;
+    let stream = guard("stream", honest.open_stream()).await.expect("stream");
+    let reply = guard("exchange", exchange(stream, b"hello".to_vec())).await;
+    assert_eq!(reply.len(), 200_000);
+    assert!(reply.iter().all(|&b| b == 7));
+    // The client's session and its WebSocket stay up.
+    until("the finished session is closed", || {
+        server.sessions().is_empty()
+    })
+    .await;
+    let metrics = server.metrics().render();
+    assert_eq!(
+        counter_value(&metrics, "snowflake_server_sessions_finished_total"),
+        1,
+        "{metrics}"
+    );
+    drop(honest);
+    server.shutdown().await;
+}

@@ -16,13 +16,14 @@ use super::segment::{
     validate_packet, walk_packet, SegmentError, SegmentHeader, CMD_ACK, CMD_PUSH, HEADER_LEN,
 };
 
-/// KCP MTU (`IKCP_MTU_DEF`; Snowflake never calls `SetMtu`). Every packet
-/// we send is at most this long. A packet this long does not fit one SCTP
-/// DATA chunk of a WebRTC data channel (at most 1163 bytes in webrtc-rs and
-/// Chromium) and goes out in two; 1161 measured much faster, but raised the
-/// server's resident memory in the soak test over its budget, so it is not
-/// on yet (docs/datagram-channel.md).
-pub const MTU: usize = 1400;
+/// KCP MTU: every packet we send is at most this long. Go peers send up to
+/// 1400 (`IKCP_MTU_DEF`, which Snowflake never changes) and accept up to
+/// 1500; ours are smaller so that each fits one SCTP DATA chunk of a WebRTC
+/// data channel (at most 1163 bytes of a message in webrtc-rs and Chromium;
+/// less the two-byte prefix on the reliable channel). A 1400-byte packet
+/// goes out as two chunks, two datagrams, either of which loses it
+/// (docs/datagram-channel.md).
+pub const MTU: usize = 1161;
 
 /// Payload bytes per segment: [`MTU`] minus the header.
 pub const MSS: usize = MTU - HEADER_LEN;
