@@ -232,7 +232,14 @@ impl DTLSConn {
 
             if state == HandshakeState::Finished && !self.is_handshake_completed_successfully() {
                 self.set_handshake_completed_successfully();
-                self.handshake_done_tx.take(); // drop it by take
+                // Snowflake patch: the side that sent the last flight (the
+                // server) keeps `handshake_done_tx` for the task that
+                // answers the peer's retransmissions
+                // (`DTLSConn::answer_retransmissions`); dropping it here
+                // would let the reader skip the rendezvous.
+                if !(self.current_flight.is_last_send_flight() && self.flights.is_some()) {
+                    self.handshake_done_tx.take(); // drop it by take
+                }
                 return Ok(());
             }
 

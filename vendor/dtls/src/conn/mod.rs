@@ -435,6 +435,8 @@ impl DTLSConn {
 
         // Do handshake
         c.handshake(initial_fsm_state).await?;
+        // Snowflake patch: keep answering the peer's retransmitted flight.
+        c.answer_retransmissions();
 
         trace!("Handshake Completed");
 
@@ -789,6 +791,54 @@ impl DTLSConn {
         }
 
         Ok(fragmented_handshakes)
+    }
+
+    /// Snowflake patch. The handshake loop returns as soon as this side
+    /// has sent its last flight (the server's ChangeCipherSpec and
+    /// Finished), so nothing answered the peer when that flight was lost:
+    /// the peer retransmitted its flight 5 until it gave up. As RFC 6347
+    /// §4.2.4 asks (and Pion does), resend our last flight whenever a
+    /// handshake record arrives after the handshake, for as long as the
+    /// reader runs.
+    fn answer_retransmissions(&mut self) {
+        let Some(done_tx) = self.handshake_done_tx.take() else {
+            return;
+        };
+        let Some(flight) = self.flights.clone() else {
+            return;
+        };
+        let (_, idle_rx) = mpsc::channel(1);
+        let mut handshake_rx = std::mem::replace(&mut self.handshake_rx, idle_rx);
+        let packet_tx = Arc::clone(&self.packet_tx);
+        let is_client = self.state.is_client;
+        tokio::spawn(async move {
+            // While this lives, the reader waits for the rendezvous below
+            // instead of skipping it; it goes when the reader ends.
+            let _done_tx = done_tx;
+            while let Some((rendezvous_tx, parsed_tx)) = handshake_rx.recv().await {
+                let _ = rendezvous_tx.send(());
+                drop(parsed_tx);
+                trace!(
+                    "[handshake:{}] peer retransmitted, resending the last flight",
+                    srv_cli_str(is_client)
+                );
+                let (result_tx, mut result_rx) = mpsc::channel(1);
+                if packet_tx
+                    .send((flight.clone(), Some(result_tx)))
+                    .await
+                    .is_err()
+                {
+                    break;
+                }
+                if let Some(Err(err)) = result_rx.recv().await {
+                    debug!(
+                        "{}: resending the last flight failed: {}",
+                        srv_cli_str(is_client),
+                        err
+                    );
+                }
+            }
+        });
     }
 
     pub(crate) fn set_handshake_completed_successfully(&mut self) {
