@@ -11,7 +11,9 @@
 # non-zero if any target crashed or failed to build. Crashing inputs land in
 # fuzz/artifacts/<target>/, full logs in fuzz/target/fuzz-logs/<target>.log.
 #
-# Environment: FUZZ_SANITIZER (default "address"; "none" if the ASan runtime
+# Environment: FUZZ_SCRATCH_CORPUS (when set, each target runs from a copy
+# of its corpus under fuzz/target/scratch-corpus/, leaving fuzz/corpus
+# untouched; scripts/test sets it), FUZZ_SANITIZER (default "address"; "none" if the ASan runtime
 # is unavailable), FUZZ_ARGS (extra libFuzzer flags, e.g. "-max_len=65536").
 # cargo-fuzz needs nightly features; RUSTC_BOOTSTRAP=1 enables them on the
 # stable toolchain.
@@ -67,6 +69,15 @@ for target in "${targets[@]}"; do
 
     corpus="fuzz/corpus/$target"
     mkdir -p "$corpus"
+    if [ -n "${FUZZ_SCRATCH_CORPUS:-}" ]; then
+        # Run from a copy, so that what this run adds stays out of the
+        # kept corpus (and out of the working tree).
+        scratch="fuzz/target/scratch-corpus/$target"
+        rm -rf "$scratch"
+        mkdir -p "$scratch"
+        cp -r "$corpus"/. "$scratch"/ 2>/dev/null || true
+        corpus="$scratch"
+    fi
     if [ -d "fuzz/seeds/$target" ]; then
         cp -n "fuzz/seeds/$target"/* "$corpus"/ 2>/dev/null || true
     fi
