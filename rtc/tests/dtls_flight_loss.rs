@@ -13,12 +13,15 @@
 //! Only datagrams holding DTLS handshake or ChangeCipherSpec records are
 //! ever dropped; STUN and SCTP (application data) always pass.
 
+mod common;
+
 use std::fmt::Write as _;
 use std::io;
 use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
+use common::pattern;
 use snowflake_common::messages::SessionDescription;
 use snowflake_rtc::channel::BoxFuture;
 use snowflake_rtc::sdp::only_loopback_candidates;
@@ -418,18 +421,6 @@ async fn connect(name: &str, loss: Loss, proxy_browser: BrowserFamily) -> Outcom
         dropped_transmissions: state.dropped_transmissions,
         dropped_datagrams: state.dropped_datagrams,
     }
-}
-
-fn pattern(seed: u8, len: usize) -> Vec<u8> {
-    let mut state = u32::from(seed).wrapping_mul(2_654_435_761).wrapping_add(1);
-    (0..len)
-        .map(|_| {
-            state ^= state << 13;
-            state ^= state >> 17;
-            state ^= state << 5;
-            state as u8
-        })
-        .collect()
 }
 
 /// A few KB each way, at the same time, intact.

@@ -5,10 +5,13 @@
 //! (127.0.0.1 host candidates only, no ICE servers), and the tests check the
 //! SDPs say so before connecting.
 
+mod common;
+
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
+use common::pattern;
 use sha2::{Digest, Sha256};
 use snowflake_common::messages::{SdpType, SessionDescription};
 use snowflake_rtc::sdp::{candidates, is_channel_label, only_loopback_candidates};
@@ -84,18 +87,6 @@ async fn connect(offerer: &dyn RtcBackend, answerer: &dyn RtcBackend) -> Connect
     tokio::time::timeout(GUARD, setup)
         .await
         .expect("connection setup hung")
-}
-
-fn pattern(seed: u8, len: usize) -> Vec<u8> {
-    let mut state = u32::from(seed).wrapping_mul(2_654_435_761).wrapping_add(1);
-    (0..len)
-        .map(|_| {
-            state ^= state << 13;
-            state ^= state >> 17;
-            state ^= state << 5;
-            state as u8
-        })
-        .collect()
 }
 
 /// Writes `data` in uneven pieces, then shuts down when `close` is set.
