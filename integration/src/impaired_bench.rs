@@ -1578,7 +1578,7 @@ impl Report {
             "Everything runs in a network namespace with only lo: our broker and server (the \
              server in front of a stand-in tor that checks the data), and per column our client \
              and proxy or Debian's Go snowflake-client and snowflake-proxy (ICE through a STUN \
-             responder on 127.0.0.1). snowflake-impair holds each UDP packet leaving through lo \
+             responder on 127.0.0.1). snowflake-impair holds each UDP packet arriving through lo \
              for half the round-trip time plus a random 0 to jitter, and drops it with the loss \
              probability (so each direction loses that share); STUN, the broker's HTTP and the \
              server's WebSocket are not impaired. CPU hogs are busy-loop threads; the verdict \

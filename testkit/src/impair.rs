@@ -1,12 +1,13 @@
 //! Delay, jitter and loss for the UDP packets of a test network namespace,
 //! done in user space (the kernels we run on have no `sch_netem`).
 //!
-//! An iptables `NFQUEUE` rule hands each outgoing UDP packet to a program
+//! An iptables `NFQUEUE` rule hands each UDP packet to a program
 //! (`snowflake-impair`, in the integration crate) that answers with a
 //! verdict per packet id: drop it now, or accept it later. Inside a
 //! namespace with only `lo`, a packet between two local sockets crosses
-//! the OUTPUT chain once, so holding each packet for `delay` adds `delay`
-//! to each direction (twice that to a round trip), and dropping it with
+//! the INPUT chain once (on its way in; `snowflake-impair` says why not
+//! OUTPUT), so holding each packet for `delay` adds `delay` to each
+//! direction (twice that to a round trip), and dropping it with
 //! probability `loss` loses that share of each direction.
 //!
 //! This module is the part that needs no socket:

@@ -3,7 +3,7 @@
 //! over a poor network (the kernels we run on have no `sch_netem`).
 //!
 //! It binds an `NFQUEUE` queue over netlink, installs an iptables-legacy
-//! rule that sends every UDP packet leaving through `lo` to that queue
+//! rule that sends every UDP packet arriving through `lo` to that queue
 //! (except the ports given with `--exclude-udp-port`, e.g. a STUN
 //! responder's), and gives each packet its verdict: dropped at once with
 //! probability `--loss`, otherwise accepted `--delay-ms` plus a random
@@ -40,7 +40,7 @@ const READ_BYTES: usize = 256 * 1024;
 /// How long the kernel may take to acknowledge a configuration request.
 const ACK_LIMIT: Duration = Duration::from_secs(5);
 
-/// Delays, jitters and drops the namespace's outgoing UDP packets.
+/// Delays, jitters and drops the UDP packets crossing the namespace's `lo`.
 #[derive(Debug, Parser)]
 #[command(name = "snowflake-impair")]
 struct Args {
@@ -175,7 +175,7 @@ fn run(args: &Args) -> Result<(), String> {
         excluded = ?args.exclude_udp_ports,
         rcvbuf = socket.rcvbuf,
         seed,
-        "impairing outgoing UDP on lo"
+        "impairing UDP arriving on lo"
     );
     println!("impair ready");
     let _ = io::stdout().flush();
@@ -659,10 +659,19 @@ impl SignalFd {
 
 // ---- iptables ------------------------------------------------------------------
 
-/// The iptables-legacy rules: a chain of our own, reached from OUTPUT for
-/// UDP leaving through lo, that returns for the excluded ports and sends
+/// The iptables-legacy rules: a chain of our own, reached from INPUT for
+/// UDP arriving through lo, that returns for the excluded ports and sends
 /// the rest to the queue (`--queue-bypass`: if this program dies without
 /// cleaning up, packets pass instead of vanishing).
+///
+/// INPUT, not OUTPUT: a packet held on its way out is still charged to
+/// the sending socket's send buffer (212,992 bytes by default) until its
+/// verdict, so a sender could have only about 70 KB held in the delay at
+/// once, whatever its protocol allows; the loopback device detaches a
+/// packet from its socket, so on the way in nothing on the host bounds
+/// what is in flight, as on a real network. Measured with our peers at
+/// RTT 200 ms, no loss: 0.73 MB/s with the rule on OUTPUT, 1.4 MB/s with
+/// the send buffer raised to 4 MB.
 struct Rules {
     iptables: String,
     chain: String,
@@ -672,7 +681,7 @@ struct Rules {
 
 impl Rules {
     fn jump(&self) -> Vec<String> {
-        ["OUTPUT", "-o", "lo", "-p", "udp", "-j", &self.chain]
+        ["INPUT", "-i", "lo", "-p", "udp", "-j", &self.chain]
             .iter()
             .map(|s| s.to_string())
             .collect()
