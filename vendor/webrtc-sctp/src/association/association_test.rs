@@ -2603,3 +2603,76 @@ async fn test_association_handle_packet_before_init() -> Result<()> {
 
     Ok(())
 }
+
+// Snowflake patch: with `maxRetransmits` 0 a chunk is abandoned only once it
+// is found lost, not when it is first sent. Upstream abandoned it at once, so
+// every SACK made the sender forward the peer's cumulative TSN past all
+// chunks still in flight; a chunk that arrived after that FORWARD TSN (here
+// the bridge reorders them) was dropped as a duplicate although nothing was
+// lost.
+#[cfg(not(target_os = "windows"))]
+#[tokio::test]
+async fn test_assoc_unreliable_rexmit_zero_reordered_chunk_is_delivered() -> Result<()> {
+    const SI: u16 = 6;
+    let mut sbuf = vec![0u8; 1000];
+    fill(&mut sbuf);
+
+    let (br, ca, cb) = Bridge::new(0, None, None);
+    let (a0, mut a1) =
+        create_new_association_pair(&br, Arc::new(ca), Arc::new(cb), AckMode::NoDelay, 0).await?;
+    let (s0, s1) = establish_session_pair(&br, &a0, &mut a1, SI).await?;
+    s0.set_reliability_params(true, ReliabilityType::Rexmit, 0);
+    s1.set_reliability_params(true, ReliabilityType::Rexmit, 0);
+
+    // Three messages in flight: D1, D2, D3, reversed by the bridge.
+    for n in 1u32..=3 {
+        sbuf[0..4].copy_from_slice(&n.to_be_bytes());
+        s0.write_sctp(&Bytes::from(sbuf.clone()), PayloadProtocolIdentifier::Binary)
+            .await?;
+    }
+    let mut waited = 0;
+    while br.len(0).await < 3 && waited < 200 {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+        waited += 1;
+    }
+    assert_eq!(br.len(0).await, 3, "three DATA packets queued");
+    br.reorder(0).await;
+
+    // D3 reaches the peer, which reports D1 and D2 missing; then D2 goes,
+    // and at the same time that SACK reaches the sender while D1 is still
+    // on its way.
+    br.tick().await;
+    let mut waited = 0;
+    while br.len(1).await < 1 && waited < 200 {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+        waited += 1;
+    }
+    br.tick().await;
+    // Give the sender time to answer the SACK (upstream: with a FORWARD TSN
+    // behind D1, which the bridge then puts ahead of it).
+    let mut waited = 0;
+    while br.len(0).await < 2 && waited < 50 {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+        waited += 1;
+    }
+    br.reorder(0).await;
+    flush_buffers(&br, &a0, &a1).await;
+
+    let mut received = Vec::new();
+    let mut buf = vec![0u8; 2000];
+    while received.len() < 3 {
+        match tokio::time::timeout(Duration::from_secs(2), s1.read_sctp(&mut buf)).await {
+            Ok(read) => {
+                let (n, _) = read?;
+                assert_eq!(n, sbuf.len());
+                received.push(u32::from_be_bytes([buf[0], buf[1], buf[2], buf[3]]));
+            }
+            Err(_) => break,
+        }
+    }
+    received.sort_unstable();
+    assert_eq!(received, vec![1, 2, 3], "every message arrives; none was lost");
+
+    close_association_pair(&br, a0, a1).await;
+    Ok(())
+}

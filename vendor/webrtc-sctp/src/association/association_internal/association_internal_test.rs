@@ -673,15 +673,15 @@ mod datagram_round {
     }
 
     #[test]
-    fn random_loss_of_a_few_percent_grows_the_window_by_an_eighth() {
+    fn random_loss_of_a_few_percent_grows_the_window_by_half() {
         // 3 of 100 lost (3 %), congestion avoidance, data waiting.
         let (cwnd, ssthresh) =
             datagram_round_window(80 * MTU, 10 * MTU, MTU, 100, 3, false, true).unwrap();
-        assert_eq!(cwnd, 90 * MTU);
+        assert_eq!(cwnd, 120 * MTU);
         assert_eq!(ssthresh, 10 * MTU);
         // A small window still grows by at least one MTU.
-        let (cwnd, _) = datagram_round_window(5 * MTU, 4 * MTU, MTU, 16, 0, false, true).unwrap();
-        assert_eq!(cwnd, 6 * MTU);
+        let (cwnd, _) = datagram_round_window(MTU, MTU / 2, MTU, 16, 0, false, true).unwrap();
+        assert_eq!(cwnd, 2 * MTU);
     }
 
     #[test]
@@ -692,7 +692,7 @@ mod datagram_round {
         // Exactly an eighth is tolerated.
         assert_eq!(
             datagram_round_window(80 * MTU, 10 * MTU, MTU, 96, 12, false, true),
-            Some((90 * MTU, 10 * MTU))
+            Some((120 * MTU, 10 * MTU))
         );
         // The floor of four MTU.
         assert_eq!(
