@@ -36,7 +36,15 @@ pub const MAX_THRESHOLD: u32 = 32;
 /// How long a reordering event keeps raising the threshold. A client that
 /// changed proxy once returns to [`BASE_THRESHOLD`] after this; a striping
 /// client, which reorders all the time, keeps its measured threshold.
-pub const DEPTH_MEMORY_MS: u32 = 10_000;
+///
+/// Every session of a client on our datagram channel starts with such an
+/// event (the first flight goes down the reliable channel, later packets
+/// overtake it on the datagram channel, by more than [`MAX_THRESHOLD`]),
+/// so this is how long each download runs with fast resend off. It was
+/// 10 s: a 5 MB download at 100 ms / 1 % loss then repaired every loss by
+/// timeout (median 902 kB/s over 6 transfers); with 2 s, 1.27 MB/s in the
+/// same bench (docs/datagram-channel.md, session 18).
+pub const DEPTH_MEMORY_MS: u32 = 2_000;
 
 /// The reordering a sender has seen on its path, and the fast-resend
 /// threshold that follows from it.
