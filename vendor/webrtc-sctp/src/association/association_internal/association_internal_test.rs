@@ -709,3 +709,44 @@ mod datagram_round {
         assert_eq!(datagram_round_window(8 * MTU, 64 * MTU, MTU, 100, 0, false, true), None);
     }
 }
+
+// Snowflake patch: in fast recovery `process_fast_retransmission` walks every
+// outstanding chunk; an abandoned chunk counts as lost for the datagram
+// round only when the SACK reported it missing (below the highest TSN newly
+// acknowledged), not while it is still on its way.
+#[test]
+fn test_datagram_round_counts_only_chunks_reported_missing() -> Result<()> {
+    let mut a = create_association_internal(Config {
+        net_conn: Arc::new(DumbConn {}),
+        max_receive_buffer_size: 0,
+        max_message_size: 0,
+        mtu: 0,
+        name: "client".to_owned(),
+        local_port: 5000,
+        remote_port: 5000,
+    });
+    a.cumulative_tsn_ack_point = 9;
+    a.advanced_peer_tsn_ack_point = 9;
+    for tsn in 10..=13 {
+        a.inflight_queue.push_no_check(ChunkPayloadData {
+            beginning_fragment: true,
+            ending_fragment: true,
+            tsn,
+            stream_identifier: 1,
+            user_data: Bytes::from_static(b"ABC"),
+            nsent: 1,
+            abandoned: Arc::new(AtomicBool::new(true)),
+            all_inflight: Arc::new(AtomicBool::new(true)),
+            acked: tsn == 11,
+            ..Default::default()
+        });
+    }
+    a.in_fast_recovery = true;
+    a.dg_round_lost = 0;
+
+    // TSN 11 newly acknowledged: 10 was reported missing; 12 and 13 are
+    // still in flight.
+    a.process_fast_retransmission(9, 11, true)?;
+    assert_eq!(a.dg_round_lost, 1, "only the chunk below the HTNA is lost");
+    Ok(())
+}
