@@ -15,6 +15,7 @@ use std::time::Duration;
 use sha2::{Digest, Sha256};
 use snowflake_common::smux::{Config, Session, SessionError, Stream};
 use snowflake_testkit::go_build;
+use snowflake_testkit::pattern::go_smux_pattern as pattern;
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::process::{Child, Command};
@@ -22,19 +23,6 @@ use tokio::time::timeout;
 
 /// Hang guard only; debug builds on a shared machine can be slow.
 const HANG_GUARD: Duration = Duration::from_secs(600);
-
-/// Same generator as `smuxPattern` in interop/go-peer/smux.go.
-fn pattern(len: usize, seed: u64) -> Vec<u8> {
-    let mut state = seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1;
-    (0..len)
-        .map(|_| {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            state as u8
-        })
-        .collect()
-}
 
 fn sha256(data: &[u8]) -> [u8; 32] {
     Sha256::digest(data).into()

@@ -9,23 +9,12 @@ use snowflake_common::kcp::MemoryBudget;
 use snowflake_common::smux::{
     Command, Config, DecodeEvent, Frame, FrameDecoder, FrameError, Session, SessionError, Stream,
 };
+use snowflake_testkit::pattern::go_smux_pattern as pattern;
 use tokio::io::{duplex, AsyncReadExt, AsyncWriteExt, DuplexStream};
 use tokio::time::{timeout, Instant};
 
 /// Hang guard for tests on real time; never an expected outcome.
 const HANG_GUARD: Duration = Duration::from_secs(60);
-
-fn pattern(len: usize, seed: u64) -> Vec<u8> {
-    let mut state = seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1;
-    (0..len)
-        .map(|_| {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            state as u8
-        })
-        .collect()
-}
 
 fn sha256(data: &[u8]) -> [u8; 32] {
     Sha256::digest(data).into()

@@ -49,6 +49,7 @@ use snowflake_testkit::dtls_wire::{
     ServerHelloInfo,
 };
 use snowflake_testkit::packet_capture::PacketCapture;
+use snowflake_testkit::pattern::pattern;
 use snowflake_testkit::{netns, pcap, runtime};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
@@ -664,19 +665,6 @@ fn negotiated(report: &Value, transfer: Duration) -> Result<Negotiated, String> 
         ),
         transfer,
     })
-}
-
-/// The same pseudo-random bytes for the same seed.
-fn pattern(seed: u8, len: usize) -> Vec<u8> {
-    let mut state = u32::from(seed).wrapping_mul(2_654_435_761).wrapping_add(1);
-    (0..len)
-        .map(|_| {
-            state ^= state << 13;
-            state ^= state >> 17;
-            state ^= state << 5;
-            state as u8
-        })
-        .collect()
 }
 
 /// Sends [`TRANSFER`] bytes in uneven pieces while reading the browser's

@@ -13,15 +13,12 @@
 //! Only datagrams holding DTLS handshake or ChangeCipherSpec records are
 //! ever dropped; STUN and SCTP (application data) always pass.
 
-mod common;
-
 use std::fmt::Write as _;
 use std::io;
 use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
-use common::pattern;
 use snowflake_common::messages::SessionDescription;
 use snowflake_rtc::channel::BoxFuture;
 use snowflake_rtc::sdp::only_loopback_candidates;
@@ -29,6 +26,7 @@ use snowflake_rtc::{
     default_backend, BrowserFamily, CovertDtlsConfig, CovertDtlsMode, PacketSocket,
     PacketSocketFactory, RtcChannel, RtcConfig,
 };
+use snowflake_testkit::pattern::pattern;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::UdpSocket;
 use tokio::sync::watch;

@@ -5,19 +5,17 @@
 //! (127.0.0.1 host candidates only, no ICE servers), and the tests check the
 //! SDPs say so before connecting.
 
-mod common;
-
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use common::pattern;
 use sha2::{Digest, Sha256};
 use snowflake_common::messages::{SdpType, SessionDescription};
 use snowflake_rtc::sdp::{candidates, is_channel_label, only_loopback_candidates};
 use snowflake_rtc::{
     all_backends, client_ip_from_sdp, RtcBackend, RtcChannel, RtcConfig, RtcError,
 };
+use snowflake_testkit::pattern::pattern;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 /// Hang guard for one connection setup or transfer; never reached when the

@@ -29,6 +29,8 @@
 //!   server flight / certificate summaries and JA4, for comparing our DTLS
 //!   with the browser fixtures.
 //! * [`packet_capture`]: tcpdump inside a test's network namespace.
+//! * [`pattern`]: repeatable pseudo-random test data (and the Go smux
+//!   peer's generator).
 //! * [`browser`]: headless Chromium and Firefox ESR on a test page, and the
 //!   HTTP server the page signals through.
 //! * [`pebble`]: Debian's `pebble` ACME test server (and its DNS server)
@@ -60,6 +62,7 @@ pub mod managed_pt;
 pub mod moto;
 pub mod netns;
 pub mod packet_capture;
+pub mod pattern;
 pub mod pcap;
 pub mod pebble;
 pub mod process;
